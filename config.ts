@@ -1,0 +1,124 @@
+/** Reads and validates every environment variable once; a bad value stops start-up with one clear line. */
+
+export interface MysqlConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface MongoConfig {
+  uri: string;
+  database: string;
+  collection: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** The session signing key, and whether it came from the environment. */
+  sessionSecret: string;
+  sessionSecretFromEnv: boolean;
+  /** Set: accounts live in MySQL/MariaDB; unset: in SQLite under `dataDir`. */
+  mysql: MysqlConfig | null;
+  /** Set: patients live in MongoDB; unset: in the embedded store under `dataDir`. */
+  mongo: MongoConfig | null;
+  dataDir: string;
+}
+
+/** A configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function portOf(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const port = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(name, `must be a port number from 1 to 65535 (got "${raw}")`);
+  }
+  return port;
+}
+
+/** MySQL and MongoDB names that are safe to use unquoted in a statement or a namespace. */
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function nameOf(env: Env, name: string, fallback: string): string {
+  const value = text(env, name) ?? fallback;
+  if (!NAME.test(value)) {
+    throw new ConfigError(
+      name,
+      `must be 1 to 64 letters, digits, "_" or "-" (got "${value}")`,
+    );
+  }
+  return value;
+}
+
+function mongoUriOf(env: Env): string | undefined {
+  const uri = text(env, "MONGO_URI");
+  if (uri === undefined) return undefined;
+  const scheme = /^(mongodb|mongodb\+srv):\/\/([^/?#]+)/.exec(uri);
+  if (!scheme || scheme[2]!.split("@").pop() === "") {
+    throw new ConfigError(
+      "MONGO_URI",
+      "must be a MongoDB connection string such as mongodb://host:27017 or mongodb+srv://cluster.example.net",
+    );
+  }
+  return uri;
+}
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Builds the configuration from environment variables; throws `ConfigError` on a bad value. */
+export function loadConfig(env: Env): Config {
+  const port = portOf(env, "PORT", 5000);
+  const host = text(env, "HOST") ?? "127.0.0.1";
+  const secret = text(env, "SESSION_SECRET") ?? text(env, "FLASK_SECRET");
+  // Every variable is checked, even one whose store is not selected, so a typo shows at once.
+  const mysqlHost = text(env, "MYSQL_HOST");
+  const mysqlPort = portOf(env, "MYSQL_PORT", 3306);
+  const mysqlDb = nameOf(env, "MYSQL_DB", "loginvalidation");
+  const mysql = mysqlHost === undefined ? null : {
+    host: mysqlHost,
+    port: mysqlPort,
+    user: env.MYSQL_USER ?? "root",
+    password: env.MYSQL_PASSWORD ?? "root",
+    database: mysqlDb,
+  };
+  const mongoUri = mongoUriOf(env);
+  const mongoDb = nameOf(env, "MONGO_DB", "patient_data");
+  const mongoCollection = nameOf(env, "MONGO_COLLECTION", "Patient_data");
+  const mongo = mongoUri === undefined
+    ? null
+    : { uri: mongoUri, database: mongoDb, collection: mongoCollection };
+  return {
+    port,
+    host,
+    sessionSecret: secret ?? randomSecret(),
+    sessionSecretFromEnv: secret !== undefined,
+    mysql,
+    mongo,
+    dataDir: text(env, "DATA_DIR") ?? "./data",
+  };
+}
+
+/** Where the app listens, as a URL a person can open. */
+export function appUrl(config: Pick<Config, "host" | "port">): string {
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}/`;
+}

@@ -1,0 +1,250 @@
+/** The embedded patient store: a SQLite file in DATA_DIR that behaves like the MongoDB store. */
+import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
+import type { Migration } from "kysely/migration";
+import { join } from "node:path";
+import {
+  MAX_PATIENT_ID,
+  PATIENT_FIELDS,
+  type PatientFields,
+  type PatientRecord,
+} from "../lib/patient_fields.ts";
+import {
+  NotFoundError,
+  PatientIdTakenError,
+  StaleRevisionError,
+  StoreUnavailableError,
+} from "./errors.ts";
+import { migrate } from "./migrate.ts";
+import { onceSucceeded } from "./once.ts";
+import {
+  categoricalFilters,
+  changeableFields,
+  newRevision,
+  type PatientFilter,
+  type PatientStore,
+} from "./patient_store.ts";
+import { isSqliteUniqueViolation, openSqlite } from "./sqlite.ts";
+
+interface PatientsTable extends Omit<PatientFields, "hypertension" | "heart_disease" | "stroke"> {
+  user_id: number;
+  hypertension: number;
+  heart_disease: number;
+  stroke: number;
+  created_at: string;
+  updated_at: string;
+  revision: string;
+}
+
+interface Schema {
+  patients: PatientsTable;
+}
+
+const migrations: Record<string, Migration> = {
+  "001_patients": {
+    // deno-lint-ignore no-explicit-any
+    async up(db: Kysely<any>) {
+      await sql`CREATE TABLE IF NOT EXISTS patients (
+        user_id INTEGER NOT NULL,
+        id INTEGER NOT NULL,
+        gender TEXT NOT NULL,
+        age REAL NOT NULL,
+        hypertension INTEGER NOT NULL,
+        heart_disease INTEGER NOT NULL,
+        ever_married TEXT NOT NULL,
+        work_type TEXT NOT NULL,
+        Residence_type TEXT NOT NULL,
+        avg_glucose_level REAL NOT NULL,
+        bmi REAL,
+        smoking_status TEXT NOT NULL,
+        stroke INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        PRIMARY KEY (user_id, id)
+      ) WITHOUT ROWID`.execute(db);
+      for (const field of ["age", "avg_glucose_level", "bmi", "stroke"]) {
+        await sql`CREATE INDEX IF NOT EXISTS ${sql.id(`patients_user_${field}`)}
+          ON patients (user_id, ${sql.id(field)}, id)`.execute(db);
+      }
+    },
+  },
+};
+
+type Row = Schema["patients"];
+
+function toRecord(row: Row): PatientRecord {
+  const record = {} as Record<string, unknown>;
+  for (const field of PATIENT_FIELDS) record[field] = row[field];
+  return {
+    ...(record as unknown as PatientFields),
+    created_at: new Date(row.created_at),
+    updated_at: new Date(row.updated_at),
+    revision: row.revision,
+  };
+}
+
+function where<O>(
+  query: SelectQueryBuilder<Schema, "patients", O>,
+  userId: number,
+  filter: PatientFilter,
+): SelectQueryBuilder<Schema, "patients", O> {
+  let q = query.where("user_id", "=", userId);
+  for (const [field, value] of categoricalFilters(filter)) q = q.where(field, "=", value as never);
+  if (filter.q !== undefined) q = q.where("id", "=", filter.q);
+  if (filter.age_min !== undefined) q = q.where("age", ">=", filter.age_min);
+  if (filter.age_max !== undefined) q = q.where("age", "<=", filter.age_max);
+  return q;
+}
+
+/** Opens (creating when needed) `patients.db` in `dataDir`; `":memory:"` as dataDir for a throw-away store. */
+export function openSqlitePatientStore(dataDir: string): PatientStore {
+  const path = dataDir === ":memory:" ? ":memory:" : join(dataDir, "patients.db");
+  if (path !== ":memory:") Deno.mkdirSync(dataDir, { recursive: true });
+  const kysely = openSqlite<Schema>(path);
+  const prepared = onceSucceeded(() => migrate(kysely, migrations));
+  const db = async () => {
+    try {
+      await prepared();
+    } catch (error) {
+      throw new StoreUnavailableError("patients", { cause: error });
+    }
+    return kysely;
+  };
+
+  const select = (handle: Kysely<Schema>, userId: number, id: number) =>
+    handle.selectFrom("patients").selectAll().where("user_id", "=", userId).where("id", "=", id)
+      .executeTakeFirst();
+
+  /** After a write matched nothing: was the record gone, or had it changed? */
+  async function missOrStale(handle: Kysely<Schema>, userId: number, id: number): Promise<never> {
+    if (await select(handle, userId, id)) throw new StaleRevisionError(id);
+    throw new NotFoundError(`Patient ${id}`);
+  }
+
+  async function update(
+    userId: number,
+    id: number,
+    changes: Partial<Omit<PatientFields, "id">>,
+    revision?: string,
+  ): Promise<PatientRecord> {
+    const handle = await db();
+    let query = handle.updateTable("patients")
+      .set({
+        ...changeableFields(changes),
+        updated_at: new Date().toISOString(),
+        revision: newRevision(),
+      })
+      .where("user_id", "=", userId).where("id", "=", id);
+    if (revision !== undefined) query = query.where("revision", "=", revision);
+    const row = await query.returningAll().executeTakeFirst();
+    return row ? toRecord(row) : missOrStale(handle, userId, id);
+  }
+
+  async function nextId(handle: Kysely<Schema>, userId: number): Promise<number> {
+    const row = await handle.selectFrom("patients").select((eb) => eb.fn.max("id").as("max"))
+      .where("user_id", "=", userId).executeTakeFirst();
+    const next = Number(row?.max ?? 0) + 1;
+    if (next > MAX_PATIENT_ID) throw new RangeError("No patient id is left to assign");
+    return next;
+  }
+
+  return {
+    description: `embedded store at ${path}`,
+
+    async create(userId, patient) {
+      const handle = await db();
+      const now = new Date().toISOString();
+      const id = patient.id ?? await nextId(handle, userId);
+      const row: Row = {
+        ...patient,
+        id,
+        user_id: userId,
+        created_at: now,
+        updated_at: now,
+        revision: newRevision(),
+      };
+      try {
+        await handle.insertInto("patients").values(row).execute();
+      } catch (error) {
+        if (isSqliteUniqueViolation(error)) throw new PatientIdTakenError(id);
+        throw error;
+      }
+      return toRecord(row);
+    },
+
+    async insertMany(userId, patients) {
+      const handle = await db();
+      const now = new Date().toISOString();
+      const duplicateIds: number[] = [];
+      let inserted = 0;
+      await handle.transaction().execute(async (trx) => {
+        for (const patient of patients) {
+          const result = await trx.insertInto("patients")
+            .values({
+              ...patient,
+              user_id: userId,
+              created_at: now,
+              updated_at: now,
+              revision: newRevision(),
+            })
+            .onConflict((oc) => oc.doNothing())
+            .executeTakeFirst();
+          if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 1) inserted++;
+          else duplicateIds.push(patient.id);
+        }
+      });
+      return { inserted, duplicateIds };
+    },
+
+    async get(userId, id) {
+      const row = await select(await db(), userId, id);
+      return row ? toRecord(row) : null;
+    },
+
+    async list(userId, { filter, sort, page, perPage }) {
+      const handle = await db();
+      let query = where(handle.selectFrom("patients").selectAll(), userId, filter)
+        .orderBy(sort.field, sort.direction);
+      if (sort.field !== "id") query = query.orderBy("id", "asc");
+      const [rows, total] = await Promise.all([
+        query.limit(perPage).offset((page - 1) * perPage).execute(),
+        this.count(userId, filter),
+      ]);
+      return { items: rows.map(toRecord), total };
+    },
+
+    async count(userId, filter = {}) {
+      const handle = await db();
+      const row = await where(
+        handle.selectFrom("patients").select((eb) => eb.fn.countAll<number>().as("n")),
+        userId,
+        filter,
+      ).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    replace: (userId, id, fields, revision) => update(userId, id, fields, revision),
+    patch: (userId, id, changes, revision) => update(userId, id, changes, revision),
+
+    async delete(userId, id, revision) {
+      const handle = await db();
+      let query = handle.deleteFrom("patients").where("user_id", "=", userId).where("id", "=", id);
+      if (revision !== undefined) query = query.where("revision", "=", revision);
+      const result = await query.executeTakeFirst();
+      if (result.numDeletedRows === 0n) await missOrStale(handle, userId, id);
+    },
+
+    async deleteAllOf(userId) {
+      const handle = await db();
+      const result = await handle.deleteFrom("patients").where("user_id", "=", userId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async ping() {
+      await (await db()).selectFrom("patients").select("id").limit(1).execute();
+    },
+
+    close: () => kysely.destroy(),
+  };
+}

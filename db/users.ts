@@ -1,0 +1,109 @@
+/** Accounts in `login_data`: plain async functions over the accounts database. */
+import type { AccountsDb } from "./accounts_db.ts";
+import { EmailTakenError } from "./errors.ts";
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  /** A bcrypt hash, or a werkzeug hash from the original app until the user's next login. */
+  passwordHash: string;
+}
+
+export interface NewUser {
+  name: string;
+  email: string;
+  passwordHash: string;
+}
+
+/** Emails are stored and compared trimmed and lower-cased. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+type Row = { id: number; name: string | null; email: string | null; password: string | null };
+
+function toUser(row: Row): User {
+  return {
+    id: Number(row.id),
+    name: row.name ?? "",
+    email: row.email ?? "",
+    passwordHash: row.password ?? "",
+  };
+}
+
+/** Stores a new account. Throws `EmailTakenError` when the email is in use in any capitalisation. */
+export function createUser(accounts: AccountsDb, user: NewUser): Promise<User> {
+  const email = normalizeEmail(user.email);
+  return accounts.run(async (db) => {
+    try {
+      const result = await db.insertInto("login_data")
+        .values({ name: user.name, email, password: user.passwordHash })
+        .executeTakeFirstOrThrow();
+      return {
+        id: Number(result.insertId),
+        name: user.name,
+        email,
+        passwordHash: user.passwordHash,
+      };
+    } catch (error) {
+      if (accounts.isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+  });
+}
+
+/** The account with this email (compared case-insensitively), if any. */
+export function findUserByEmail(accounts: AccountsDb, email: string): Promise<User | null> {
+  return accounts.run(async (db) => {
+    const row = await db.selectFrom("login_data").selectAll()
+      .where("email", "=", normalizeEmail(email))
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  });
+}
+
+export function findUserById(accounts: AccountsDb, id: number): Promise<User | null> {
+  return accounts.run(async (db) => {
+    const row = await db.selectFrom("login_data").selectAll().where("id", "=", id)
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  });
+}
+
+/** Changes the name; false when the account does not exist. */
+export function updateUserName(accounts: AccountsDb, id: number, name: string): Promise<boolean> {
+  return accounts.run(async (db) => {
+    const result = await db.updateTable("login_data").set({ name }).where("id", "=", id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n || (await findRow(db, id));
+  });
+}
+
+/** Replaces the password hash; false when the account does not exist. */
+export function updateUserPasswordHash(
+  accounts: AccountsDb,
+  id: number,
+  passwordHash: string,
+): Promise<boolean> {
+  return accounts.run(async (db) => {
+    const result = await db.updateTable("login_data").set({ password: passwordHash })
+      .where("id", "=", id).executeTakeFirst();
+    return result.numUpdatedRows > 0n || (await findRow(db, id));
+  });
+}
+
+/** Removes the account; false when it did not exist. */
+export function deleteUser(accounts: AccountsDb, id: number): Promise<boolean> {
+  return accounts.run(async (db) => {
+    const result = await db.deleteFrom("login_data").where("id", "=", id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  });
+}
+
+// MySQL counts only rows whose value changed, so "0 updated" may still mean "exists".
+async function findRow(db: Awaited<ReturnType<AccountsDb["db"]>>, id: number): Promise<boolean> {
+  const row = await db.selectFrom("login_data").select("id").where("id", "=", id)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,244 @@
+/**
+ * Test helpers: the backends every contract suite runs against, the real dataset, and an app
+ * wired to real stores. Tests may talk to the drivers directly (to look at what was stored);
+ * the app itself reaches them only through `db/`.
+ */
+import { parse } from "csv-parse/sync";
+import { MongoClient } from "mongodb";
+import { createConnection } from "mysql2/promise";
+import { join } from "node:path";
+import { type Config, loadConfig, type MongoConfig, type MysqlConfig } from "../config.ts";
+import { type AccountsDb, openAccountsDb } from "../db/accounts_db.ts";
+import { openMongoPatientStore } from "../db/patient_mongo.ts";
+import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import type { PatientStore } from "../db/patient_store.ts";
+import { closeStores, type Stores } from "../db/stores.ts";
+import type { PatientFields } from "../lib/patient_fields.ts";
+import { parsePatientText, validatePatient } from "../lib/patient_validation.ts";
+import { createApp } from "../routes/app.tsx";
+import { loadAssets } from "../routes/assets.ts";
+
+const env = Deno.env.toObject();
+/** CI provisions every server and the shared data; there, nothing may be skipped. */
+export const IN_CI = env.CI === "true";
+
+/** How long a test waits for a database that is down before the app answers 503. */
+export const OUTAGE_TIMEOUT_MS = 700;
+
+/** A short random suffix for database names, so runs never see each other's data. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+/** The MySQL/MariaDB server of the environment, or null (an error in CI, where it must exist). */
+export function mysqlServer(): Omit<MysqlConfig, "database"> | null {
+  const config = loadConfig(env).mysql;
+  if (!config && IN_CI) {
+    throw new Error("CI must set MYSQL_HOST: the MariaDB suite may not be skipped");
+  }
+  return config;
+}
+
+/** The MongoDB/FerretDB server of the environment, or null (an error in CI). */
+export function mongoServer(): Pick<MongoConfig, "uri"> | null {
+  const config = loadConfig(env).mongo;
+  if (!config && IN_CI) {
+    throw new Error("CI must set MONGO_URI: the FerretDB suite may not be skipped");
+  }
+  return config;
+}
+
+export interface Opened<T> {
+  value: T;
+  /** Closes the store and drops what the test created. */
+  cleanup(): Promise<void>;
+}
+
+export interface Backend<T> {
+  name: string;
+  open(): Promise<Opened<T>>;
+}
+
+async function dropMysqlDatabase(server: Omit<MysqlConfig, "database">, database: string) {
+  const connection = await createConnection({ ...server });
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  } finally {
+    await connection.end();
+  }
+}
+
+export async function dropMongoDatabase(uri: string, database: string): Promise<void> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.db(database).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
+/** SQLite always; MariaDB/MySQL when `MYSQL_HOST` is set. Each open gets a fresh database. */
+export function accountBackends(): Backend<AccountsDb>[] {
+  const backends: Backend<AccountsDb>[] = [{
+    name: "sqlite",
+    open() {
+      const dir = Deno.makeTempDirSync({ prefix: "spm-accounts-" });
+      const value = openAccountsDb(null, dir);
+      return Promise.resolve({
+        value,
+        cleanup: async () => {
+          await value.close();
+          await Deno.remove(dir, { recursive: true });
+        },
+      });
+    },
+  }];
+  const server = mysqlServer();
+  if (server) {
+    backends.push({
+      name: "mysql",
+      open() {
+        const database = uniqueName("spm_test");
+        const value = openAccountsDb({ ...server, database }, "");
+        return Promise.resolve({
+          value,
+          cleanup: async () => {
+            await value.close();
+            await dropMysqlDatabase(server, database);
+          },
+        });
+      },
+    });
+  }
+  return backends;
+}
+
+/** The embedded store always; MongoDB/FerretDB when `MONGO_URI` is set. Each open is empty. */
+export function patientBackends(): Backend<PatientStore>[] {
+  const backends: Backend<PatientStore>[] = [{
+    name: "embedded",
+    open() {
+      const dir = Deno.makeTempDirSync({ prefix: "spm-patients-" });
+      const value = openSqlitePatientStore(dir);
+      return Promise.resolve({
+        value,
+        cleanup: async () => {
+          await value.close();
+          await Deno.remove(dir, { recursive: true });
+        },
+      });
+    },
+  }];
+  const server = mongoServer();
+  if (server) {
+    backends.push({
+      name: "mongodb",
+      open() {
+        const database = uniqueName("spm_test");
+        const value = openMongoPatientStore({
+          uri: server.uri,
+          database,
+          collection: "Patient_data",
+        });
+        return Promise.resolve({
+          value,
+          cleanup: async () => {
+            await value.close();
+            await dropMongoDatabase(server.uri, database);
+          },
+        });
+      },
+    });
+  }
+  return backends;
+}
+
+const SHARED_DATA = env.SPM_SHARED_DATA ??
+  new URL("../../shared/data/", import.meta.url).pathname;
+
+/** Path of a file of the shared data, or null when it is absent (a fresh clone). Required in CI. */
+export function sharedDataFile(name: string): string | null {
+  const path = join(SHARED_DATA, name);
+  try {
+    Deno.statSync(path);
+    return path;
+  } catch {
+    if (IN_CI) throw new Error(`CI needs the shared data file ${path}`);
+    return null;
+  }
+}
+
+/** Says a test was skipped because the shared data is not there. */
+export function skipWithoutData(name: string): boolean {
+  const missing = sharedDataFile(name) === null;
+  if (missing) console.warn(`Skipped: ${name} is not in ${SHARED_DATA} (set SPM_SHARED_DATA).`);
+  return missing;
+}
+
+export const DATASET = "healthcare-dataset-stroke-data.csv";
+export const WERKZEUG_HASHES = "werkzeug-hashes.json";
+
+let datasetCache: { rows: Record<string, string>[]; patients: PatientFields[] } | null = null;
+
+/** The real dataset: its CSV rows as text, and as validated patients. Null when absent. */
+export function loadDataset():
+  | { rows: Record<string, string>[]; patients: PatientFields[] }
+  | null {
+  if (datasetCache) return datasetCache;
+  const path = sharedDataFile(DATASET);
+  if (!path) return null;
+  const rows = parse(Deno.readTextFileSync(path), { columns: true, bom: true }) as Record<
+    string,
+    string
+  >[];
+  const patients = rows.map((row, i) => {
+    const result = validatePatient(parsePatientText(row), "create");
+    if (!result.ok) throw new Error(`Dataset line ${i + 2}: ${JSON.stringify(result.errors)}`);
+    return result.value as PatientFields;
+  });
+  datasetCache = { rows, patients };
+  return datasetCache;
+}
+
+/** A configuration for tests: embedded stores in `dataDir` unless servers are given. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ SESSION_SECRET: "test-secret-that-is-long-enough-1234" }),
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  /** Sends a request to the app (no network), as a browser on the same origin would. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** Every line the app logged. */
+  logs: string[];
+  stores: Stores;
+  close(): Promise<void>;
+}
+
+/** The app on the given stores (or fresh embedded ones in a temporary directory). */
+export async function createTestApp(stores?: Stores, config?: Config): Promise<TestApp> {
+  const dir = Deno.makeTempDirSync({ prefix: "spm-app-" });
+  const cfg = config ?? testConfig({ dataDir: dir });
+  const opened: Stores = stores ?? {
+    accounts: openAccountsDb(null, dir),
+    patients: openSqlitePatientStore(dir),
+  };
+  const logs: string[] = [];
+  const app = createApp({
+    config: cfg,
+    stores: opened,
+    assets: await loadAssets(),
+    log: (line) => logs.push(line),
+  });
+  return {
+    request: (path, init) => Promise.resolve(app.request(`http://127.0.0.1:5000${path}`, init)),
+    logs,
+    stores: opened,
+    async close() {
+      await closeStores(opened);
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
