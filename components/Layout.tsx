@@ -33,7 +33,7 @@ export function Layout({ title, stylesheet, scripts, children }: LayoutProps) {
         <title>{title} · Stroke Patient Management</title>
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <link rel="stylesheet" href={stylesheet} />
-        {scripts.map((src) => <script src={src} defer></script>)}
+        {scripts.map((src) => <script key={src} src={src} defer></script>)}
       </head>
       <body>
         <a class="skip-link" href="#main">Skip to content</a>
