@@ -14,6 +14,25 @@ export interface MongoConfig {
   collection: string;
 }
 
+/** Failures allowed per window before login and token requests answer 429. */
+export interface ThrottleRule {
+  limit: number;
+  windowMs: number;
+}
+
+export interface SecurityConfig {
+  /** bcrypt cost of new password hashes (12; tests lower it for speed). */
+  bcryptCost: number;
+  /** A session unused for this long ends. */
+  sessionIdleMs: number;
+  /** A session ends this long after login, used or not. */
+  sessionAbsoluteMs: number;
+  /** Per account (email) and per client address. */
+  throttle: { account: ThrottleRule; client: ThrottleRule };
+  /** Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy). */
+  trustProxy: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -25,6 +44,7 @@ export interface Config {
   /** Set: patients live in MongoDB; unset: in the embedded store under `dataDir`. */
   mongo: MongoConfig | null;
   dataDir: string;
+  security: SecurityConfig;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -64,6 +84,21 @@ function nameOf(env: Env, name: string, fallback: string): string {
     );
   }
   return value;
+}
+
+function positiveNumberOf(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(value > 0)) throw new ConfigError(name, `must be a positive number (got "${raw}")`);
+  return value;
+}
+
+function flagOf(env: Env, name: string): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined || ["0", "false", "no", "off"].includes(raw)) return false;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
 function mongoUriOf(env: Env): string | undefined {
@@ -114,6 +149,16 @@ export function loadConfig(env: Env): Config {
     mysql,
     mongo,
     dataDir: text(env, "DATA_DIR") ?? "./data",
+    security: {
+      bcryptCost: 12,
+      sessionIdleMs: positiveNumberOf(env, "SESSION_IDLE_MINUTES", 60) * 60_000,
+      sessionAbsoluteMs: positiveNumberOf(env, "SESSION_MAX_HOURS", 12) * 3_600_000,
+      throttle: {
+        account: { limit: 5, windowMs: 15 * 60_000 },
+        client: { limit: 20, windowMs: 15 * 60_000 },
+      },
+      trustProxy: flagOf(env, "TRUST_PROXY"),
+    },
   };
 }
 

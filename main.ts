@@ -1,5 +1,6 @@
 /** Starts the app: read config → open stores → createApp → serve; close everything on a signal. */
 import { appUrl, ConfigError, loadConfig } from "./config.ts";
+import { startHousekeeping } from "./db/housekeeping.ts";
 import { closeStores, openStores } from "./db/stores.ts";
 import { createApp } from "./routes/app.tsx";
 import { loadAssets } from "./routes/assets.ts";
@@ -37,8 +38,11 @@ await Promise.all([
   stores.patients.ping().catch((e) => console.warn(`Patient store not ready: ${e.cause ?? e}`)),
 ]);
 
+const stopHousekeeping = startHousekeeping(stores.accounts, config.security, console.warn);
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
+    stopHousekeeping();
     await server.shutdown();
     await closeStores(stores);
     Deno.exit(0);

@@ -12,9 +12,31 @@ const FEATURES: [string, string][] = [
   ],
 ];
 
-export function HomePage() {
+export interface HomePageProps {
+  user?: { name: string } | null;
+  notice?: string;
+}
+
+function Actions({ user }: Pick<HomePageProps, "user">) {
+  if (user) {
+    return (
+      <p class="actions">
+        <a class="button" href="/profile">Go to your profile</a>
+      </p>
+    );
+  }
+  return (
+    <p class="actions">
+      <a class="button" href="/register">Create an account</a>
+      <a class="button button-secondary" href="/login">Log in</a>
+    </p>
+  );
+}
+
+export function HomePage({ user, notice }: HomePageProps) {
   return (
     <>
+      {notice && <div class="alert alert-ok" role="status">{notice}</div>}
       <section class="hero" aria-labelledby="home-heading">
         <h1 id="home-heading">Stroke patient records, kept carefully</h1>
         <p class="lead">
@@ -25,7 +47,7 @@ export function HomePage() {
       </section>
       <section class="features" aria-label="What it does">
         {FEATURES.map(([title, text]) => (
-          <article class="card">
+          <article class="card" key={title}>
             <h2>{title}</h2>
             <p>{text}</p>
           </article>

@@ -5,7 +5,14 @@ export interface LayoutProps {
   title: string;
   /** URLs of the stylesheet and scripts (versioned by content). */
   stylesheet: string;
+  icon: string;
   scripts: string[];
+  /** The logged-in user, for the navigation bar. */
+  user?: { name: string } | null;
+  /** The session's CSRF token: sent by htmx with every request, and by the log-out form. */
+  csrfToken?: string;
+  /** A message left by the previous request ("Your name is saved."). */
+  flash?: string;
   children?: Child;
 }
 
@@ -24,7 +31,31 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-export function Layout({ title, stylesheet, scripts, children }: LayoutProps) {
+function NavLinks({ user, csrfToken }: Pick<LayoutProps, "user" | "csrfToken">) {
+  if (!user) {
+    return (
+      <div class="nav-links">
+        <a href="/login">Log in</a>
+        <a class="nav-button" href="/register">Create account</a>
+      </div>
+    );
+  }
+  return (
+    <div class="nav-links">
+      <a href="/profile" class="nav-user">
+        <span class="visually-hidden">Profile of</span> {user.name}
+      </a>
+      <form method="post" action="/logout" class="nav-logout">
+        <input type="hidden" name="_csrf" value={csrfToken ?? ""} />
+        <button type="submit" class="nav-button">Log out</button>
+      </form>
+    </div>
+  );
+}
+
+export function Layout(
+  { title, stylesheet, icon, scripts, user, csrfToken, flash, children }: LayoutProps,
+) {
   return (
     <html lang="en">
       <head>
@@ -33,9 +64,10 @@ export function Layout({ title, stylesheet, scripts, children }: LayoutProps) {
         <title>{title} · Stroke Patient Management</title>
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <link rel="stylesheet" href={stylesheet} />
+        <link rel="icon" href={icon} type="image/svg+xml" />
         {scripts.map((src) => <script key={src} src={src} defer></script>)}
       </head>
-      <body>
+      <body hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}>
         <a class="skip-link" href="#main">Skip to content</a>
         <header class="site-header">
           <nav class="nav" aria-label="Main">
@@ -43,10 +75,13 @@ export function Layout({ title, stylesheet, scripts, children }: LayoutProps) {
               <span class="brand-mark" aria-hidden="true">SPM</span>
               <span>Stroke Patient Management</span>
             </a>
+            <NavLinks user={user} csrfToken={csrfToken} />
           </nav>
         </header>
         <main id="main" tabindex={-1}>
-          <div id="alerts" aria-live="polite"></div>
+          <div id="alerts" aria-live="polite">
+            {flash && <div class="alert alert-ok" role="status">{flash}</div>}
+          </div>
           {children}
         </main>
         <footer class="site-footer">

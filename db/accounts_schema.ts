@@ -10,8 +10,37 @@ export interface LoginDataTable {
   password: string | null;
 }
 
+/** Server-side sessions (hono-sessions' store); times are epoch milliseconds. */
+export interface SessionsTable {
+  id: string;
+  user_id: number | null;
+  data: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
+/** API tokens, stored only as SHA-256 hashes. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** One row per failed login or token request, per throttling key (account or client). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  throttle_key: string;
+  failed_at: number;
+}
+
 export interface AccountsSchema {
   login_data: LoginDataTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  login_failures: LoginFailuresTable;
 }
 
 /**
@@ -37,5 +66,57 @@ export function accountsMigrations(dialect: "mysql" | "sqlite"): Record<string, 
           .execute();
       },
     },
+    "002_sessions_tokens_throttle": {
+      // deno-lint-ignore no-explicit-any
+      async up(db: Kysely<any>) {
+        await db.schema.createTable("sessions").ifNotExists()
+          .addColumn("id", "varchar(64)", (c) => c.primaryKey())
+          .addColumn("user_id", "integer")
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_seen_at", "bigint", (c) => c.notNull())
+          .execute();
+        await ensureIndex(db, dialect, "sessions_user_id", "sessions", ["user_id"]);
+        await ensureIndex(db, dialect, "sessions_last_seen_at", "sessions", ["last_seen_at"]);
+        await db.schema.createTable("api_tokens").ifNotExists()
+          .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+          .addColumn("user_id", "integer", (c) => c.notNull())
+          .addColumn("name", "varchar(100)", (c) => c.notNull())
+          .addColumn("token_hash", "char(64)", (c) => c.notNull().unique())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint")
+          .execute();
+        await ensureIndex(db, dialect, "api_tokens_user_id", "api_tokens", ["user_id"]);
+        await db.schema.createTable("login_failures").ifNotExists()
+          .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+          .addColumn("throttle_key", "varchar(320)", (c) => c.notNull())
+          .addColumn("failed_at", "bigint", (c) => c.notNull())
+          .execute();
+        await ensureIndex(db, dialect, "login_failures_key_time", "login_failures", [
+          "throttle_key",
+          "failed_at",
+        ]);
+      },
+    },
   };
+}
+
+/** Creates an index unless it exists (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`). */
+async function ensureIndex(
+  // deno-lint-ignore no-explicit-any
+  db: Kysely<any>,
+  dialect: "mysql" | "sqlite",
+  name: string,
+  table: string,
+  columns: string[],
+): Promise<void> {
+  if (dialect === "sqlite") {
+    await db.schema.createIndex(name).ifNotExists().on(table).columns(columns).execute();
+    return;
+  }
+  try {
+    await db.schema.createIndex(name).on(table).columns(columns).execute();
+  } catch (error) {
+    if ((error as { errno?: number }).errno !== 1061) throw error; // ER_DUP_KEYNAME: it exists
+  }
 }

@@ -1,19 +1,31 @@
 /** Builds the Hono app from its dependencies: middleware, routes and the one error handler. */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { jsxRenderer } from "hono/jsx-renderer";
 import { requestId } from "hono/request-id";
 import { Layout } from "../components/Layout.tsx";
+import { apiAuth } from "./api_auth.ts";
+import { apiTokenRoutes } from "./api_tokens.ts";
 import { assetRoutes, assetUrl } from "./assets.ts";
+import { authRoutes } from "./auth.tsx";
+import { csrfProtection, csrfToken } from "./csrf.ts";
 import type { AppDeps, AppEnv } from "./env.ts";
 import { errorHandler, notFound } from "./errors.tsx";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.tsx";
+import { profileRoutes } from "./profile.tsx";
 import { requestLog } from "./request_log.ts";
 import { securityHeaders } from "./security_headers.ts";
+import { sessions } from "./session.ts";
+
+/** Largest request body outside the CSV import. */
+const MAX_BODY_BYTES = 256 * 1024;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const stylesheet = assetUrl(deps.assets, "app.css");
+  const icon = assetUrl(deps.assets, "favicon.svg");
   const scripts = [assetUrl(deps.assets, "vendor/htmx.min.js"), assetUrl(deps.assets, "app.js")];
 
   app.use(requestId());
@@ -23,15 +35,43 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("deps", deps);
     await next();
   });
+  app.use(bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new HTTPException(413, { message: "The request is larger than this app accepts." });
+    },
+  }));
   app.use(
-    jsxRenderer(({ children, title }) => (
-      <Layout title={title} stylesheet={stylesheet} scripts={scripts}>{children}</Layout>
-    )),
+    jsxRenderer(({ children, title }, c) => {
+      const user = c.get("user");
+      const session = c.get("session");
+      const flash = session?.get("flash");
+      return (
+        <Layout
+          title={title}
+          stylesheet={stylesheet}
+          icon={icon}
+          scripts={scripts}
+          user={user}
+          csrfToken={user && session ? csrfToken(c) : undefined}
+          flash={typeof flash === "string" ? flash : undefined}
+        >
+          {children}
+        </Layout>
+      );
+    }),
   );
 
   app.route("/", assetRoutes(deps.assets));
   app.route("/", healthRoutes);
+  app.use(sessions(deps));
+  app.use("/api/*", apiAuth);
+  app.use(csrfProtection);
+
   app.route("/", homeRoutes);
+  app.route("/", authRoutes);
+  app.route("/", profileRoutes);
+  app.route("/", apiTokenRoutes);
 
   app.notFound(notFound);
   app.onError(errorHandler(deps.log));

@@ -1,6 +1,9 @@
 /** The Hono environment every route shares: what `c.get()` returns. */
+import type { Session } from "hono-sessions";
 import type { Config } from "../config.ts";
+import type { DatabaseSessionStore } from "../db/sessions.ts";
 import type { Stores } from "../db/stores.ts";
+import type { User } from "../db/users.ts";
 import type { AssetManifest } from "./assets.ts";
 
 /** Where the app writes its log lines (stdout in production; captured in tests). */
@@ -18,6 +21,13 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     deps: AppDeps;
+    /** The logged-in user (browser session or API token), or null. */
+    user: User | null;
+    /** How the user was authenticated: a CSRF check applies to sessions only. */
+    authenticatedBy?: "session" | "token";
+    session: Session;
+    session_key_rotation: boolean;
+    sessionStore: DatabaseSessionStore;
   };
 }
 

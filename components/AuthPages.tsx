@@ -1,0 +1,110 @@
+/** The register and log-in pages, with the original app's field names. */
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../lib/passwords.ts";
+import { CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
+
+export interface RegisterPageProps {
+  csrfToken: string;
+  values: { name?: string; email?: string };
+  errors: FieldErrors;
+  next?: string;
+}
+
+function withNext(path: string, next?: string): string {
+  return next ? `${path}?next=${encodeURIComponent(next)}` : path;
+}
+
+export function RegisterPage({ csrfToken, values, errors, next }: RegisterPageProps) {
+  return (
+    <section class="auth" aria-labelledby="register-heading">
+      <h1 id="register-heading">Create your account</h1>
+      <p class="lead">Your patient records are visible only to you.</p>
+      <FormAlert message={errors.form} />
+      <form method="post" action={withNext("/register", next)} class="stack" novalidate>
+        <CsrfField token={csrfToken} />
+        <Field
+          name="name"
+          label="Name"
+          value={values.name}
+          error={errors.name}
+          autocomplete="name"
+          required
+          maxlength={255}
+          autofocus={!errors.email && !errors.password}
+        />
+        <Field
+          name="email"
+          label="Email"
+          type="email"
+          value={values.email}
+          error={errors.email}
+          autocomplete="email"
+          required
+          maxlength={255}
+        />
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          error={errors.password}
+          hint={`${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`}
+          autocomplete="new-password"
+          required
+        />
+        <Field
+          name="confirm_password"
+          label="Confirm password"
+          type="password"
+          error={errors.confirm_password}
+          autocomplete="new-password"
+          required
+        />
+        <button type="submit">Create account</button>
+      </form>
+      <p>
+        Already registered? <a href={withNext("/login", next)}>Log in</a>
+      </p>
+    </section>
+  );
+}
+
+export interface LoginPageProps {
+  csrfToken: string;
+  email?: string;
+  error?: string;
+  notice?: string;
+  next?: string;
+}
+
+export function LoginPage({ csrfToken, email, error, notice, next }: LoginPageProps) {
+  return (
+    <section class="auth" aria-labelledby="login-heading">
+      <h1 id="login-heading">Log in</h1>
+      <FormAlert message={notice} kind="ok" />
+      <FormAlert message={error} />
+      <form method="post" action={withNext("/login", next)} class="stack" novalidate>
+        <CsrfField token={csrfToken} />
+        <Field
+          name="email"
+          label="Email"
+          type="email"
+          value={email}
+          autocomplete="username"
+          required
+          autofocus={!email}
+        />
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          autocomplete="current-password"
+          required
+          autofocus={!!email}
+        />
+        <button type="submit">Log in</button>
+      </form>
+      <p>
+        New here? <a href={withNext("/register", next)}>Create an account</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+/** Form building blocks: a labelled field with its error beside it, the CSRF field, a form-level alert. */
+import type { Child } from "hono/jsx";
+
+/** Field name → message, shown next to the field. */
+export type FieldErrors = Record<string, string>;
+
+export interface FieldProps {
+  name: string;
+  label: string;
+  type?: string;
+  value?: string;
+  error?: string;
+  hint?: string;
+  autocomplete?: string;
+  required?: boolean;
+  maxlength?: number;
+  minlength?: number;
+  autofocus?: boolean;
+  inputmode?: "text" | "decimal" | "numeric" | "email";
+  step?: string;
+  min?: string;
+  max?: string;
+  /** Form id, for a field that stands outside its form (inline table rows). */
+  form?: string;
+  /** Prefix of the element ids, so that a page may hold the same form twice. */
+  idPrefix?: string;
+}
+
+function describedBy(id: string, error?: string, hint?: string): string | undefined {
+  const ids = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean);
+  return ids.length ? ids.join(" ") : undefined;
+}
+
+/** A visible label, the input, an optional hint and the field's error, tied together for screen readers. */
+export function Field(props: FieldProps) {
+  const id = `${props.idPrefix ?? ""}${props.name}`;
+  return (
+    <div class={props.error ? "field field-invalid" : "field"}>
+      <label for={id}>{props.label}</label>
+      {props.hint && <p class="hint" id={`${id}-hint`}>{props.hint}</p>}
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? "text"}
+        value={props.value ?? ""}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        maxlength={props.maxlength}
+        minlength={props.minlength}
+        autofocus={props.autofocus}
+        inputmode={props.inputmode}
+        step={props.step}
+        min={props.min}
+        max={props.max}
+        form={props.form}
+        aria-invalid={props.error ? "true" : undefined}
+        aria-describedby={describedBy(id, props.error, props.hint)}
+      />
+      <FieldError id={id} error={props.error} />
+    </div>
+  );
+}
+
+/** The message under a field; `role="alert"` so that it is announced when it appears. */
+export function FieldError({ id, error }: { id: string; error?: string }) {
+  if (!error) return null;
+  return <p class="field-error" id={`${id}-error`} role="alert">{error}</p>;
+}
+
+/** The hidden field carrying the session's CSRF token. */
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+/** A message at the top of a form, for what belongs to no single field. */
+export function FormAlert(
+  { message, kind = "error" }: { message?: string; kind?: "error" | "ok" },
+) {
+  if (!message) return null;
+  return (
+    <div class={`alert alert-${kind}`} role={kind === "error" ? "alert" : "status"}>{message}</div>
+  );
+}
+
+export function Card({ title, id, children }: { title: string; id?: string; children?: Child }) {
+  return (
+    <section class="card form-card" id={id} aria-labelledby={id ? `${id}-heading` : undefined}>
+      <h2 id={id ? `${id}-heading` : undefined}>{title}</h2>
+      {children}
+    </section>
+  );
+}

@@ -1,0 +1,190 @@
+/** The profile: name, password, API tokens and account deletion, each in its own form. */
+import type { ApiToken, NewApiToken } from "../db/api_tokens.ts";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../lib/passwords.ts";
+import { Card, CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
+
+export interface ProfileErrors {
+  name?: FieldErrors;
+  password?: FieldErrors;
+  token?: FieldErrors;
+  delete?: FieldErrors;
+}
+
+export interface ProfilePageProps {
+  user: { name: string; email: string };
+  csrfToken: string;
+  tokens: ApiToken[];
+  /** A token just created: its secret is shown this once. */
+  newToken?: NewApiToken;
+  errors?: ProfileErrors;
+  /** What the user typed in the name form, when it was refused. */
+  nameValue?: string;
+}
+
+/** "25 Nov 2026, 14:03 UTC" */
+export function formatTime(date: Date): string {
+  return `${
+    date.toLocaleString("en-GB", {
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: "UTC",
+    })
+  } UTC`;
+}
+
+function TokenList({ tokens, csrfToken }: { tokens: ApiToken[]; csrfToken: string }) {
+  if (tokens.length === 0) return <p class="muted">You have no API tokens.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="table">
+        <caption class="visually-hidden">Your API tokens</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((token) => (
+            <tr key={token.id}>
+              <td>{token.name}</td>
+              <td>{formatTime(token.created_at)}</td>
+              <td>{token.last_used_at ? formatTime(token.last_used_at) : "Never"}</td>
+              <td>
+                <form method="post" action={`/profile/tokens/${token.id}/revoke`}>
+                  <CsrfField token={csrfToken} />
+                  <button
+                    type="submit"
+                    class="button-danger button-small"
+                    aria-label={`Revoke ${token.name}`}
+                  >
+                    Revoke
+                  </button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ProfilePage(props: ProfilePageProps) {
+  const { user, csrfToken, tokens, newToken, errors = {} } = props;
+  return (
+    <>
+      <h1>Your profile</h1>
+      <p class="lead">Signed in as {user.email}</p>
+      <div class="grid-2">
+        <Card title="Name" id="name">
+          <form method="post" action="/profile" class="stack" novalidate>
+            <CsrfField token={csrfToken} />
+            <Field
+              name="name"
+              label="Name"
+              value={props.nameValue ?? user.name}
+              error={errors.name?.name}
+              autocomplete="name"
+              required
+              maxlength={255}
+            />
+            <button type="submit">Save name</button>
+          </form>
+        </Card>
+
+        <Card title="Password" id="password">
+          <form method="post" action="/profile/password" class="stack" novalidate>
+            <CsrfField token={csrfToken} />
+            <Field
+              name="old_password"
+              label="Current password"
+              type="password"
+              error={errors.password?.old_password}
+              autocomplete="current-password"
+              required
+            />
+            <Field
+              name="new_password"
+              label="New password"
+              type="password"
+              error={errors.password?.new_password}
+              hint={`${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`}
+              autocomplete="new-password"
+              required
+            />
+            <Field
+              name="confirm_new_password"
+              label="Confirm new password"
+              type="password"
+              error={errors.password?.confirm_new_password}
+              autocomplete="new-password"
+              required
+            />
+            <p class="hint">Changing it logs you out everywhere else.</p>
+            <button type="submit">Change password</button>
+          </form>
+        </Card>
+      </div>
+
+      <Card title="API tokens" id="tokens">
+        <p>
+          Scripts and other systems use a token to read and write your records through the JSON API:
+          send it as <code>Authorization: Bearer &lt;token&gt;</code>.
+        </p>
+        {newToken && (
+          <div class="alert alert-ok" role="status">
+            <p>
+              <strong>Token “{newToken.name}” created.</strong>{" "}
+              Copy it now: it will not be shown again.
+            </p>
+            <label for="new-token">Your new token</label>
+            <input id="new-token" class="token-value" readonly value={newToken.token} />
+          </div>
+        )}
+        <TokenList tokens={tokens} csrfToken={csrfToken} />
+        <form method="post" action="/profile/tokens" class="inline-form" novalidate>
+          <CsrfField token={csrfToken} />
+          <Field
+            name="name"
+            idPrefix="token-"
+            label="New token name"
+            hint="For example the script or system that will use it"
+            error={errors.token?.name}
+            required
+            maxlength={100}
+          />
+          <button type="submit">Create token</button>
+        </form>
+      </Card>
+
+      <Card title="Delete account" id="delete">
+        <p>
+          This removes your account, your API tokens and{" "}
+          <strong>all your patient records</strong>. It cannot be undone.
+        </p>
+        <FormAlert message={errors.delete?.form} />
+        <form method="post" action="/profile/delete" class="inline-form" novalidate>
+          <CsrfField token={csrfToken} />
+          <Field
+            name="password"
+            idPrefix="delete-"
+            label="Your password"
+            type="password"
+            error={errors.delete?.password}
+            autocomplete="current-password"
+            required
+          />
+          <button type="submit" class="button-danger">Delete my account</button>
+        </form>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,95 @@
+/** API tokens for JSON callers: stored only as SHA-256 hashes, shown to their owner once. */
+import { createHash, randomBytes } from "node:crypto";
+import type { AccountsDb } from "./accounts_db.ts";
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+/** A token just made: the only time its secret exists outside the caller's hands. */
+export interface NewApiToken extends ApiToken {
+  token: string;
+}
+
+/** How often `last_used_at` is written while a token is in use (ms). */
+const TOUCH_EVERY_MS = 60_000;
+const PREFIX = "spm_";
+
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function toToken(
+  row: { id: number; name: string; created_at: number; last_used_at: number | null },
+): ApiToken {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    created_at: new Date(Number(row.created_at)),
+    last_used_at: row.last_used_at === null ? null : new Date(Number(row.last_used_at)),
+  };
+}
+
+/** Makes a new token for the user: 256 random bits, prefixed so that it is recognisable in a leak. */
+export async function createApiToken(
+  accounts: AccountsDb,
+  userId: number,
+  name: string,
+): Promise<NewApiToken> {
+  const token = PREFIX + randomBytes(32).toString("base64url");
+  const tokenHash = sha256Hex(token);
+  const now = Date.now();
+  return accounts.run(async (db) => {
+    const result = await db.insertInto("api_tokens")
+      .values({ user_id: userId, name, token_hash: tokenHash, created_at: now, last_used_at: null })
+      .executeTakeFirstOrThrow();
+    const id = Number(result.insertId);
+    return { id, name, token, created_at: new Date(now), last_used_at: null };
+  });
+}
+
+/** The user's tokens, newest first (never their secrets). */
+export function listApiTokens(accounts: AccountsDb, userId: number): Promise<ApiToken[]> {
+  return accounts.run(async (db) => {
+    const rows = await db.selectFrom("api_tokens")
+      .select(["id", "name", "created_at", "last_used_at"])
+      .where("user_id", "=", userId).orderBy("created_at", "desc").orderBy("id", "desc").execute();
+    return rows.map(toToken);
+  });
+}
+
+/** Revokes one of the user's tokens; false when the user has no token with this id. */
+export function revokeApiToken(accounts: AccountsDb, userId: number, id: number): Promise<boolean> {
+  return accounts.run(async (db) => {
+    const result = await db.deleteFrom("api_tokens").where("id", "=", id)
+      .where("user_id", "=", userId).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  });
+}
+
+/** Revokes all of a user's tokens (account deletion). */
+export function revokeAllApiTokens(accounts: AccountsDb, userId: number): Promise<void> {
+  return accounts.run(async (db) => {
+    await db.deleteFrom("api_tokens").where("user_id", "=", userId).execute();
+  });
+}
+
+/** The owner of a token, or null for an unknown one; notes when it was last used. */
+export function userIdForToken(accounts: AccountsDb, token: string): Promise<number | null> {
+  if (!token.startsWith(PREFIX) || token.length > 100) return Promise.resolve(null);
+  const tokenHash = sha256Hex(token);
+  return accounts.run(async (db) => {
+    const row = await db.selectFrom("api_tokens").select(["id", "user_id", "last_used_at"])
+      .where("token_hash", "=", tokenHash).executeTakeFirst();
+    if (!row) return null;
+    const now = Date.now();
+    if (row.last_used_at === null || now - Number(row.last_used_at) > TOUCH_EVERY_MS) {
+      await db.updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", row.id)
+        .execute();
+    }
+    return Number(row.user_id);
+  });
+}

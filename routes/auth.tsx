@@ -1,0 +1,119 @@
+/** Register, log in and log out, with the original app's form field names; and its old paths. */
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { LoginPage, RegisterPage } from "../components/AuthPages.tsx";
+import type { FieldErrors } from "../components/Form.tsx";
+import { EmailTakenError } from "../db/errors.ts";
+import { createUser, normalizeEmail } from "../db/users.ts";
+import { hashPassword, passwordProblems } from "../lib/passwords.ts";
+import { HOME_AFTER_LOGIN, safeNext } from "./auth_guard.ts";
+import { checkCredentials, tooManyAttempts, WRONG_CREDENTIALS } from "./credentials.ts";
+import { csrfToken } from "./csrf.ts";
+import type { AppEnv } from "./env.ts";
+import { flash, logIn, logOut } from "./session.ts";
+
+/** A text field of a submitted form ("" when absent or a file). */
+export async function formText(c: Context, name: string): Promise<string> {
+  const value = (await c.req.parseBody())[name];
+  return typeof value === "string" ? value : "";
+}
+
+const emailSchema = z.email().max(255);
+
+/** Problems with a name, as a message (or undefined). */
+export function nameProblem(name: string): string | undefined {
+  if (name.trim() === "") return "Enter your name";
+  if (name.trim().length > 255) return "Use at most 255 characters";
+  return undefined;
+}
+
+export const authRoutes = new Hono<AppEnv>();
+
+authRoutes.get("/register", (c) => {
+  if (c.get("user")) return c.redirect(HOME_AFTER_LOGIN, 303);
+  const next = safeNext(c.req.query("next")) ?? undefined;
+  return c.render(
+    <RegisterPage csrfToken={csrfToken(c)} values={{}} errors={{}} next={next} />,
+    { title: "Create your account" },
+  );
+});
+
+authRoutes.post("/register", async (c) => {
+  const next = safeNext(c.req.query("next")) ?? undefined;
+  const name = (await formText(c, "name")).trim();
+  const email = normalizeEmail(await formText(c, "email"));
+  const password = await formText(c, "password");
+  const errors: FieldErrors = {};
+  const nameError = nameProblem(name);
+  if (nameError) errors.name = nameError;
+  if (!emailSchema.safeParse(email).success) {
+    errors.email = "Enter a valid email address, like name@example.org";
+  }
+  const [passwordError] = passwordProblems(password, password);
+  if (passwordError) errors.password = passwordError;
+  else if (password !== await formText(c, "confirm_password")) {
+    errors.confirm_password = "The two passwords do not match";
+  }
+  const { stores, config } = c.get("deps");
+  if (Object.keys(errors).length === 0) {
+    try {
+      const passwordHash = await hashPassword(password, config.security.bcryptCost);
+      const user = await createUser(stores.accounts, { name, email, passwordHash });
+      logIn(c, user.id);
+      flash(c, `Welcome, ${user.name}. Your account is ready.`);
+      return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
+    } catch (error) {
+      if (!(error instanceof EmailTakenError)) throw error;
+      errors.email = "An account with this email already exists. Log in instead?";
+    }
+  }
+  c.status(422);
+  return c.render(
+    <RegisterPage csrfToken={csrfToken(c)} values={{ name, email }} errors={errors} next={next} />,
+    { title: "Create your account" },
+  );
+});
+
+authRoutes.get("/login", (c) => {
+  const next = safeNext(c.req.query("next")) ?? undefined;
+  if (c.get("user")) return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
+  const notice = c.req.query("logged_out") !== undefined
+    ? "You have logged out."
+    : c.req.query("next")
+    ? "Please log in to continue."
+    : undefined;
+  return c.render(<LoginPage csrfToken={csrfToken(c)} notice={notice} next={next} />, {
+    title: "Log in",
+  });
+});
+
+authRoutes.post("/login", async (c) => {
+  const next = safeNext(c.req.query("next")) ?? undefined;
+  const email = (await formText(c, "email")).trim();
+  const check = await checkCredentials(c, email, await formText(c, "password"));
+  if (check.ok) {
+    logIn(c, check.user.id);
+    return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
+  }
+  let error = WRONG_CREDENTIALS;
+  if (check.throttledForMs > 0) {
+    c.header("Retry-After", String(Math.ceil(check.throttledForMs / 1000)));
+    c.status(429);
+    error = tooManyAttempts(check.throttledForMs);
+  } else {
+    c.status(401);
+  }
+  return c.render(
+    <LoginPage csrfToken={csrfToken(c)} email={email} error={error} next={next} />,
+    { title: "Log in" },
+  );
+});
+
+authRoutes.post("/logout", (c) => {
+  logOut(c);
+  return c.redirect("/login?logged_out", 303);
+});
+
+// The original app's paths.
+authRoutes.get("/home", (c) => c.redirect("/", 301));
+authRoutes.all("/update_password", (c) => c.redirect("/profile#password", 301));

@@ -1,0 +1,123 @@
+/** `/profile`: change name and password, manage API tokens, delete the account. */
+import { type Context, Hono } from "hono";
+import { type ProfileErrors, ProfilePage } from "../components/ProfilePage.tsx";
+import {
+  createApiToken,
+  listApiTokens,
+  type NewApiToken,
+  revokeAllApiTokens,
+  revokeApiToken,
+} from "../db/api_tokens.ts";
+import { deleteUser, updateUserName, updateUserPasswordHash, type User } from "../db/users.ts";
+import { hashPassword, passwordProblems, verifyPassword } from "../lib/passwords.ts";
+import { formText, nameProblem } from "./auth.tsx";
+import { requireUser } from "./auth_guard.ts";
+import { csrfToken } from "./csrf.ts";
+import type { AppEnv } from "./env.ts";
+import { flash, logOut } from "./session.ts";
+
+export const profileRoutes = new Hono<AppEnv>();
+profileRoutes.use("/profile", requireUser);
+profileRoutes.use("/profile/*", requireUser);
+
+function me(c: Context<AppEnv>): User {
+  return c.get("user")!;
+}
+
+async function renderProfile(
+  c: Context<AppEnv>,
+  extra: { errors?: ProfileErrors; newToken?: NewApiToken; nameValue?: string } = {},
+) {
+  const user = me(c);
+  const tokens = await listApiTokens(c.get("deps").stores.accounts, user.id);
+  return c.render(
+    <ProfilePage user={user} csrfToken={csrfToken(c)} tokens={tokens} {...extra} />,
+    { title: "Your profile" },
+  );
+}
+
+profileRoutes.get("/profile", (c) => renderProfile(c));
+
+profileRoutes.post("/profile", async (c) => {
+  const name = (await formText(c, "name")).trim();
+  const problem = nameProblem(name);
+  if (problem) {
+    c.status(422);
+    return renderProfile(c, { errors: { name: { name: problem } }, nameValue: name });
+  }
+  await updateUserName(c.get("deps").stores.accounts, me(c).id, name);
+  flash(c, "Your name is saved.");
+  return c.redirect("/profile", 303);
+});
+
+profileRoutes.post("/profile/password", async (c) => {
+  const { stores, config } = c.get("deps");
+  const user = me(c);
+  const oldPassword = await formText(c, "old_password");
+  const newPassword = await formText(c, "new_password");
+  const confirmation = await formText(c, "confirm_new_password");
+  const errors: Record<string, string> = {};
+  if (!(await verifyPassword(oldPassword, user.passwordHash))) {
+    errors.old_password = "This is not your current password";
+  }
+  const [lengthProblem] = passwordProblems(newPassword, newPassword);
+  if (lengthProblem) errors.new_password = lengthProblem;
+  else if (newPassword !== confirmation) {
+    errors.confirm_new_password = "The two passwords do not match";
+  }
+  if (Object.keys(errors).length > 0) {
+    c.status(422);
+    return renderProfile(c, { errors: { password: errors } });
+  }
+  await updateUserPasswordHash(
+    stores.accounts,
+    user.id,
+    await hashPassword(newPassword, config.security.bcryptCost),
+  );
+  // Every other session of the user ends; this one carries on under a new id.
+  const session = c.get("session");
+  await c.get("sessionStore").deleteUserSessions(user.id, session.getCache()._id);
+  c.set("session_key_rotation", true);
+  session.forget("csrf");
+  flash(c, "Your password is changed. Other devices have been logged out.");
+  return c.redirect("/profile", 303);
+});
+
+profileRoutes.post("/profile/tokens", async (c) => {
+  const name = (await formText(c, "name")).trim();
+  if (name === "" || name.length > 100) {
+    c.status(422);
+    const message = name === "" ? "Give the token a name" : "Use at most 100 characters";
+    return renderProfile(c, { errors: { token: { name: message } } });
+  }
+  const newToken = await createApiToken(c.get("deps").stores.accounts, me(c).id, name);
+  c.status(201);
+  return renderProfile(c, { newToken });
+});
+
+profileRoutes.post("/profile/tokens/:id/revoke", async (c) => {
+  const id = Number(c.req.param("id"));
+  const revoked = Number.isSafeInteger(id) &&
+    await revokeApiToken(c.get("deps").stores.accounts, me(c).id, id);
+  flash(c, revoked ? "The token is revoked." : "That token was already revoked.");
+  return c.redirect("/profile#tokens", 303);
+});
+
+profileRoutes.post("/profile/delete", async (c) => {
+  const { stores } = c.get("deps");
+  const user = me(c);
+  if (!(await verifyPassword(await formText(c, "password"), user.passwordHash))) {
+    c.status(422);
+    return renderProfile(c, {
+      errors: { delete: { password: "This is not your password; nothing was deleted" } },
+    });
+  }
+  // Patients first: should the accounts database fail after, the account still exists and the
+  // user can simply try again.
+  await stores.patients.deleteAllOf(user.id);
+  await revokeAllApiTokens(stores.accounts, user.id);
+  await c.get("sessionStore").deleteUserSessions(user.id);
+  await deleteUser(stores.accounts, user.id);
+  logOut(c);
+  return c.redirect("/?account_deleted", 303);
+});

@@ -1,0 +1,110 @@
+/**
+ * The browser session (hono-sessions over the accounts database) and the logged-in user.
+ * Mounted on pages and session-authenticated API calls only: never on static files, the health
+ * check or bearer-token calls, so that those write no session rows.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie } from "hono/cookie";
+import { type Session, sessionMiddleware } from "hono-sessions";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createHash } from "node:crypto";
+import { StoreUnavailableError } from "../db/errors.ts";
+import { DatabaseSessionStore } from "../db/sessions.ts";
+import { findUserById } from "../db/users.ts";
+import type { AppDeps, AppEnv } from "./env.ts";
+import { isHttps } from "./security_headers.ts";
+
+export const SESSION_COOKIE = "spm_session";
+
+/** An outage met while the session was loaded, per request (hono-sessions swallows errors). */
+const outage = new AsyncLocalStorage<{ error?: unknown }>();
+
+class OutageAwareStore extends DatabaseSessionStore {
+  override async getSessionById(id?: string) {
+    try {
+      return await super.getSessionById(id);
+    } catch (error) {
+      const scope = outage.getStore();
+      if (scope) scope.error = error;
+      throw error;
+    }
+  }
+}
+
+function needsSession(c: Context): boolean {
+  const path = c.req.path;
+  if (path.startsWith("/static/") || path === "/healthz") return false;
+  if (path === "/api" || path.startsWith("/api/")) return !c.req.header("Authorization");
+  return true;
+}
+
+/** Loads the session and the user it belongs to (`c.get("user")`, null when logged out). */
+export function sessions(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const { security, sessionSecret } = deps.config;
+  const store = new OutageAwareStore(deps.stores.accounts, {
+    idleMs: security.sessionIdleMs,
+    absoluteMs: security.sessionAbsoluteMs,
+  });
+  // hono-sessions seals the session id with a key of at least 32 characters.
+  const encryptionKey = createHash("sha256").update(`spm-session:${sessionSecret}`).digest("hex");
+  const make = (secure: boolean) =>
+    sessionMiddleware({
+      store,
+      encryptionKey,
+      sessionCookieName: SESSION_COOKIE,
+      autoExtendExpiration: false,
+      cookieOptions: { path: "/", httpOnly: true, sameSite: "Lax", secure },
+    });
+  const plain = make(false);
+  const secure = make(true);
+
+  return async function session(c, next) {
+    c.set("user", null);
+    c.set("sessionStore", store);
+    if (!needsSession(c)) return await next();
+    const scope: { error?: unknown } = {};
+    const middleware = isHttps(c.req.url, c.req.header("X-Forwarded-Proto")) ? secure : plain;
+    await outage.run(scope, () =>
+      middleware(c, async () => {
+        if (scope.error) {
+          // The accounts database is down: answer 503 and keep the browser's cookie as it is.
+          c.header("Set-Cookie", undefined);
+          throw scope.error instanceof StoreUnavailableError
+            ? scope.error
+            : new StoreUnavailableError("users", { cause: scope.error });
+        }
+        await loadUser(c, deps);
+        await next();
+      }));
+  };
+}
+
+async function loadUser(c: Context<AppEnv>, deps: AppDeps): Promise<void> {
+  const session = c.get("session");
+  const userId = session.get("user_id");
+  if (typeof userId !== "number") return;
+  const user = await findUserById(deps.stores.accounts, userId);
+  if (user) c.set("user", user);
+  else session.forget("user_id"); // the account was deleted meanwhile
+}
+
+/** Starts the user's session under a new id (no fixation: the cookie from before is not the one after). */
+export function logIn(c: Context<AppEnv>, userId: number): void {
+  const session = c.get("session");
+  session.set("user_id", userId);
+  session.forget("csrf");
+  c.set("session_key_rotation", true);
+}
+
+/** Ends the session server-side and removes the cookie. */
+export function logOut(c: Context<AppEnv>): void {
+  c.get("session").deleteSession();
+  deleteCookie(c, SESSION_COOKIE, { path: "/" });
+}
+
+/** A message for the next page the user sees. */
+export function flash(c: Context<AppEnv>, message: string): void {
+  c.get("session").flash("flash", message);
+}
+
+export type { Session };
