@@ -61,6 +61,47 @@ export function Field(props: FieldProps) {
   );
 }
 
+export interface SelectFieldProps {
+  name: string;
+  label: string;
+  value?: string;
+  options: { value: string; label: string }[];
+  /** The first option, with an empty value ("Choose…", "Any"). */
+  placeholder?: string;
+  error?: string;
+  required?: boolean;
+  form?: string;
+  idPrefix?: string;
+  autofocus?: boolean;
+}
+
+/** A labelled select; the entered value stays selected when the form comes back with errors. */
+export function SelectField(props: SelectFieldProps) {
+  const id = `${props.idPrefix ?? ""}${props.name}`;
+  return (
+    <div class={props.error ? "field field-invalid" : "field"}>
+      <label for={id}>{props.label}</label>
+      <select
+        id={id}
+        name={props.name}
+        required={props.required}
+        form={props.form}
+        autofocus={props.autofocus}
+        aria-invalid={props.error ? "true" : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+      >
+        {props.placeholder !== undefined && <option value="">{props.placeholder}</option>}
+        {props.options.map((option) => (
+          <option key={option.value} value={option.value} selected={option.value === props.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      <FieldError id={id} error={props.error} />
+    </div>
+  );
+}
+
 /** The message under a field; `role="alert"` so that it is announced when it appears. */
 export function FieldError({ id, error }: { id: string; error?: string }) {
   if (!error) return null;

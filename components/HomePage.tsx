@@ -21,7 +21,7 @@ function Actions({ user }: Pick<HomePageProps, "user">) {
   if (user) {
     return (
       <p class="actions">
-        <a class="button" href="/profile">Go to your profile</a>
+        <a class="button" href="/patients">Go to your patients</a>
       </p>
     );
   }
@@ -44,6 +44,7 @@ export function HomePage({ user, notice }: HomePageProps) {
           risk factors and whether they had a stroke. It is built for clinicians and researchers who
           need accurate data they can search, correct and share with their own tools.
         </p>
+        <Actions user={user} />
       </section>
       <section class="features" aria-label="What it does">
         {FEATURES.map(([title, text]) => (

@@ -27,6 +27,7 @@ const HTMX_CONFIG = JSON.stringify({
     { code: "204", swap: false },
     { code: "[23]..", swap: true },
     { code: "422", swap: true },
+    { code: "409", swap: true },
     { code: "[45]..", swap: false, error: true },
   ],
 });
@@ -42,6 +43,7 @@ function NavLinks({ user, csrfToken }: Pick<LayoutProps, "user" | "csrfToken">) 
   }
   return (
     <div class="nav-links">
+      <a href="/patients">Patients</a>
       <a href="/profile" class="nav-user">
         <span class="visually-hidden">Profile of</span> {user.name}
       </a>
@@ -79,7 +81,7 @@ export function Layout(
           </nav>
         </header>
         <main id="main" tabindex={-1}>
-          <div id="alerts" aria-live="polite">
+          <div id="alerts" aria-live="polite" tabindex={-1}>
             {flash && <div class="alert alert-ok" role="status">{flash}</div>}
           </div>
           {children}

@@ -1,5 +1,6 @@
 /** The profile: name, password, API tokens and account deletion, each in its own form. */
 import type { ApiToken, NewApiToken } from "../db/api_tokens.ts";
+import { formatTime } from "../lib/time_format.ts";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../lib/passwords.ts";
 import { Card, CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
 
@@ -19,20 +20,6 @@ export interface ProfilePageProps {
   errors?: ProfileErrors;
   /** What the user typed in the name form, when it was refused. */
   nameValue?: string;
-}
-
-/** "25 Nov 2026, 14:03 UTC" */
-export function formatTime(date: Date): string {
-  return `${
-    date.toLocaleString("en-GB", {
-      day: "numeric",
-      month: "short",
-      year: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      timeZone: "UTC",
-    })
-  } UTC`;
 }
 
 function TokenList({ tokens, csrfToken }: { tokens: ApiToken[]; csrfToken: string }) {

@@ -34,7 +34,7 @@ function toToken(
 }
 
 /** Makes a new token for the user: 256 random bits, prefixed so that it is recognisable in a leak. */
-export async function createApiToken(
+export function createApiToken(
   accounts: AccountsDb,
   userId: number,
   name: string,

@@ -42,7 +42,7 @@ function oneOf(label: string, values: readonly (string | number)[]): string {
 
 function flag(label: string) {
   const message = `${label} must be 0 (no) or 1 (yes)`;
-  return z.union([z.literal(0), z.literal(1)], { error: says(label, message) }).meta({
+  return z.literal([0, 1], { error: says(label, message) }).meta({
     description: `${label}: 0 = no, 1 = yes`,
   });
 }

@@ -6,6 +6,7 @@ import { jsxRenderer } from "hono/jsx-renderer";
 import { requestId } from "hono/request-id";
 import { Layout } from "../components/Layout.tsx";
 import { apiAuth } from "./api_auth.ts";
+import { apiPatientRoutes } from "./api_patients.ts";
 import { apiTokenRoutes } from "./api_tokens.ts";
 import { assetRoutes, assetUrl } from "./assets.ts";
 import { authRoutes } from "./auth.tsx";
@@ -13,7 +14,9 @@ import { csrfProtection, csrfToken } from "./csrf.ts";
 import type { AppDeps, AppEnv } from "./env.ts";
 import { errorHandler, notFound } from "./errors.tsx";
 import { healthRoutes } from "./health.ts";
+import { openApiRoutes } from "./openapi.ts";
 import { homeRoutes } from "./home.tsx";
+import { patientRoutes } from "./patients.tsx";
 import { profileRoutes } from "./profile.tsx";
 import { requestLog } from "./request_log.ts";
 import { securityHeaders } from "./security_headers.ts";
@@ -71,7 +74,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", homeRoutes);
   app.route("/", authRoutes);
   app.route("/", profileRoutes);
+  app.route("/", patientRoutes);
+  app.route("/", openApiRoutes);
   app.route("/", apiTokenRoutes);
+  app.route("/", apiPatientRoutes);
 
   app.notFound(notFound);
   app.onError(errorHandler(deps.log));

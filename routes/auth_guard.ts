@@ -5,7 +5,7 @@ import type { AppEnv } from "./env.ts";
 import { problem, wantsProblemJson } from "./problem.ts";
 
 /** Where a logged-in user starts. */
-export const HOME_AFTER_LOGIN = "/profile";
+export const HOME_AFTER_LOGIN = "/patients";
 
 /**
  * `next` when it is a path on this site, else null: `//evil.example`, `https://…`,

@@ -20,3 +20,23 @@ document.addEventListener("htmx:sendError", () => {
     region.textContent = "The server could not be reached. Check your connection and try again.";
   }
 });
+
+// Escape in an inline edit row cancels the edit, as the Cancel button does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+  const row = event.target.closest("[data-edit-row]");
+  const cancel = row && row.querySelector("[data-cancel]");
+  if (cancel) {
+    event.preventDefault();
+    cancel.click();
+  }
+});
+
+// After a row is deleted its buttons are gone: move the focus to the message saying so.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const config = event.detail.requestConfig;
+  if (config && config.verb === "delete" && event.detail.successful) {
+    const region = document.getElementById("alerts");
+    if (region) region.focus();
+  }
+});

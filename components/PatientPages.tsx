@@ -1,0 +1,93 @@
+/** Full pages for one patient: details, edit and delete confirmation (used without JavaScript, and by links). */
+import { FIELD_LABELS, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
+import { displayValue } from "../lib/patient_format.ts";
+import { formatTime } from "../lib/time_format.ts";
+import { CsrfField, type FieldErrors, FormAlert } from "./Form.tsx";
+import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
+
+function BackLink() {
+  return (
+    <p class="back">
+      <a href="/patients">← All patients</a>
+    </p>
+  );
+}
+
+export function PatientDetailPage({ patient }: { patient: PatientRecord }) {
+  const base = `/patients/${patient.id}`;
+  return (
+    <div hx-history="false">
+      <BackLink />
+      <h1>Patient {patient.id}</h1>
+      <dl class="card details">
+        {PATIENT_FIELDS.filter((f) => f !== "id").map((field) => (
+          <div key={field}>
+            <dt>{FIELD_LABELS[field]}</dt>
+            <dd>{displayValue(field, patient[field])}</dd>
+          </div>
+        ))}
+        <div>
+          <dt>Created</dt>
+          <dd>{formatTime(patient.created_at)}</dd>
+        </div>
+        <div>
+          <dt>Last changed</dt>
+          <dd>{formatTime(patient.updated_at)}</dd>
+        </div>
+      </dl>
+      <p class="actions">
+        <a class="button" href={`${base}/edit`}>Edit</a>
+        <a class="button button-danger" href={`${base}/delete`}>Delete</a>
+      </p>
+    </div>
+  );
+}
+
+export interface PatientEditPageProps {
+  id: number;
+  revision: string;
+  values: PatientFormValues;
+  errors: FieldErrors;
+  csrfToken: string;
+  message?: string;
+}
+
+export function PatientEditPage(props: PatientEditPageProps) {
+  return (
+    <div hx-history="false">
+      <BackLink />
+      <h1>Edit patient {props.id}</h1>
+      <FormAlert message={props.message} />
+      <form method="post" action={`/patients/${props.id}`} class="card" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <input type="hidden" name="revision" value={props.revision} />
+        <PatientInputs
+          values={props.values}
+          errors={props.errors}
+          idPrefix="edit-"
+          fields={PATIENT_FIELDS.filter((f) => f !== "id")}
+          autofocusFirst
+        />
+        <p class="actions">
+          <button type="submit">Save</button>
+          <a class="button button-secondary" href="/patients">Cancel</a>
+        </p>
+      </form>
+    </div>
+  );
+}
+
+export function PatientDeletePage({ id, csrfToken }: { id: number; csrfToken: string }) {
+  return (
+    <div hx-history="false">
+      <BackLink />
+      <h1>Delete patient {id}?</h1>
+      <p class="lead">The record is removed for good. This cannot be undone.</p>
+      <form method="post" action={`/patients/${id}/delete`} class="actions">
+        <CsrfField token={csrfToken} />
+        <button type="submit" class="button-danger" autofocus>Delete patient {id}</button>
+        <a class="button button-secondary" href="/patients">Keep it</a>
+      </form>
+    </div>
+  );
+}

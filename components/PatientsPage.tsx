@@ -1,0 +1,139 @@
+/** `/patients`: the add form, the filters and the table, in one page that htmx updates in parts. */
+import type { PatientFilter, PatientListQuery } from "../db/patient_store.ts";
+import { CATEGORICAL_FIELDS, FIELD_LABELS, PATIENT_FIELDS } from "../lib/patient_fields.ts";
+import { options } from "../lib/patient_format.ts";
+import { PAGE_SIZES } from "../lib/patient_query.ts";
+import { CsrfField, Field, type FieldErrors, SelectField } from "./Form.tsx";
+import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
+import { PatientTable, type PatientTableProps } from "./PatientTable.tsx";
+
+export interface AddPatientFormProps {
+  csrfToken: string;
+  values: PatientFormValues;
+  errors: FieldErrors;
+  /** Open the section (it has errors, or the list is empty). */
+  open: boolean;
+  /** Put the cursor in the first field (after an add, for the next one). */
+  autofocus?: boolean;
+}
+
+/** The add form; htmx swaps it whole (fresh after a save, with messages after a refusal). */
+export function AddPatientForm(props: AddPatientFormProps) {
+  const hasErrors = Object.keys(props.errors).length > 0;
+  return (
+    <details id="add" class="card add-patient" open={props.open || hasErrors}>
+      <summary>Add a patient</summary>
+      <form
+        id="add-patient"
+        method="post"
+        action="/patients"
+        hx-post="/patients"
+        hx-target="#add"
+        hx-swap="outerHTML"
+        novalidate
+      >
+        <CsrfField token={props.csrfToken} />
+        {hasErrors && (
+          <p class="alert alert-error" role="alert">
+            The patient was not added: please correct the fields marked below.
+          </p>
+        )}
+        <PatientInputs
+          values={props.values}
+          errors={props.errors}
+          idPrefix="add-"
+          fields={PATIENT_FIELDS}
+          idHint="Leave empty to use the next free ID"
+          autofocusFirst={props.autofocus || hasErrors}
+        />
+        <button type="submit">Add patient</button>
+      </form>
+    </details>
+  );
+}
+
+function filterValue(filter: PatientFilter, name: keyof PatientFilter): string {
+  const value = filter[name];
+  return value === undefined ? "" : String(value);
+}
+
+/** Search and filters; changing any of them reloads the table only, and the URL with it. */
+export function Filters({ query }: { query: PatientListQuery }) {
+  const { filter } = query;
+  return (
+    <form
+      id="filters"
+      class="card filters"
+      role="search"
+      method="get"
+      action="/patients"
+      hx-get="/patients"
+      hx-target="#patient-table"
+      hx-swap="outerHTML"
+      hx-push-url="true"
+      hx-trigger="change, submit, input changed delay:400ms from:#filter-q"
+    >
+      <div class="filter-grid">
+        <Field
+          name="q"
+          label="Search by patient ID"
+          type="search"
+          inputmode="numeric"
+          value={filterValue(filter, "q")}
+          idPrefix="filter-"
+        />
+        {CATEGORICAL_FIELDS.map((field) => (
+          <SelectField
+            key={field}
+            name={field}
+            label={FIELD_LABELS[field]}
+            value={filterValue(filter, field)}
+            options={options(field)}
+            placeholder="Any"
+            idPrefix="filter-"
+          />
+        ))}
+        <Field
+          name="age_min"
+          label="Age from"
+          inputmode="decimal"
+          value={filterValue(filter, "age_min")}
+          idPrefix="filter-"
+        />
+        <Field
+          name="age_max"
+          label="Age to"
+          inputmode="decimal"
+          value={filterValue(filter, "age_max")}
+          idPrefix="filter-"
+        />
+        <SelectField
+          name="per_page"
+          label="Rows per page"
+          value={String(query.perPage)}
+          options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))}
+          idPrefix="filter-"
+        />
+      </div>
+      <div class="filter-actions">
+        <button type="submit">Apply</button>
+        <a class="button button-secondary" href="/patients">Clear filters</a>
+      </div>
+    </form>
+  );
+}
+
+export interface PatientsPageProps extends PatientTableProps {
+  add: Omit<AddPatientFormProps, "csrfToken">;
+}
+
+export function PatientsPage(props: PatientsPageProps) {
+  return (
+    <div class="patients-page" hx-history="false">
+      <h1>Patients</h1>
+      <AddPatientForm csrfToken={props.csrfToken} {...props.add} />
+      <Filters query={props.query} />
+      <PatientTable {...props} />
+    </div>
+  );
+}

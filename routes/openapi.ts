@@ -1,0 +1,11 @@
+/** `GET /api/openapi.json`: the API's OpenAPI 3.1 document. */
+import { Hono } from "hono";
+import { openApiDocument } from "../lib/openapi.ts";
+import type { AppEnv } from "./env.ts";
+
+const document = openApiDocument();
+
+export const openApiRoutes = new Hono<AppEnv>().get("/api/openapi.json", (c) => {
+  c.header("Cache-Control", "public, max-age=300");
+  return c.json(document);
+});

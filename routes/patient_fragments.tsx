@@ -1,0 +1,62 @@
+/** The htmx answers that change more than their target: the row or form, plus out-of-band message and count. */
+import { AddPatientForm } from "../components/PatientsPage.tsx";
+import { CountSummary, PatientRow } from "../components/PatientTable.tsx";
+import type { PatientListQuery } from "../db/patient_store.ts";
+import type { PatientRecord } from "../lib/patient_fields.ts";
+
+/** Replaces the page's message region (announced: it is an aria-live region). */
+function Notice({ message }: { message: string }) {
+  return (
+    <div id="alerts" hx-swap-oob="innerHTML">
+      <div class="alert alert-ok" role="status">{message}</div>
+    </div>
+  );
+}
+
+function Count({ query, total }: { query: PatientListQuery; total: number }) {
+  // The rows on screen are unknown here: count what the page would hold now.
+  const shown = Math.max(0, Math.min(query.perPage, total - (query.page - 1) * query.perPage));
+  return <CountSummary query={query} total={total} shown={shown} oob />;
+}
+
+/** After an add: a fresh form, the new row at the top of the table, the count and a message. */
+export function AddedFragment(
+  props: { patient: PatientRecord; csrfToken: string; query: PatientListQuery; total: number },
+) {
+  return (
+    <>
+      <AddPatientForm csrfToken={props.csrfToken} values={{}} errors={{}} open autofocus />
+      <template>
+        <tbody hx-swap-oob="afterbegin:#patient-rows">
+          <PatientRow patient={props.patient} csrfToken={props.csrfToken} highlight />
+        </tbody>
+      </template>
+      <Count query={props.query} total={props.total} />
+      <Notice message={`Patient ${props.patient.id} added.`} />
+    </>
+  );
+}
+
+/** After a save: the row as it now is, with the focus back on its Edit button. */
+export function SavedFragment(
+  { patient, csrfToken }: { patient: PatientRecord; csrfToken: string },
+) {
+  return (
+    <>
+      <PatientRow patient={patient} csrfToken={csrfToken} focus highlight />
+      <Notice message={`Patient ${patient.id} saved.`} />
+    </>
+  );
+}
+
+/** After a delete: nothing where the row was, the count and a message. */
+export function DeletedFragment(
+  props: { message: string; query: PatientListQuery; total: number },
+) {
+  return (
+    <>
+      <Count query={props.query} total={props.total} />
+      <Notice message={props.message} />
+    </>
+  );
+}
