@@ -71,15 +71,18 @@ function toMongoFilter(userId: number, filter: PatientFilter): Filter<PatientDoc
   return query as Filter<PatientDocument>;
 }
 
-/** Indexes: the unique one the contract names, and one per field the list sorts or ranges on. */
+/**
+ * Indexes: the unique one the contract names, and one per field the list sorts or ranges on.
+ * One command per index: FerretDB v1 drops the connection when a single `createIndexes`
+ * names several indexes that already exist.
+ */
 async function ensureIndexes(collection: Collection<PatientDocument>): Promise<void> {
-  await collection.createIndexes([
-    { key: { user_id: 1, id: 1 }, name: "user_id_1_id_1", unique: true },
-    ...["age", "avg_glucose_level", "bmi", "stroke"].map((field) => ({
-      key: { user_id: 1, [field]: 1, id: 1 },
+  await collection.createIndex({ user_id: 1, id: 1 }, { name: "user_id_1_id_1", unique: true });
+  for (const field of ["age", "avg_glucose_level", "bmi", "stroke"]) {
+    await collection.createIndex({ user_id: 1, [field]: 1, id: 1 }, {
       name: `user_id_1_${field}_1_id_1`,
-    })),
-  ]);
+    });
+  }
 }
 
 /** Opens a client for the configured server. Connects lazily: an outage never throws here. */

@@ -156,7 +156,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       const now = new Date().toISOString();
       const id = patient.id ?? await nextId(handle, userId);
       const row: Row = {
-        ...patient,
+        ...(changeableFields(patient) as Omit<PatientFields, "id">),
         id,
         user_id: userId,
         created_at: now,
@@ -181,7 +181,8 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
         for (const patient of patients) {
           const result = await trx.insertInto("patients")
             .values({
-              ...patient,
+              ...(changeableFields(patient) as Omit<PatientFields, "id">),
+              id: patient.id,
               user_id: userId,
               created_at: now,
               updated_at: now,

@@ -152,7 +152,9 @@ export function validatePatient(
   const body = input as Record<string, unknown>;
   const errors = keyErrors(body);
   const { id, ...rest } = body;
-  const known = Object.fromEntries(Object.entries(rest).filter(([k]) => isPatientField(k)));
+  const known = Object.fromEntries(
+    Object.entries(rest).filter(([k, v]) => isPatientField(k) && v !== undefined),
+  );
   if (id !== undefined) {
     const parsedId = idSchema.safeParse(id);
     if (!parsedId.success) errors.push({ field: "id", message: idMessage });
