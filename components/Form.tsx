@@ -92,7 +92,7 @@ export function SelectField(props: SelectFieldProps) {
       >
         {props.placeholder !== undefined && <option value="">{props.placeholder}</option>}
         {props.options.map((option) => (
-          <option key={option.value} value={option.value} selected={option.value === props.value}>
+          <option value={option.value} selected={option.value === props.value}>
             {option.label}
           </option>
         ))}

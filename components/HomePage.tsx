@@ -48,7 +48,7 @@ export function HomePage({ user, notice }: HomePageProps) {
       </section>
       <section class="features" aria-label="What it does">
         {FEATURES.map(([title, text]) => (
-          <article class="card" key={title}>
+          <article class="card">
             <h2>{title}</h2>
             <p>{text}</p>
           </article>

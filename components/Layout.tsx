@@ -67,7 +67,7 @@ export function Layout(
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <link rel="stylesheet" href={stylesheet} />
         <link rel="icon" href={icon} type="image/svg+xml" />
-        {scripts.map((src) => <script key={src} src={src} defer></script>)}
+        {scripts.map((src) => <script src={src} defer></script>)}
       </head>
       <body hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}>
         <a class="skip-link" href="#main">Skip to content</a>

@@ -82,7 +82,6 @@ export function PatientInputs(props: PatientInputsProps) {
     <div class="patient-grid">
       {props.fields.map((field, i) => (
         <PatientControl
-          key={field}
           field={field}
           value={props.values[field]}
           error={props.errors[field]}

@@ -21,7 +21,7 @@ export function PatientDetailPage({ patient }: { patient: PatientRecord }) {
       <h1>Patient {patient.id}</h1>
       <dl class="card details">
         {PATIENT_FIELDS.filter((f) => f !== "id").map((field) => (
-          <div key={field}>
+          <div>
             <dt>{FIELD_LABELS[field]}</dt>
             <dd>{displayValue(field, patient[field])}</dd>
           </div>

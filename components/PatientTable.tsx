@@ -67,7 +67,7 @@ export function PatientRow(
         <a href={base}>{patient.id}</a>
       </th>
       {DATA_FIELDS.map((field) => (
-        <td key={field} class={patient[field] === null ? "unknown" : undefined}>
+        <td class={patient[field] === null ? "unknown" : undefined}>
           {displayValue(field, patient[field])}
         </td>
       ))}
@@ -126,7 +126,7 @@ export function PatientEditRow(props: PatientEditRowProps) {
     <tr id={`patient-${props.id}`} class="editing" data-edit-row>
       <th scope="row" class="col-id">{props.id}</th>
       {DATA_FIELDS.map((field) => (
-        <td key={field}>
+        <td>
           <PatientControl
             field={field}
             value={props.values[field]}
@@ -262,7 +262,6 @@ export function PatientTable({ query, items, total, filtered, csrfToken }: Patie
             <tr>
               {PATIENT_FIELDS.map((field) => (
                 <SortHeader
-                  key={field}
                   field={field}
                   query={query}
                 />
@@ -273,9 +272,7 @@ export function PatientTable({ query, items, total, filtered, csrfToken }: Patie
             </tr>
           </thead>
           <tbody id="patient-rows">
-            {items.map((patient) => (
-              <PatientRow key={patient.id} patient={patient} csrfToken={csrfToken} />
-            ))}
+            {items.map((patient) => <PatientRow patient={patient} csrfToken={csrfToken} />)}
           </tbody>
         </table>
         {items.length === 0 && (

@@ -84,7 +84,6 @@ export function Filters({ query }: { query: PatientListQuery }) {
         />
         {CATEGORICAL_FIELDS.map((field) => (
           <SelectField
-            key={field}
             name={field}
             label={FIELD_LABELS[field]}
             value={filterValue(filter, field)}

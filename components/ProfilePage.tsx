@@ -40,7 +40,7 @@ function TokenList({ tokens, csrfToken }: { tokens: ApiToken[]; csrfToken: strin
         </thead>
         <tbody>
           {tokens.map((token) => (
-            <tr key={token.id}>
+            <tr>
               <td>{token.name}</td>
               <td>{formatTime(token.created_at)}</td>
               <td>{token.last_used_at ? formatTime(token.last_used_at) : "Never"}</td>

@@ -44,7 +44,8 @@ export class DatabaseSessionStore implements Store {
         await db.deleteFrom("sessions").where("id", "=", id).execute();
         return null;
       }
-      if (now - lastSeen > TOUCH_EVERY_MS) {
+      // Often enough that a session in use never reaches its idle timeout, rarely enough to be cheap.
+      if (now - lastSeen > Math.min(TOUCH_EVERY_MS, this.policy.idleMs / 2)) {
         await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", id).execute();
       }
       return JSON.parse(row.data) as SessionData;

@@ -40,6 +40,10 @@ function safeEqualHex(expectedHex: string, actual: Buffer): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
+/** Werkzeug's derived key lengths: the digest size for pbkdf2, 64 bytes for scrypt. */
+const PBKDF2_LENGTHS: Record<string, number> = { sha1: 20, sha256: 32, sha512: 64 };
+const SCRYPT_LENGTH = 64;
+
 /** Verifies a werkzeug hash, as werkzeug's `check_password_hash` does. */
 async function verifyWerkzeug(password: string, stored: string): Promise<boolean> {
   const [method, salt, hex] = stored.split("$");
@@ -48,16 +52,15 @@ async function verifyWerkzeug(password: string, stored: string): Promise<boolean
   if (parts[0] === "pbkdf2") {
     const digest = parts[1] ?? "sha256";
     const iterations = Number(parts[2] ?? 600000);
-    if (!["sha256", "sha512", "sha1"].includes(digest) || !Number.isInteger(iterations)) {
-      return false;
-    }
-    const derived = await pbkdf2Async(password, salt, iterations, hex.length / 2, digest);
+    const length = PBKDF2_LENGTHS[digest];
+    if (!length || !Number.isInteger(iterations) || hex.length !== length * 2) return false;
+    const derived = await pbkdf2Async(password, salt, iterations, length, digest);
     return safeEqualHex(hex, derived);
   }
   if (parts[0] === "scrypt") {
     const [n, r, p] = [Number(parts[1] ?? 32768), Number(parts[2] ?? 8), Number(parts[3] ?? 1)];
-    if (![n, r, p].every(Number.isInteger)) return false;
-    const derived = await scryptAsync(password, salt, hex.length / 2, {
+    if (![n, r, p].every(Number.isInteger) || hex.length !== SCRYPT_LENGTH * 2) return false;
+    const derived = await scryptAsync(password, salt, SCRYPT_LENGTH, {
       N: n,
       r,
       p,
@@ -80,11 +83,12 @@ export function needsRehash(stored: string, cost = DEFAULT_BCRYPT_COST): boolean
   return !match || Number(match[1]) < cost;
 }
 
-let dummy: Promise<string> | null = null;
+const dummies = new Map<number, Promise<string>>();
 
 /** Spends the time of a real check when there is no account, so that timing reveals nothing. */
 export async function verifyAgainstNothing(password: string, cost = DEFAULT_BCRYPT_COST) {
-  dummy ??= hashPassword("no account has this password", cost);
+  let dummy = dummies.get(cost);
+  if (!dummy) dummies.set(cost, dummy = hashPassword("no account has this password", cost));
   await verifyPassword(password, await dummy);
 }
 

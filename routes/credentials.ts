@@ -66,3 +66,21 @@ export async function checkCredentials(
   }
   return { ok: true, user };
 }
+
+/**
+ * Checks the logged-in user's password when they re-enter it (password change, account
+ * deletion), throttled like a login so that a borrowed session cannot be used to guess it.
+ */
+export async function checkOwnPassword(
+  c: Context<AppEnv>,
+  user: User,
+  password: string,
+): Promise<{ ok: true } | { ok: false; throttledForMs: number }> {
+  const { stores, config } = c.get("deps");
+  const keys = throttleKeys(user.email, clientAddress(c));
+  const wait = await throttleWait(stores.accounts, keys, config.security.throttle);
+  if (wait > 0) return { ok: false, throttledForMs: wait };
+  if (await verifyPassword(password, user.passwordHash)) return { ok: true };
+  await recordFailure(stores.accounts, keys);
+  return { ok: false, throttledForMs: 0 };
+}

@@ -9,9 +9,10 @@ import {
   revokeApiToken,
 } from "../db/api_tokens.ts";
 import { deleteUser, updateUserName, updateUserPasswordHash, type User } from "../db/users.ts";
-import { hashPassword, passwordProblems, verifyPassword } from "../lib/passwords.ts";
+import { hashPassword, passwordProblems } from "../lib/passwords.ts";
 import { formText, nameProblem } from "./auth.tsx";
 import { requireUser } from "./auth_guard.ts";
+import { checkOwnPassword, tooManyAttempts } from "./credentials.ts";
 import { csrfToken } from "./csrf.ts";
 import type { AppEnv } from "./env.ts";
 import { flash, logOut } from "./session.ts";
@@ -19,6 +20,12 @@ import { flash, logOut } from "./session.ts";
 export const profileRoutes = new Hono<AppEnv>();
 profileRoutes.use("/profile", requireUser);
 profileRoutes.use("/profile/*", requireUser);
+
+/** Sets 429 and Retry-After; returns the message for the field. */
+function throttled(c: Context<AppEnv>, ms: number): string {
+  c.header("Retry-After", String(Math.ceil(ms / 1000)));
+  return tooManyAttempts(ms);
+}
 
 function me(c: Context<AppEnv>): User {
   return c.get("user")!;
@@ -57,8 +64,11 @@ profileRoutes.post("/profile/password", async (c) => {
   const newPassword = await formText(c, "new_password");
   const confirmation = await formText(c, "confirm_new_password");
   const errors: Record<string, string> = {};
-  if (!(await verifyPassword(oldPassword, user.passwordHash))) {
-    errors.old_password = "This is not your current password";
+  const check = await checkOwnPassword(c, user, oldPassword);
+  if (!check.ok) {
+    errors.old_password = check.throttledForMs > 0
+      ? throttled(c, check.throttledForMs)
+      : "This is not your current password";
   }
   const [lengthProblem] = passwordProblems(newPassword, newPassword);
   if (lengthProblem) errors.new_password = lengthProblem;
@@ -66,7 +76,7 @@ profileRoutes.post("/profile/password", async (c) => {
     errors.confirm_new_password = "The two passwords do not match";
   }
   if (Object.keys(errors).length > 0) {
-    c.status(422);
+    c.status(!check.ok && check.throttledForMs > 0 ? 429 : 422);
     return renderProfile(c, { errors: { password: errors } });
   }
   await updateUserPasswordHash(
@@ -106,11 +116,13 @@ profileRoutes.post("/profile/tokens/:id/revoke", async (c) => {
 profileRoutes.post("/profile/delete", async (c) => {
   const { stores } = c.get("deps");
   const user = me(c);
-  if (!(await verifyPassword(await formText(c, "password"), user.passwordHash))) {
-    c.status(422);
-    return renderProfile(c, {
-      errors: { delete: { password: "This is not your password; nothing was deleted" } },
-    });
+  const check = await checkOwnPassword(c, user, await formText(c, "password"));
+  if (!check.ok) {
+    c.status(check.throttledForMs > 0 ? 429 : 422);
+    const message = check.throttledForMs > 0
+      ? throttled(c, check.throttledForMs)
+      : "This is not your password; nothing was deleted";
+    return renderProfile(c, { errors: { delete: { password: message } } });
   }
   // Patients first: should the accounts database fail after, the account still exists and the
   // user can simply try again.

@@ -76,7 +76,22 @@ export function sessions(deps: AppDeps): MiddlewareHandler<AppEnv> {
         await loadUser(c, deps);
         await next();
       }));
+    dropUnusedCookie(c);
   };
+}
+
+/** A session that holds nothing was not stored: send no cookie for it either. */
+function dropUnusedCookie(c: Context<AppEnv>): void {
+  const cache = c.get("session")?.getCache();
+  if (!cache || cache._delete || Object.keys(cache._data ?? {}).length > 0) return;
+  const headers = c.res.headers;
+  const kept = headers.getSetCookie().filter((cookie) => !cookie.startsWith(`${SESSION_COOKIE}=`));
+  try {
+    headers.delete("Set-Cookie");
+    for (const cookie of kept) headers.append("Set-Cookie", cookie);
+  } catch {
+    // An immutable response (none of ours): the unused cookie is harmless.
+  }
 }
 
 async function loadUser(c: Context<AppEnv>, deps: AppDeps): Promise<void> {

@@ -33,6 +33,7 @@ export function uniqueName(prefix: string): string {
 /** The MySQL/MariaDB server of the environment, or null (an error in CI, where it must exist). */
 export function mysqlServer(): Omit<MysqlConfig, "database"> | null {
   const config = loadConfig(env).mysql;
+  // The server only: each test names its own database.
   if (!config && IN_CI) {
     throw new Error("CI must set MYSQL_HOST: the MariaDB suite may not be skipped");
   }
@@ -60,7 +61,8 @@ export interface Backend<T> {
 }
 
 async function dropMysqlDatabase(server: Omit<MysqlConfig, "database">, database: string) {
-  const connection = await createConnection({ ...server });
+  const { host, port, user, password } = server;
+  const connection = await createConnection({ host, port, user, password });
   try {
     await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
   } finally {
@@ -202,10 +204,9 @@ export function loadDataset():
 
 /** A configuration for tests: embedded stores in `dataDir` unless servers are given. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    ...loadConfig({ SESSION_SECRET: "test-secret-that-is-long-enough-1234" }),
-    ...overrides,
-  };
+  const base = loadConfig({ SESSION_SECRET: "test-secret-that-is-long-enough-1234" });
+  // bcrypt cost 4 keeps the suite fast; production uses 12.
+  return { ...base, security: { ...base.security, bcryptCost: 4 }, ...overrides };
 }
 
 export interface TestApp {
@@ -241,4 +242,71 @@ export async function createTestApp(stores?: Stores, config?: Config): Promise<T
       await Deno.remove(dir, { recursive: true });
     },
   };
+}
+
+const ORIGIN = "http://127.0.0.1:5000";
+
+/**
+ * A browser for in-process requests: keeps cookies, sends `Origin` on unsafe requests (as
+ * browsers do), and remembers the CSRF token of the last page it saw.
+ */
+export class TestBrowser {
+  readonly cookies = new Map<string, string>();
+  csrf = "";
+  lastHtml = "";
+
+  constructor(private readonly app: TestApp) {}
+
+  /** The `Cookie` header this browser sends. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size && !headers.has("Cookie")) headers.set("Cookie", this.cookieHeader());
+    const method = (init.method ?? "GET").toUpperCase();
+    if (!["GET", "HEAD"].includes(method) && !headers.has("Origin")) headers.set("Origin", ORIGIN);
+    const response = await this.app.request(path, { ...init, headers, redirect: "manual" });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(";");
+      const [name, ...rest] = pair!.split("=");
+      const value = rest.join("=");
+      const expired = attributes.some((a) => /max-age=0/i.test(a.trim())) || value === "";
+      if (expired) this.cookies.delete(name!.trim());
+      else this.cookies.set(name!.trim(), value);
+    }
+    if ((response.headers.get("Content-Type") ?? "").startsWith("text/html")) {
+      this.lastHtml = await response.clone().text();
+      const token = /name="_csrf" value="([^"]+)"/.exec(this.lastHtml) ??
+        /X-CSRF-Token&quot;:&quot;([^&]+)&quot;/.exec(this.lastHtml);
+      if (token) this.csrf = token[1]!;
+    }
+    return response;
+  }
+
+  get(path: string, headers: HeadersInit = {}): Promise<Response> {
+    return this.request(path, { headers });
+  }
+
+  /** Posts a form as a browser would, with the CSRF token of the last page unless one is given. */
+  postForm(
+    path: string,
+    fields: Record<string, string>,
+    headers: HeadersInit = {},
+  ): Promise<Response> {
+    const body = new URLSearchParams({ _csrf: this.csrf, ...fields });
+    return this.request(path, { method: "POST", body, headers });
+  }
+
+  /** Registers and is then logged in (fetches the form first, as a person would). */
+  async register(name: string, email: string, password: string): Promise<Response> {
+    await this.get("/register");
+    return this.postForm("/register", { name, email, password, confirm_password: password });
+  }
+
+  async logIn(email: string, password: string): Promise<Response> {
+    await this.get("/login");
+    return this.postForm("/login", { email, password });
+  }
 }

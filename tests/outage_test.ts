@@ -1,0 +1,230 @@
+/**
+ * When a database goes away the app keeps answering, says which store is down, and recovers by
+ * itself. Real servers behind a TCP proxy that the test stops and starts; no mocks.
+ */
+import assert from "node:assert/strict";
+import { createConnection } from "mysql2/promise";
+import { openAccountsDb } from "../db/accounts_db.ts";
+import { openMongoPatientStore } from "../db/patient_mongo.ts";
+import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import type { Stores } from "../db/stores.ts";
+import { createUser, findUserByEmail } from "../db/users.ts";
+import {
+  createTestApp,
+  dropMongoDatabase,
+  mongoServer,
+  mysqlServer,
+  OUTAGE_TIMEOUT_MS,
+  type TestApp,
+  uniqueName,
+} from "./helpers.ts";
+import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
+
+const mysql = mysqlServer();
+const mongo = mongoServer();
+
+/** How long the app may take to notice that a database is back. */
+const RECOVERY_MS = 15_000;
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+function deadPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+interface Health {
+  status: number;
+  body: { status: string; users: string; patients: string };
+  ms: number;
+}
+
+async function health(app: TestApp): Promise<Health> {
+  const start = performance.now();
+  const res = await app.request("/healthz");
+  return { status: res.status, body: await res.json(), ms: performance.now() - start };
+}
+
+async function assertHomeAnswers(app: TestApp): Promise<void> {
+  const res = await app.request("/");
+  await res.body?.cancel();
+  assert.deepEqual(res.status, 200);
+}
+
+/** Polls /healthz until it answers 200; fails after `RECOVERY_MS`. */
+async function waitUntilHealthy(app: TestApp): Promise<void> {
+  const deadline = Date.now() + RECOVERY_MS;
+  let last: Health | null = null;
+  while (Date.now() < deadline) {
+    last = await health(app);
+    if (last.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`still unhealthy after ${RECOVERY_MS} ms: ${JSON.stringify(last?.body)}`);
+}
+
+/** The embedded stores in a fresh directory, with one of them replaced. */
+function storesWith(dir: string, replace: Partial<Stores>): Stores {
+  return {
+    accounts: replace.accounts ?? openAccountsDb(null, dir),
+    patients: replace.patients ?? openSqlitePatientStore(dir),
+  };
+}
+
+/** Runs `body` on an app built from `stores`; closes the app and removes `dir` afterwards. */
+async function withApp(
+  dir: string,
+  stores: Stores,
+  body: (app: TestApp) => Promise<void>,
+): Promise<void> {
+  try {
+    const app = await createTestApp(stores);
+    try {
+      await body(app);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The down-and-back-up cycle both stores must survive. */
+async function outageCycle(
+  app: TestApp,
+  proxy: TcpProxy,
+  expectedDown: { users: string; patients: string },
+): Promise<void> {
+  const up = await health(app);
+  assert.deepEqual([up.status, up.body], [200, { status: "ok", users: "ok", patients: "ok" }]);
+
+  await proxy.stop();
+  const down = await health(app);
+  assert.deepEqual(down.status, 503);
+  assert.deepEqual(down.body, { status: "unavailable", ...expectedDown });
+  assert.ok(down.ms < 5_000, `the outage took ${down.ms} ms to report`);
+  await assertHomeAnswers(app);
+  // Still down on a second look: nothing was cached as healthy.
+  assert.deepEqual((await health(app)).status, 503);
+
+  proxy.start();
+  await waitUntilHealthy(app);
+  await assertHomeAnswers(app);
+}
+
+Deno.test({
+  name:
+    "while MongoDB is down /healthz names the patient store and / still answers, then it recovers",
+  ignore: !mongo,
+  async fn() {
+    const { hostname, port } = new URL(mongo!.uri);
+    const proxy = startTcpProxy({ hostname, port: Number(port || 27017) });
+    const database = uniqueName("spm_test");
+    const dir = Deno.makeTempDirSync({ prefix: "spm-outage-" });
+    try {
+      const patients = openMongoPatientStore({
+        uri: mongo!.uri.replace(/^(mongodb:\/\/(?:[^@/]*@)?)[^/?]+/, `$1127.0.0.1:${proxy.port}`),
+        database,
+        collection: "Patient_data",
+      }, { serverSelectionTimeoutMs: OUTAGE_TIMEOUT_MS });
+      await withApp(dir, storesWith(dir, { patients }), async (app) => {
+        await outageCycle(app, proxy, { users: "ok", patients: "down" });
+        // The same store object writes and reads again: nothing had to be reopened.
+        const record = await patients.create(1, {
+          gender: "Female",
+          age: 67,
+          hypertension: 0,
+          heart_disease: 1,
+          ever_married: "Yes",
+          work_type: "Private",
+          Residence_type: "Urban",
+          avg_glucose_level: 228.69,
+          bmi: 36.6,
+          smoking_status: "formerly smoked",
+          stroke: 1,
+        });
+        assert.deepEqual((await patients.get(1, record.id))?.avg_glucose_level, 228.69);
+      });
+    } finally {
+      await proxy.close();
+      await dropMongoDatabase(mongo!.uri, database);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "while MySQL is down /healthz names the account store and / still answers, then it recovers",
+  ignore: !mysql,
+  async fn() {
+    const proxy = startTcpProxy({ hostname: mysql!.host, port: mysql!.port });
+    const database = uniqueName("spm_test");
+    const dir = Deno.makeTempDirSync({ prefix: "spm-outage-" });
+    try {
+      const accounts = openAccountsDb(
+        { ...mysql!, host: "127.0.0.1", port: proxy.port, database },
+        "",
+        { connectTimeoutMs: OUTAGE_TIMEOUT_MS },
+      );
+      await withApp(dir, storesWith(dir, { accounts }), async (app) => {
+        await outageCycle(app, proxy, { users: "down", patients: "ok" });
+        await createUser(accounts, { name: "Back", email: "back@example.com", passwordHash: "x" });
+        assert.deepEqual((await findUserByEmail(accounts, "BACK@example.com"))?.name, "Back");
+      });
+    } finally {
+      await proxy.close();
+      const { host, port, user, password } = mysql!;
+      const admin = await createConnection({ host, port, user, password });
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      } finally {
+        await admin.end();
+      }
+    }
+  },
+});
+
+Deno.test("with MongoDB unreachable from the start, /healthz says patients are down and / answers", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "spm-outage-" });
+  const patients = openMongoPatientStore({
+    uri: `mongodb://127.0.0.1:${deadPort()}`,
+    database: "patient_data",
+    collection: "Patient_data",
+  }, { serverSelectionTimeoutMs: OUTAGE_TIMEOUT_MS });
+  await withApp(dir, storesWith(dir, { patients }), async (app) => {
+    const down = await health(app);
+    assert.deepEqual([down.status, down.body], [503, {
+      status: "unavailable",
+      users: "ok",
+      patients: "down",
+    }]);
+    assert.ok(down.ms < 5_000, `${down.ms} ms`);
+    await assertHomeAnswers(app);
+  });
+});
+
+Deno.test("with MySQL unreachable from the start, /healthz says users are down and / answers", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "spm-outage-" });
+  const accounts = openAccountsDb(
+    {
+      host: "127.0.0.1",
+      port: deadPort(),
+      user: "spm",
+      password: "unused",
+      database: "loginvalidation",
+    },
+    "",
+    { connectTimeoutMs: OUTAGE_TIMEOUT_MS },
+  );
+  await withApp(dir, storesWith(dir, { accounts }), async (app) => {
+    const down = await health(app);
+    assert.deepEqual([down.status, down.body], [503, {
+      status: "unavailable",
+      users: "down",
+      patients: "ok",
+    }]);
+    assert.ok(down.ms < 5_000, `${down.ms} ms`);
+    await assertHomeAnswers(app);
+  });
+});

@@ -1,0 +1,271 @@
+/** Browser sessions: cookie attributes, renewal at login, logout, password change, timeouts, clean-up. */
+import assert from "node:assert/strict";
+import { createConnection } from "mysql2/promise";
+import type { SecurityConfig } from "../config.ts";
+import type { AccountsDb } from "../db/accounts_db.ts";
+import { cleanUp } from "../db/housekeeping.ts";
+import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import {
+  accountBackends,
+  type Backend,
+  createTestApp,
+  mysqlServer,
+  type Opened,
+  type TestApp,
+  TestBrowser,
+  testConfig,
+} from "./helpers.ts";
+
+/** Runs `body` on the app over a fresh accounts database of `backend` and an embedded patient store. */
+async function withApp(
+  backend: Backend<AccountsDb>,
+  security: Partial<SecurityConfig>,
+  body: (app: TestApp) => Promise<void>,
+): Promise<void> {
+  const opened = await backend.open();
+  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
+  const defaults = testConfig().security;
+  const config = testConfig({
+    dataDir: dir,
+    security: { ...defaults, bcryptCost: 4, ...security },
+  });
+  const patients = openSqlitePatientStore(dir);
+  const app = await createTestApp({ accounts: opened.value, patients }, config);
+  try {
+    await body(app);
+  } finally {
+    await app.close(); // closes both stores; closing them again below is harmless
+    await cleanUpBackend(opened);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * The backend's own clean-up, except that tests/helpers.ts drops a MySQL test database over a
+ * connection that names MYSQL_DB ("Unknown database" when that does not exist): drop it here then.
+ */
+async function cleanUpBackend(opened: Opened<AccountsDb>): Promise<void> {
+  try {
+    await opened.cleanup();
+  } catch (error) {
+    const database = /\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
+    const server = mysqlServer();
+    if (!database || !server || !/Unknown database/.test(String(error))) throw error;
+    const { host, port, user, password } = server;
+    const connection = await createConnection({ host, port, user, password });
+    const drop = `DROP DATABASE IF EXISTS \`${database}\``;
+    await connection.query(drop).finally(() => connection.end());
+  }
+}
+
+const PASSWORD = "correct horse battery staple";
+const EMAIL = "ann@example.org";
+
+/** The rows of the sessions table. */
+async function sessionRows(app: TestApp) {
+  const db = await app.stores.accounts.db();
+  return await db.selectFrom("sessions").selectAll().execute();
+}
+
+/** The `spm_session` Set-Cookie line of a response. */
+function sessionCookieLine(res: Response): string {
+  const line = res.headers.getSetCookie().findLast((l) => l.startsWith("spm_session="));
+  assert.ok(line, "the response sets the session cookie");
+  return line;
+}
+
+/** True when a request with exactly this cookie is logged in. */
+async function loggedInWith(app: TestApp, cookie: string): Promise<boolean> {
+  const res = await app.request("/profile", { headers: { Cookie: `spm_session=${cookie}` } });
+  await res.body?.cancel();
+  assert.ok([200, 303].includes(res.status), `unexpected ${res.status}`);
+  return res.status === 200;
+}
+
+async function loggedInBrowser(app: TestApp, register = true): Promise<TestBrowser> {
+  const browser = new TestBrowser(app);
+  const res = register
+    ? await browser.register("Ann", EMAIL, PASSWORD)
+    : await browser.logIn(EMAIL, PASSWORD);
+  assert.equal(res.status, 303);
+  await browser.get("/profile"); // picks up the new session's CSRF token
+  return browser;
+}
+
+for (const backend of accountBackends()) {
+  const test = (name: string, fn: (app: TestApp) => Promise<void>) =>
+    Deno.test(`[${backend.name}] ${name}`, () => withApp(backend, {}, fn));
+
+  test("the session cookie is HttpOnly and SameSite=Lax, and not Secure over plain HTTP", async (app) => {
+    await new TestBrowser(app).register("Ann", EMAIL, PASSWORD);
+    const browser = new TestBrowser(app);
+    const page = await browser.get("/login");
+    await page.body?.cancel();
+    const line = sessionCookieLine(page);
+    assert.match(line, /; HttpOnly(;|$)/);
+    assert.match(line, /; SameSite=Lax(;|$)/);
+    assert.match(line, /; Path=\/(;|$)/);
+    assert.doesNotMatch(line, /Secure/i);
+    const login = await browser.postForm("/login", { email: EMAIL, password: PASSWORD });
+    assert.equal(login.status, 303);
+    assert.doesNotMatch(sessionCookieLine(login), /Secure/i);
+  });
+
+  test("behind an HTTPS proxy the session cookie is also Secure", async (app) => {
+    await new TestBrowser(app).register("Ann", EMAIL, PASSWORD);
+    const https = { "X-Forwarded-Proto": "https" };
+    const browser = new TestBrowser(app);
+    const page = await browser.get("/login", https);
+    await page.body?.cancel();
+    assert.match(sessionCookieLine(page), /; Secure(;|$)/);
+    assert.match(sessionCookieLine(page), /; HttpOnly(;|$)/);
+    const login = await browser.postForm("/login", { email: EMAIL, password: PASSWORD }, https);
+    assert.equal(login.status, 303);
+    assert.match(sessionCookieLine(login), /; Secure(;|$)/);
+    assert.match(sessionCookieLine(login), /; SameSite=Lax(;|$)/);
+  });
+
+  test("logging in renews the session: the cookie from before the login logs nobody in", async (app) => {
+    await new TestBrowser(app).register("Ann", EMAIL, PASSWORD);
+    const browser = new TestBrowser(app);
+    await browser.get("/login");
+    const before = browser.cookies.get("spm_session")!;
+    const anonymous = (await sessionRows(app)).filter((r) => r.user_id === null);
+    assert.equal(anonymous.length, 1, "the login form's session holds its CSRF token");
+    const res = await browser.postForm("/login", { email: EMAIL, password: PASSWORD });
+    assert.equal(res.status, 303);
+    const after = browser.cookies.get("spm_session")!;
+    assert.notEqual(after, before);
+    const ids = (await sessionRows(app)).map((r) => r.id);
+    assert.ok(!ids.includes(anonymous[0]!.id), "the session id from before the login is gone");
+    assert.equal(await loggedInWith(app, after), true);
+    assert.equal(await loggedInWith(app, before), false, "a planted cookie does not ride along");
+  });
+
+  test("logging out deletes the session row, and the old cookie replayed is logged out", async (app) => {
+    const browser = await loggedInBrowser(app);
+    const cookie = browser.cookies.get("spm_session")!;
+    const userId = (await sessionRows(app)).find((r) => r.user_id !== null)!.user_id;
+    const res = await browser.postForm("/logout", {});
+    assert.equal(res.status, 303);
+    assert.match(sessionCookieLine(res), /^spm_session=;.*Max-Age=0/i, "the cookie is removed");
+    assert.equal(browser.cookies.has("spm_session"), false);
+    const rows = await sessionRows(app);
+    assert.deepEqual(rows.filter((r) => r.user_id === userId), [], "ended on the server");
+    assert.equal(await loggedInWith(app, cookie), false);
+  });
+
+  test("a password change ends the user's other sessions and renews the current one", async (app) => {
+    const laptop = await loggedInBrowser(app);
+    const phone = await loggedInBrowser(app, false);
+    const laptopBefore = laptop.cookies.get("spm_session")!;
+    const res = await laptop.postForm("/profile/password", {
+      old_password: PASSWORD,
+      new_password: "a new password",
+      confirm_new_password: "a new password",
+    });
+    assert.equal(res.status, 303);
+    const laptopAfter = laptop.cookies.get("spm_session")!;
+    assert.notEqual(laptopAfter, laptopBefore);
+    const page = await laptop.get("/profile");
+    assert.equal(page.status, 200, "this browser carries on");
+    assert.match(await page.text(), /Other devices have been logged out/);
+    assert.equal(await loggedInWith(app, laptopBefore), false, "under a new id");
+    assert.equal((await phone.get("/profile")).status, 303, "the other browser is logged out");
+    assert.equal((await sessionRows(app)).filter((r) => r.user_id !== null).length, 1);
+  });
+
+  Deno.test(`[${backend.name}] a session unused for longer than the idle timeout ends`, () =>
+    withApp(backend, { sessionIdleMs: 300 }, async (app) => {
+      const browser = await loggedInBrowser(app);
+      assert.equal((await browser.get("/profile")).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      const res = await browser.get("/profile");
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.get("Location"), "/login?next=%2Fprofile");
+      assert.deepEqual((await sessionRows(app)).filter((r) => r.user_id !== null), []);
+    }));
+
+  Deno.test(`[${backend.name}] a session in use stays alive past the idle timeout`, () =>
+    withApp(backend, { sessionIdleMs: 300 }, async (app) => {
+      const browser = await loggedInBrowser(app);
+      for (let i = 0; i < 8; i++) {
+        assert.equal((await browser.get("/profile")).status, 200, `request ${i}, ${i * 100} ms in`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }));
+
+  Deno.test(`[${backend.name}] a session ends at its absolute lifetime even while in use`, () =>
+    withApp(backend, { sessionAbsoluteMs: 500, sessionIdleMs: 3_600_000 }, async (app) => {
+      const browser = await loggedInBrowser(app);
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await browser.get("/profile")).status, 200, `request ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      assert.equal((await browser.get("/profile")).status, 303);
+      assert.deepEqual((await sessionRows(app)).filter((r) => r.user_id !== null), []);
+    }));
+
+  test("cleanUp() removes expired sessions and old login failures and keeps the rest", async (app) => {
+    const browser = await loggedInBrowser(app);
+    const security = { ...testConfig().security, sessionIdleMs: 3_600_000 };
+    const hour = 3_600_000;
+    const now = Date.now();
+    const db = await app.stores.accounts.db();
+    const row = (id: string, created_at: number, last_seen_at: number) => ({
+      id,
+      user_id: null,
+      data: JSON.stringify({ _data: { csrf: { value: id, flash: false } } }),
+      created_at,
+      last_seen_at,
+    });
+    await db.insertInto("sessions").values([
+      row("idle-too-long", now - 2 * hour, now - 2 * hour),
+      row("past-its-lifetime", now - security.sessionAbsoluteMs - 1000, now),
+      row("fresh", now - 1000, now - 1000),
+    ]).execute();
+    const windowMs = Math.max(
+      security.throttle.account.windowMs,
+      security.throttle.client.windowMs,
+    );
+    await db.insertInto("login_failures").values([
+      { throttle_key: "account:old@example.org", failed_at: now - windowMs - 1000 },
+      { throttle_key: "account:new@example.org", failed_at: now - 1000 },
+    ]).execute();
+    assert.deepEqual(await cleanUp(app.stores.accounts, security), { sessions: 2, failures: 1 });
+    const ids = (await sessionRows(app)).map((r) => r.id);
+    assert.ok(ids.includes("fresh"));
+    assert.ok(!ids.includes("idle-too-long") && !ids.includes("past-its-lifetime"));
+    const failures = await db.selectFrom("login_failures").select("throttle_key").execute();
+    assert.deepEqual(failures.map((f) => f.throttle_key), ["account:new@example.org"]);
+    assert.equal((await browser.get("/profile")).status, 200, "the live session is kept");
+  });
+
+  test("anonymous visits to the home page and static files write no session row", async (app) => {
+    const browser = new TestBrowser(app);
+    for (let i = 0; i < 3; i++) await (await browser.get("/")).body?.cancel();
+    await (await app.request("/")).body?.cancel();
+    const css = await app.request("/static/app.css");
+    await css.body?.cancel();
+    assert.deepEqual(css.headers.getSetCookie(), [], "no cookie on static files");
+    assert.deepEqual(await sessionRows(app), []);
+  });
+
+  test("a garbled session cookie or one sealed with another secret logs nobody in", async (app) => {
+    const browser = await loggedInBrowser(app);
+    const cookie = browser.cookies.get("spm_session")!;
+    assert.equal(await loggedInWith(app, "garbage"), false);
+    assert.equal(await loggedInWith(app, cookie.slice(0, -4) + "AAAA"), false);
+    const config = testConfig({ sessionSecret: "another-secret-that-is-long-enough-9876" });
+    const other = await createTestApp(app.stores, {
+      ...config,
+      security: { ...config.security, bcryptCost: 4 },
+    });
+    try {
+      assert.equal(await loggedInWith(other, cookie), false);
+    } finally {
+      await other.close(); // closes the shared stores too; the outer close repeats it harmlessly
+    }
+  });
+}
