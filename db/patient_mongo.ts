@@ -24,6 +24,7 @@ import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
   changeableFields,
+  ID_ATTEMPTS,
   newRevision,
   type PatientFilter,
   type PatientStore,
@@ -149,7 +150,7 @@ export function openMongoPatientStore(
     create(userId, patient) {
       return run(async () => {
         // An assigned id can race with another writer: take the next one and try again.
-        for (let attempt = 0;; attempt++) {
+        for (let attempt = 1;; attempt++) {
           const id = patient.id ?? await nextId(userId);
           const now = new Date();
           const doc: PatientDocument = {
@@ -166,7 +167,9 @@ export function openMongoPatientStore(
           } catch (error) {
             const duplicate = error instanceof MongoServerError && error.code === DUPLICATE_KEY;
             if (!duplicate) throw error;
-            if (patient.id !== undefined || attempt >= 5) throw new PatientIdTakenError(id);
+            if (patient.id !== undefined || attempt >= ID_ATTEMPTS) {
+              throw new PatientIdTakenError(id);
+            }
           }
         }
       });

@@ -19,6 +19,7 @@ import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
   changeableFields,
+  ID_ATTEMPTS,
   newRevision,
   type PatientFilter,
   type PatientStore,
@@ -153,23 +154,26 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
 
     async create(userId, patient) {
       const handle = await db();
-      const now = new Date().toISOString();
-      const id = patient.id ?? await nextId(handle, userId);
-      const row: Row = {
-        ...(changeableFields(patient) as Omit<PatientFields, "id">),
-        id,
-        user_id: userId,
-        created_at: now,
-        updated_at: now,
-        revision: newRevision(),
-      };
-      try {
-        await handle.insertInto("patients").values(row).execute();
-      } catch (error) {
-        if (isSqliteUniqueViolation(error)) throw new PatientIdTakenError(id);
-        throw error;
+      // An assigned id can race with another writer: take the next one and try again.
+      for (let attempt = 1;; attempt++) {
+        const now = new Date().toISOString();
+        const id = patient.id ?? await nextId(handle, userId);
+        const row: Row = {
+          ...(changeableFields(patient) as Omit<PatientFields, "id">),
+          id,
+          user_id: userId,
+          created_at: now,
+          updated_at: now,
+          revision: newRevision(),
+        };
+        try {
+          await handle.insertInto("patients").values(row).execute();
+          return toRecord(row);
+        } catch (error) {
+          if (!isSqliteUniqueViolation(error)) throw error;
+          if (patient.id !== undefined || attempt >= ID_ATTEMPTS) throw new PatientIdTakenError(id);
+        }
       }
-      return toRecord(row);
     },
 
     async insertMany(userId, patients) {

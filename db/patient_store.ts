@@ -102,6 +102,12 @@ export function categoricalFilters(filter: PatientFilter): [CategoricalField, st
   return out;
 }
 
+/**
+ * How often `create()` takes the next free id again when a concurrent writer took it first
+ * (each round at least one of the racing writers succeeds).
+ */
+export const ID_ATTEMPTS = 100;
+
 /** A fresh revision token. */
 export function newRevision(): string {
   return crypto.randomUUID();

@@ -160,7 +160,7 @@ export function openApiDocument(): Json {
           requestBody: { required: true, ...json(ref("TokenRequest")) },
           responses: {
             201: { description: "The new token (shown once)", ...json(ref("Token")) },
-            ...pick(400, 401, 415, 422, 429, 503),
+            ...pick(400, 401, 413, 415, 422, 429, 503),
           },
         },
       },
@@ -240,7 +240,7 @@ export function openApiDocument(): Json {
         Patient: schemaOf(patientSchema),
         NewPatient: schemaOf(newPatientSchema),
         PatientReplacement: schemaOf(replaceSchema),
-        PatientChanges: schemaOf(patientChangesSchema),
+        PatientChanges: { ...schemaOf(patientChangesSchema), minProperties: 1 },
         PatientList: {
           type: "object",
           required: ["items", "total", "page", "per_page"],

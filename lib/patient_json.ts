@@ -16,12 +16,15 @@ export function etagOf(record: PatientRecord): string {
   return `"${record.revision}"`;
 }
 
+/** No record ever has this revision: the write answers 412. */
+export const NO_REVISION = "\u0000no-such-revision";
+
 /**
- * The revision an `If-Match` header names: undefined when absent or `*` (any version will do),
- * and a value no record has when it names several or is malformed (so the write answers 412).
+ * The revisions an `If-Match` header names (RFC 9110: any one of them will do): undefined
+ * when it is absent or `*`; a malformed header names none, so the write answers 412.
  */
-export function revisionFromIfMatch(header: string | undefined): string | undefined {
+export function ifMatchRevisions(header: string | undefined): string[] | undefined {
   if (header === undefined || header.trim() === "*") return undefined;
-  const match = /^\s*(?:W\/)?"([^"]*)"\s*$/.exec(header);
-  return match ? match[1] : "\u0000no-such-revision";
+  const tags = header.split(",").map((tag) => /^\s*(?:W\/)?"([^"]*)"\s*$/.exec(tag)?.[1]);
+  return tags.every((tag) => tag !== undefined) ? tags as string[] : [NO_REVISION];
 }

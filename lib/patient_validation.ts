@@ -43,6 +43,7 @@ function oneOf(label: string, values: readonly (string | number)[]): string {
 function flag(label: string) {
   const message = `${label} must be 0 (no) or 1 (yes)`;
   return z.literal([0, 1], { error: says(label, message) }).meta({
+    type: "integer",
     description: `${label}: 0 = no, 1 = yes`,
   });
 }

@@ -3,7 +3,7 @@ import { type Context, Hono } from "hono";
 import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../db/errors.ts";
 import type { NewPatient, PatientFields } from "../lib/patient_fields.ts";
 import { MAX_PATIENT_ID } from "../lib/patient_fields.ts";
-import { etagOf, patientJson, revisionFromIfMatch } from "../lib/patient_json.ts";
+import { etagOf, ifMatchRevisions, NO_REVISION, patientJson } from "../lib/patient_json.ts";
 import { parseListQuery } from "../lib/patient_query.ts";
 import { type FieldError, validatePatient } from "../lib/patient_validation.ts";
 import { jsonBody } from "./api_tokens.ts";
@@ -49,6 +49,17 @@ function pathId(c: Context): number | null {
   const text = c.req.param("id") ?? "";
   const id = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
   return id >= 1 && id <= MAX_PATIENT_ID ? id : null;
+}
+
+/**
+ * The revision a write must find, from `If-Match`: one named tag is passed on as it is; with
+ * several, the record's current revision when it is among them.
+ */
+async function expectedRevision(c: Context<AppEnv>, id: number): Promise<string | undefined> {
+  const tags = ifMatchRevisions(c.req.header("If-Match"));
+  if (tags === undefined || tags.length === 1) return tags?.[0];
+  const current = await c.get("deps").stores.patients.get(owner(c), id);
+  return current && tags.includes(current.revision) ? current.revision : NO_REVISION;
 }
 
 /** Sends a record with its ETag. */
@@ -118,7 +129,7 @@ for (const method of ["put", "patch"] as const) {
     const body = await jsonBody(c);
     if (!body.ok) return body.res;
     const patients = c.get("deps").stores.patients;
-    const revision = revisionFromIfMatch(c.req.header("If-Match"));
+    const revision = await expectedRevision(c, id);
     const result = method === "put"
       ? validatePatient(body.body, "replace", id)
       : validatePatient(body.body, "patch", id);
@@ -145,11 +156,7 @@ apiPatientRoutes.delete("/api/patient_data/:id", async (c) => {
   const id = pathId(c);
   if (id === null) return notFound(c, c.req.param("id"));
   try {
-    await c.get("deps").stores.patients.delete(
-      owner(c),
-      id,
-      revisionFromIfMatch(c.req.header("If-Match")),
-    );
+    await c.get("deps").stores.patients.delete(owner(c), id, await expectedRevision(c, id));
     return c.body(null, 204);
   } catch (error) {
     if (error instanceof NotFoundError) return notFound(c, c.req.param("id"));

@@ -44,16 +44,25 @@ async function sentToken(c: Context): Promise<string> {
   return "";
 }
 
-/** Same origin when the browser's Origin names the host it sent the request to. */
-const originCheck = csrf({
-  origin: (origin, c) => {
-    try {
-      return new URL(origin).host === (c.req.header("Host") ?? new URL(c.req.url).host);
-    } catch {
-      return false;
-    }
-  },
-});
+/** True when the browser's Origin names the host it sent the request to. */
+function sameHost(origin: string, c: Context): boolean {
+  try {
+    return new URL(origin).host === (c.req.header("Host") ?? new URL(c.req.url).host);
+  } catch {
+    return false;
+  }
+}
+
+/** Hono's check, for form and text bodies (which a foreign page can send without preflight). */
+const originCheck = csrf({ origin: sameHost });
+
+/** The same rule for every other body (JSON from the browser session): a foreign origin is refused. */
+function foreignOrigin(c: Context): boolean {
+  const origin = c.req.header("Origin");
+  if (origin !== undefined) return !sameHost(origin, c);
+  const site = c.req.header("Sec-Fetch-Site");
+  return site !== undefined && site !== "same-origin";
+}
 
 export const csrfProtection: MiddlewareHandler<AppEnv> = async function csrfProtection(c, next) {
   if (SAFE_METHODS.has(c.req.method) || c.get("authenticatedBy") === "token") return await next();
@@ -65,6 +74,7 @@ export const csrfProtection: MiddlewareHandler<AppEnv> = async function csrfProt
   } catch {
     throw new HTTPException(403, { message: REFUSED });
   }
+  if (foreignOrigin(c)) throw new HTTPException(403, { message: REFUSED });
   const expected = session.get("csrf");
   if (typeof expected !== "string" || !sameToken(expected, await sentToken(c))) {
     throw new HTTPException(403, { message: REFUSED });
