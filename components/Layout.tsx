@@ -28,6 +28,8 @@ const HTMX_CONFIG = JSON.stringify({
     { code: "[23]..", swap: true },
     { code: "422", swap: true },
     { code: "409", swap: true },
+    // A patient that is gone (or never was this user's) comes back as a row saying so.
+    { code: "404", swap: true },
     { code: "[45]..", swap: false, error: true },
   ],
 });

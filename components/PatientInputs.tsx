@@ -78,15 +78,18 @@ export interface PatientInputsProps {
 
 /** Every control of a record, laid out in a responsive grid. */
 export function PatientInputs(props: PatientInputsProps) {
+  // The cursor goes to the first field with a problem, else (when asked) to the first field.
+  const focus = props.fields.find((f) => props.errors[f]) ??
+    (props.autofocusFirst ? props.fields[0] : undefined);
   return (
     <div class="patient-grid">
-      {props.fields.map((field, i) => (
+      {props.fields.map((field) => (
         <PatientControl
           field={field}
           value={props.values[field]}
           error={props.errors[field]}
           idPrefix={props.idPrefix}
-          autofocus={props.autofocusFirst && i === 0}
+          autofocus={field === focus}
           hints
           idHint={props.idHint}
         />

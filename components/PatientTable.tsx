@@ -51,9 +51,8 @@ function SortHeader({ field, query }: { field: PatientField; query: PatientListQ
 
 /** A record as a table row, with its Edit and Delete actions. */
 export function PatientRow(
-  { patient, csrfToken, focus, highlight }: {
+  { patient, focus, highlight }: {
     patient: PatientRecord;
-    csrfToken: string;
     /** Put the focus on its Edit button (after a save or cancel). */
     focus?: boolean;
     /** Mark it as just added or changed. */
@@ -84,8 +83,9 @@ export function PatientRow(
         >
           Edit
         </a>
+        {/* Without JavaScript the button opens the confirmation page; with htmx it asks here. */}
         <form
-          method="post"
+          method="get"
           action={`${base}/delete`}
           hx-delete={base}
           hx-target="closest tr"
@@ -93,7 +93,6 @@ export function PatientRow(
           hx-push-url="false"
           hx-confirm={`Delete patient ${patient.id}? This cannot be undone.`}
         >
-          <CsrfField token={csrfToken} />
           <button
             type="submit"
             class="button-small button-danger"
@@ -240,7 +239,7 @@ export interface PatientTableProps {
 }
 
 /** The swappable region: count, table and pagination. */
-export function PatientTable({ query, items, total, filtered, csrfToken }: PatientTableProps) {
+export function PatientTable({ query, items, total, filtered }: PatientTableProps) {
   return (
     <div id="patient-table" hx-target="#patient-table" hx-swap="outerHTML" hx-push-url="true">
       {(query.sort.field !== "id" || query.sort.direction !== "asc") && (
@@ -266,35 +265,33 @@ export function PatientTable({ query, items, total, filtered, csrfToken }: Patie
                   query={query}
                 />
               ))}
-              <th scope="col">
+              <th scope="col" class="row-actions">
                 <span class="visually-hidden">Actions</span>
               </th>
             </tr>
           </thead>
           <tbody id="patient-rows">
-            {items.map((patient) => <PatientRow patient={patient} csrfToken={csrfToken} />)}
+            {items.map((patient) => <PatientRow patient={patient} />)}
           </tbody>
         </table>
-        {items.length === 0 && (
-          <div class="empty" id="patient-empty">
-            {filtered
-              ? (
-                <p>
-                  No patients match these filters.{" "}
-                  <a href="/patients" hx-get="/patients">Clear the filters</a>{" "}
-                  to see all your patients.
-                </p>
-              )
-              : total === 0 && query.page === 1
-              ? <p>You have no patients yet. Add your first one with the form above.</p>
-              : (
-                <p>
-                  This page is empty.{" "}
-                  <a href="/patients" hx-get="/patients">Go to the first page</a>.
-                </p>
-              )}
-          </div>
-        )}
+        {/* Shown by the stylesheet only while the table has no rows (also after deleting the last one). */}
+        <div class="empty" id="patient-empty">
+          {filtered
+            ? (
+              <p>
+                No patients match these filters.{" "}
+                <a href="/patients" hx-get="/patients">Clear the filters</a>{" "}
+                to see all your patients.
+              </p>
+            )
+            : query.page === 1
+            ? <p>You have no patients yet. Add your first one with the form above.</p>
+            : (
+              <p>
+                This page is empty. <a href="/patients" hx-get="/patients">Go to the first page</a>.
+              </p>
+            )}
+        </div>
       </div>
       <Pagination query={query} total={total} />
     </div>

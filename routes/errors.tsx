@@ -11,7 +11,7 @@ const TITLES: Record<number, string> = {
   400: "Bad request",
   401: "Please log in",
   403: "Not allowed",
-  404: "Page not found",
+  404: "Not found",
   405: "Method not allowed",
   409: "Conflict",
   412: "Changed in the meantime",

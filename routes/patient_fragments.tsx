@@ -28,7 +28,7 @@ export function AddedFragment(
       <AddPatientForm csrfToken={props.csrfToken} values={{}} errors={{}} open autofocus />
       <template>
         <tbody hx-swap-oob="afterbegin:#patient-rows">
-          <PatientRow patient={props.patient} csrfToken={props.csrfToken} highlight />
+          <PatientRow patient={props.patient} highlight />
         </tbody>
       </template>
       <Count query={props.query} total={props.total} />
@@ -39,11 +39,11 @@ export function AddedFragment(
 
 /** After a save: the row as it now is, with the focus back on its Edit button. */
 export function SavedFragment(
-  { patient, csrfToken }: { patient: PatientRecord; csrfToken: string },
+  { patient }: { patient: PatientRecord },
 ) {
   return (
     <>
-      <PatientRow patient={patient} csrfToken={csrfToken} focus highlight />
+      <PatientRow patient={patient} focus highlight />
       <Notice message={`Patient ${patient.id} saved.`} />
     </>
   );

@@ -39,6 +39,12 @@ import { flash } from "./session.ts";
 export const patientRoutes = new Hono<AppEnv>();
 patientRoutes.use("/patients", requireUser);
 patientRoutes.use("/patients/*", requireUser);
+for (const path of ["/patients", "/patients/*"]) {
+  patientRoutes.use(path, async (c, next) => {
+    c.header("Vary", "HX-Request"); // htmx gets fragments, browsers full pages, from the same URLs
+    await next();
+  });
+}
 
 // The original app's paths.
 patientRoutes.get("/patient_data", (c) => c.redirect("/patients", 301));
@@ -80,6 +86,11 @@ function currentQuery(c: Context): PatientListQuery {
   return parsed?.ok ? parsed.query : queryFrom(new URLSearchParams());
 }
 
+/** What a user sees for a record that is not there: deleted meanwhile, or never theirs. */
+function gone(id: number): string {
+  return `Patient ${id} was already deleted, or does not exist.`;
+}
+
 function isFiltered(query: PatientListQuery): boolean {
   return Object.keys(query.filter).length > 0;
 }
@@ -102,11 +113,16 @@ async function render(
   const { userId, patients, csrf } = ctx(c);
   const { items, total } = await patients.list(userId, query);
   const table = { query, items, total, filtered: isFiltered(query), csrfToken: csrf };
-  c.header("Vary", "HX-Request");
   if (isFragmentRequest(c) && c.req.header("HX-Target") === "patient-table") {
     const qs = listQueryString(query);
     c.header("HX-Push-Url", qs ? `/patients?${qs}` : "/patients");
-    return c.html(<PatientTable {...table} />);
+    // A message about an earlier action no longer applies to the new view.
+    return c.html(
+      <>
+        <PatientTable {...table} />
+        <div id="alerts" hx-swap-oob="innerHTML"></div>
+      </>,
+    );
   }
   const open = (total === 0 && !isFiltered(query)) || Object.keys(add.errors).length > 0;
   return c.render(<PatientsPage {...table} add={{ ...add, open }} />, { title: "Patients" });
@@ -124,7 +140,7 @@ patientRoutes.post("/patients", async (c) => {
       const created = await patients.create(userId, result.value as NewPatient);
       if (!isFragmentRequest(c)) {
         flash(c, `Patient ${created.id} added.`);
-        return c.redirect(`/patients#patient-${created.id}`, 303);
+        return c.redirect(`/patients?q=${created.id}`, 303);
       }
       const query = currentQuery(c);
       const total = await patients.count(userId, query.filter);
@@ -161,13 +177,10 @@ patientRoutes.get("/patients/:id", async (c) => {
 patientRoutes.get("/patients/:id/row", async (c) => {
   const id = pathId(c);
   if (!isFragmentRequest(c)) return c.redirect(`/patients/${id}`, 303);
-  const { userId, patients, csrf } = ctx(c);
+  const { userId, patients } = ctx(c);
   const patient = await patients.get(userId, id);
-  c.header("Vary", "HX-Request");
-  if (!patient) {
-    return c.html(<PatientGoneRow id={id} message={`Patient ${id} no longer exists.`} />);
-  }
-  return c.html(<PatientRow patient={patient} csrfToken={csrf} focus />);
+  if (!patient) return c.html(<PatientGoneRow id={id} message={gone(id)} />, 404);
+  return c.html(<PatientRow patient={patient} focus />);
 });
 
 patientRoutes.get("/patients/:id/edit", async (c) => {
@@ -179,7 +192,6 @@ patientRoutes.get("/patients/:id/edit", async (c) => {
     errors: {},
     csrfToken: ctx(c).csrf,
   };
-  c.header("Vary", "HX-Request");
   if (isFragmentRequest(c)) return c.html(<PatientEditRow {...props} />);
   return c.render(<PatientEditPage {...props} />, { title: `Edit patient ${patient.id}` });
 });
@@ -214,9 +226,9 @@ async function save(c: Context<AppEnv>) {
     const saved = await patients.replace(userId, id, fields, revision || undefined);
     if (!fragment) {
       flash(c, `Patient ${id} saved.`);
-      return c.redirect(`/patients#patient-${id}`, 303);
+      return c.redirect(`/patients?q=${id}`, 303);
     }
-    return c.html(<SavedFragment patient={saved} csrfToken={csrf} />);
+    return c.html(<SavedFragment patient={saved} />);
   } catch (error) {
     if (error instanceof StaleRevisionError) {
       const current = await patients.get(userId, id);
@@ -231,9 +243,9 @@ async function save(c: Context<AppEnv>) {
         });
       }
     } else if (!(error instanceof NotFoundError)) throw error;
-    const message = `Patient ${id} was deleted by someone else; your changes were not saved.`;
+    const message = `${gone(id)} Your changes were not saved.`;
     if (!fragment) throw new HTTPException(404, { message });
-    return c.html(<PatientGoneRow id={id} message={message} />);
+    return c.html(<PatientGoneRow id={id} message={message} />, 404);
   }
 }
 
@@ -257,14 +269,18 @@ async function remove(c: Context<AppEnv>) {
     if (!(error instanceof NotFoundError)) throw error;
     existed = false;
   }
-  const message = existed ? `Patient ${id} deleted.` : `Patient ${id} was already deleted.`;
+  const message = existed ? `Patient ${id} deleted.` : gone(id);
   if (!isFragmentRequest(c)) {
+    if (!existed) throw new HTTPException(404, { message });
     flash(c, message);
     return c.redirect("/patients", 303);
   }
   const query = currentQuery(c);
   const total = await patients.count(userId, query.filter);
-  return c.html(<DeletedFragment message={message} query={query} total={total} />);
+  return c.html(
+    <DeletedFragment message={message} query={query} total={total} />,
+    existed ? 200 : 404,
+  );
 }
 
 patientRoutes.delete("/patients/:id", remove);

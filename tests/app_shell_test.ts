@@ -112,7 +112,7 @@ Deno.test("an unknown path answers a 404 page in the layout, without a stack tra
       const html = await res.text();
       assert.deepEqual(res.status, 404, path);
       assert.match(res.headers.get("Content-Type") ?? "", /^text\/html/);
-      assert.match(html, /<title>Page not found · Stroke Patient Management<\/title>/);
+      assert.match(html, /<title>Not found · Stroke Patient Management<\/title>/);
       assert.match(html, /<a class="skip-link"/);
       assert.doesNotMatch(html, STACK_LINE);
       assert.doesNotMatch(html, /Error: |file:\/\//);
