@@ -2,8 +2,9 @@
 import { FIELD_LABELS, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
 import { formatTime } from "../lib/time_format.ts";
-import { CsrfField, type FieldErrors, FormAlert } from "./Form.tsx";
-import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
+import { CsrfField, FormAlert } from "./Form.tsx";
+import { PatientInputs } from "./PatientInputs.tsx";
+import type { PatientEditRowProps } from "./PatientTable.tsx";
 
 function BackLink() {
   return (
@@ -43,14 +44,8 @@ export function PatientDetailPage({ patient }: { patient: PatientRecord }) {
   );
 }
 
-export interface PatientEditPageProps {
-  id: number;
-  revision: string;
-  values: PatientFormValues;
-  errors: FieldErrors;
-  csrfToken: string;
-  message?: string;
-}
+/** The same as the inline edit row's. */
+export type PatientEditPageProps = PatientEditRowProps;
 
 export function PatientEditPage(props: PatientEditPageProps) {
   return (

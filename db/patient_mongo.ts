@@ -13,19 +13,15 @@ import {
   type Sort,
 } from "mongodb";
 import type { MongoConfig } from "../config.ts";
-import { MAX_PATIENT_ID, type PatientFields, type PatientRecord } from "../lib/patient_fields.ts";
-import {
-  NotFoundError,
-  PatientIdTakenError,
-  StaleRevisionError,
-  StoreUnavailableError,
-} from "./errors.ts";
+import { MAX_PATIENT_ID, type PatientRecord } from "../lib/patient_fields.ts";
+import { NotFoundError, StaleRevisionError, StoreUnavailableError } from "./errors.ts";
 import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
   changeableFields,
-  ID_ATTEMPTS,
+  insertWithFreeId,
   newRevision,
+  newRow,
   type PatientFilter,
   type PatientStore,
 } from "./patient_store.ts";
@@ -148,45 +144,20 @@ export function openMongoPatientStore(
     description: `MongoDB at ${host}/${config.database}.${config.collection}`,
 
     create(userId, patient) {
-      return run(async () => {
-        // An assigned id can race with another writer: take the next one and try again.
-        for (let attempt = 1;; attempt++) {
-          const id = patient.id ?? await nextId(userId);
-          const now = new Date();
-          const doc: PatientDocument = {
-            ...(changeableFields(patient) as Omit<PatientFields, "id">),
-            id,
-            user_id: userId,
-            created_at: now,
-            updated_at: now,
-            revision: newRevision(),
-          };
-          try {
-            await collection.insertOne({ ...doc });
-            return toRecord(doc);
-          } catch (error) {
-            const duplicate = error instanceof MongoServerError && error.code === DUPLICATE_KEY;
-            if (!duplicate) throw error;
-            if (patient.id !== undefined || attempt >= ID_ATTEMPTS) {
-              throw new PatientIdTakenError(id);
-            }
-          }
-        }
-      });
+      return run(() =>
+        insertWithFreeId(patient, () => nextId(userId), async (id) => {
+          const doc: PatientDocument = newRow(userId, patient, id, new Date());
+          await collection.insertOne({ ...doc });
+          return toRecord(doc);
+        }, (error) => error instanceof MongoServerError && error.code === DUPLICATE_KEY)
+      );
     },
 
     insertMany(userId, patients) {
       return run(async () => {
         if (patients.length === 0) return { inserted: 0, duplicateIds: [] };
         const now = new Date();
-        const docs = patients.map((p) => ({
-          ...(changeableFields(p) as Omit<PatientFields, "id">),
-          id: p.id,
-          user_id: userId,
-          created_at: now,
-          updated_at: now,
-          revision: newRevision(),
-        }));
+        const docs = patients.map((p) => newRow(userId, p, p.id, now));
         try {
           const result = await collection.insertMany(docs, { ordered: false });
           return { inserted: result.insertedCount, duplicateIds: [] };

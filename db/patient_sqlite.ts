@@ -8,19 +8,15 @@ import {
   type PatientFields,
   type PatientRecord,
 } from "../lib/patient_fields.ts";
-import {
-  NotFoundError,
-  PatientIdTakenError,
-  StaleRevisionError,
-  StoreUnavailableError,
-} from "./errors.ts";
+import { NotFoundError, StaleRevisionError, StoreUnavailableError } from "./errors.ts";
 import { migrate } from "./migrate.ts";
 import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
   changeableFields,
-  ID_ATTEMPTS,
+  insertWithFreeId,
   newRevision,
+  newRow,
   type PatientFilter,
   type PatientStore,
 } from "./patient_store.ts";
@@ -154,26 +150,11 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
 
     async create(userId, patient) {
       const handle = await db();
-      // An assigned id can race with another writer: take the next one and try again.
-      for (let attempt = 1;; attempt++) {
-        const now = new Date().toISOString();
-        const id = patient.id ?? await nextId(handle, userId);
-        const row: Row = {
-          ...(changeableFields(patient) as Omit<PatientFields, "id">),
-          id,
-          user_id: userId,
-          created_at: now,
-          updated_at: now,
-          revision: newRevision(),
-        };
-        try {
-          await handle.insertInto("patients").values(row).execute();
-          return toRecord(row);
-        } catch (error) {
-          if (!isSqliteUniqueViolation(error)) throw error;
-          if (patient.id !== undefined || attempt >= ID_ATTEMPTS) throw new PatientIdTakenError(id);
-        }
-      }
+      return await insertWithFreeId(patient, () => nextId(handle, userId), async (id) => {
+        const row: Row = newRow(userId, patient, id, new Date().toISOString());
+        await handle.insertInto("patients").values(row).execute();
+        return toRecord(row);
+      }, isSqliteUniqueViolation);
     },
 
     async insertMany(userId, patients) {
@@ -184,14 +165,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       await handle.transaction().execute(async (trx) => {
         for (const patient of patients) {
           const result = await trx.insertInto("patients")
-            .values({
-              ...(changeableFields(patient) as Omit<PatientFields, "id">),
-              id: patient.id,
-              user_id: userId,
-              created_at: now,
-              updated_at: now,
-              revision: newRevision(),
-            })
+            .values(newRow(userId, patient, patient.id, now))
             .onConflict((oc) => oc.doNothing())
             .executeTakeFirst();
           if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 1) inserted++;

@@ -1,4 +1,5 @@
 /** The patient store's interface and query types, implemented by MongoDB and the embedded store. */
+import { PatientIdTakenError } from "./errors.ts";
 import {
   CATEGORICAL_FIELDS,
   type CategoricalField,
@@ -107,6 +108,40 @@ export function categoricalFilters(filter: PatientFilter): [CategoricalField, st
  * (each round at least one of the racing writers succeeds).
  */
 export const ID_ATTEMPTS = 100;
+
+/** What both stores write for a new record: the dataset's fields plus the server-kept ones. */
+export function newRow<Time>(userId: number, patient: NewPatient, id: number, now: Time) {
+  return {
+    ...(changeableFields(patient) as Omit<PatientFields, "id">),
+    id,
+    user_id: userId,
+    created_at: now,
+    updated_at: now,
+    revision: newRevision(),
+  };
+}
+
+/**
+ * Inserts a new record under its own id, or under the next free one (`nextId`) when it has
+ * none; when a concurrent writer takes that id first, takes the next one again.
+ * `insert` throws and `isDuplicate` recognises the store's "duplicate key" error.
+ */
+export async function insertWithFreeId<T>(
+  patient: NewPatient,
+  nextId: () => Promise<number>,
+  insert: (id: number) => Promise<T>,
+  isDuplicate: (error: unknown) => boolean,
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    const id = patient.id ?? await nextId();
+    try {
+      return await insert(id);
+    } catch (error) {
+      if (!isDuplicate(error)) throw error;
+      if (patient.id !== undefined || attempt >= ID_ATTEMPTS) throw new PatientIdTakenError(id);
+    }
+  }
+}
 
 /** A fresh revision token. */
 export function newRevision(): string {

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { openAccountsDb } from "../db/accounts_db.ts";
 import type { PatientStore } from "../db/patient_store.ts";
 import { findUserByEmail } from "../db/users.ts";
-import type { NewPatient } from "../lib/patient_fields.ts";
 import {
   type Backend,
   createTestApp,
   patientBackends,
+  samplePatient,
   type TestApp,
   TestBrowser,
   testConfig,
@@ -55,23 +55,7 @@ export interface ApiApp {
   sessionApi(browser: TestBrowser): ApiCall;
 }
 
-/** A complete, valid patient (the dataset's first row, without its id). */
-export function samplePatient(overrides: Record<string, unknown> = {}): NewPatient {
-  return {
-    gender: "Male",
-    age: 67,
-    hypertension: 0,
-    heart_disease: 1,
-    ever_married: "Yes",
-    work_type: "Private",
-    Residence_type: "Urban",
-    avg_glucose_level: 228.69,
-    bmi: 36.6,
-    smoking_status: "formerly smoked",
-    stroke: 1,
-    ...overrides,
-  } as NewPatient;
-}
+export { samplePatient };
 
 export const PASSWORD = "correct horse battery staple";
 const DOC_ID = "https://spm.test/openapi.json";

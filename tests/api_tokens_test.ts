@@ -1,61 +1,6 @@
 /** API tokens: POST /api/tokens, DELETE /api/tokens/{id}, bearer authentication and the profile's token section. */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
-import type { SecurityConfig } from "../config.ts";
-import type { AccountsDb } from "../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import {
-  accountBackends,
-  type Backend,
-  createTestApp,
-  mysqlServer,
-  type Opened,
-  type TestApp,
-  TestBrowser,
-  testConfig,
-} from "./helpers.ts";
-
-/** Runs `body` on the app over a fresh accounts database of `backend` and an embedded patient store. */
-async function withApp(
-  backend: Backend<AccountsDb>,
-  security: Partial<SecurityConfig>,
-  body: (app: TestApp) => Promise<void>,
-): Promise<void> {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
-  const defaults = testConfig().security;
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...defaults, bcryptCost: 4, ...security },
-  });
-  const patients = openSqlitePatientStore(dir);
-  const app = await createTestApp({ accounts: opened.value, patients }, config);
-  try {
-    await body(app);
-  } finally {
-    await app.close(); // closes both stores; closing them again below is harmless
-    await cleanUpBackend(opened);
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/**
- * The backend's own clean-up, except that tests/helpers.ts drops a MySQL test database over a
- * connection that names MYSQL_DB ("Unknown database" when that does not exist): drop it here then.
- */
-async function cleanUpBackend(opened: Opened<AccountsDb>): Promise<void> {
-  try {
-    await opened.cleanup();
-  } catch (error) {
-    const database = /\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
-    const server = mysqlServer();
-    if (!database || !server || !/Unknown database/.test(String(error))) throw error;
-    const { host, port, user, password } = server;
-    const connection = await createConnection({ host, port, user, password });
-    const drop = `DROP DATABASE IF EXISTS \`${database}\``;
-    await connection.query(drop).finally(() => connection.end());
-  }
-}
+import { accountBackends, type TestApp, TestBrowser, withAccountsApp } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -111,7 +56,7 @@ async function register(app: TestApp, email: string): Promise<TestBrowser> {
 
 for (const backend of accountBackends()) {
   const test = (name: string, fn: (app: TestApp) => Promise<void>) =>
-    Deno.test(`[${backend.name}] ${name}`, () => withApp(backend, {}, fn));
+    Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   test("POST /api/tokens answers 201 with the id, name, token and creation time", async (app) => {
     await register(app, "ann@example.org");

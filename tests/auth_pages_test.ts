@@ -1,67 +1,17 @@
 /** Register, log in and log out in the browser: validation, werkzeug users, `next`, old paths, escaping. */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
-import type { SecurityConfig } from "../config.ts";
-import type { AccountsDb } from "../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import { createUser, findUserByEmail } from "../db/users.ts";
 import { verifyPassword } from "../lib/passwords.ts";
 import { HOME_AFTER_LOGIN } from "../routes/auth_guard.ts";
 import {
   accountBackends,
-  type Backend,
-  createTestApp,
-  mysqlServer,
-  type Opened,
   sharedDataFile,
   skipWithoutData,
   type TestApp,
   TestBrowser,
-  testConfig,
   WERKZEUG_HASHES,
+  withAccountsApp,
 } from "./helpers.ts";
-
-/** Runs `body` on the app over a fresh accounts database of `backend` and an embedded patient store. */
-async function withApp(
-  backend: Backend<AccountsDb>,
-  security: Partial<SecurityConfig>,
-  body: (app: TestApp) => Promise<void>,
-): Promise<void> {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
-  const defaults = testConfig().security;
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...defaults, bcryptCost: 4, ...security },
-  });
-  const patients = openSqlitePatientStore(dir);
-  const app = await createTestApp({ accounts: opened.value, patients }, config);
-  try {
-    await body(app);
-  } finally {
-    await app.close(); // closes both stores; closing them again below is harmless
-    await cleanUpBackend(opened);
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/**
- * The backend's own clean-up, except that tests/helpers.ts drops a MySQL test database over a
- * connection that names MYSQL_DB ("Unknown database" when that does not exist): drop it here then.
- */
-async function cleanUpBackend(opened: Opened<AccountsDb>): Promise<void> {
-  try {
-    await opened.cleanup();
-  } catch (error) {
-    const database = /\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
-    const server = mysqlServer();
-    if (!database || !server || !/Unknown database/.test(String(error))) throw error;
-    const { host, port, user, password } = server;
-    const connection = await createConnection({ host, port, user, password });
-    const drop = `DROP DATABASE IF EXISTS \`${database}\``;
-    await connection.query(drop).finally(() => connection.end());
-  }
-}
 
 const PASSWORD = "correct horse battery staple";
 const ANN = { email: "ann@example.org", password: PASSWORD };
@@ -100,11 +50,11 @@ function vectors(): { password: string; hash: string }[] {
 
 for (const backend of accountBackends()) {
   const test = (name: string, fn: (app: TestApp) => Promise<void>) =>
-    Deno.test(`[${backend.name}] ${name}`, () => withApp(backend, {}, fn));
+    Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   // First in the file: the dummy hash for unknown emails is made once, at the first call's cost.
   Deno.test(`[${backend.name}] an unknown email takes about as long as a wrong password`, () =>
-    withApp(backend, { bcryptCost: 10 }, async (app) => {
+    withAccountsApp(backend, { bcryptCost: 10 }, async (app) => {
       await new TestBrowser(app).register("Ann", "ann@example.org", PASSWORD);
       const browser = new TestBrowser(app);
       await browser.get("/login");
@@ -204,7 +154,7 @@ for (const backend of accountBackends()) {
     name: `[${backend.name}] a user with each werkzeug hash logs in and gets a bcrypt hash`,
     ignore: skipWithoutData(WERKZEUG_HASHES),
     fn: () =>
-      withApp(backend, {}, async (app) => {
+      withAccountsApp(backend, {}, async (app) => {
         for (const [i, vector] of vectors().entries()) {
           const email = `seed${i}@example.org`;
           await createUser(app.stores.accounts, { name: "Seed", email, passwordHash: vector.hash });

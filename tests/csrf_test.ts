@@ -1,64 +1,9 @@
 /** CSRF: every state-changing form refuses a request without the session's token or from another origin. */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
-import type { SecurityConfig } from "../config.ts";
-import type { AccountsDb } from "../db/accounts_db.ts";
 import { createApiToken } from "../db/api_tokens.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import { findUserByEmail } from "../db/users.ts";
 import { verifyPassword } from "../lib/passwords.ts";
-import {
-  accountBackends,
-  type Backend,
-  createTestApp,
-  mysqlServer,
-  type Opened,
-  type TestApp,
-  TestBrowser,
-  testConfig,
-} from "./helpers.ts";
-
-/** Runs `body` on the app over a fresh accounts database of `backend` and an embedded patient store. */
-async function withApp(
-  backend: Backend<AccountsDb>,
-  security: Partial<SecurityConfig>,
-  body: (app: TestApp) => Promise<void>,
-): Promise<void> {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
-  const defaults = testConfig().security;
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...defaults, bcryptCost: 4, ...security },
-  });
-  const patients = openSqlitePatientStore(dir);
-  const app = await createTestApp({ accounts: opened.value, patients }, config);
-  try {
-    await body(app);
-  } finally {
-    await app.close(); // closes both stores; closing them again below is harmless
-    await cleanUpBackend(opened);
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/**
- * The backend's own clean-up, except that tests/helpers.ts drops a MySQL test database over a
- * connection that names MYSQL_DB ("Unknown database" when that does not exist): drop it here then.
- */
-async function cleanUpBackend(opened: Opened<AccountsDb>): Promise<void> {
-  try {
-    await opened.cleanup();
-  } catch (error) {
-    const database = /\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
-    const server = mysqlServer();
-    if (!database || !server || !/Unknown database/.test(String(error))) throw error;
-    const { host, port, user, password } = server;
-    const connection = await createConnection({ host, port, user, password });
-    const drop = `DROP DATABASE IF EXISTS \`${database}\``;
-    await connection.query(drop).finally(() => connection.end());
-  }
-}
+import { accountBackends, type TestApp, TestBrowser, withAccountsApp } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";
@@ -178,7 +123,7 @@ for (const backend of accountBackends()) {
     Deno.test(
       `[${backend.name}] POST ${name} is refused without the CSRF token, with a wrong one or from another origin`,
       () =>
-        withApp(backend, {}, async (app) => {
+        withAccountsApp(backend, {}, async (app) => {
           const s = await scene(app, name === "/register" ? "/register" : "/login");
           const browser = route.by === "user" ? s.user : s.visitor;
           const path = route.path(s);
@@ -216,7 +161,7 @@ for (const backend of accountBackends()) {
   }
 
   Deno.test(`[${backend.name}] the CSRF token of another session is refused`, () =>
-    withApp(backend, {}, async (app) => {
+    withAccountsApp(backend, {}, async (app) => {
       const s = await scene(app, "/login");
       const res = await s.user.postForm("/profile", { name: "Mallory", _csrf: s.visitor.csrf });
       await assertRefused(res, "the visitor's token");
@@ -225,7 +170,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] a new token is issued at login, so the one from before does not work`, () =>
-    withApp(backend, {}, async (app) => {
+    withAccountsApp(backend, {}, async (app) => {
       const s = await scene(app, "/login");
       const before = s.visitor.csrf;
       await s.visitor.postForm("/login", { email: EMAIL, password: PASSWORD });
@@ -236,7 +181,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] pages hand htmx the same token in hx-headers as the forms`, () =>
-    withApp(backend, {}, async (app) => {
+    withAccountsApp(backend, {}, async (app) => {
       const s = await scene(app, "/login");
       const html = s.user.lastHtml;
       const header = /<body hx-headers="([^"]+)"/.exec(html)?.[1]?.replaceAll("&quot;", '"');

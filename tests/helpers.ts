@@ -7,13 +7,19 @@ import { parse } from "csv-parse/sync";
 import { MongoClient } from "mongodb";
 import { createConnection } from "mysql2/promise";
 import { join } from "node:path";
-import { type Config, loadConfig, type MongoConfig, type MysqlConfig } from "../config.ts";
+import {
+  type Config,
+  loadConfig,
+  type MongoConfig,
+  type MysqlConfig,
+  type SecurityConfig,
+} from "../config.ts";
 import { type AccountsDb, openAccountsDb } from "../db/accounts_db.ts";
 import { openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import type { PatientStore } from "../db/patient_store.ts";
 import { closeStores, type Stores } from "../db/stores.ts";
-import type { PatientFields } from "../lib/patient_fields.ts";
+import type { NewPatient, PatientFields } from "../lib/patient_fields.ts";
 import { parsePatientText, validatePatient } from "../lib/patient_validation.ts";
 import { createApp } from "../routes/app.tsx";
 import { loadAssets } from "../routes/assets.ts";
@@ -308,5 +314,78 @@ export class TestBrowser {
   async logIn(email: string, password: string): Promise<Response> {
     await this.get("/login");
     return this.postForm("/login", { email, password });
+  }
+}
+
+/**
+ * Runs `body` on an app over a fresh accounts database of `backend` and an embedded patient
+ * store, with the given security settings. `again()` starts another app instance on the same
+ * databases, as behind a load balancer.
+ */
+export async function withAccountsApp(
+  backend: Backend<AccountsDb>,
+  security: Partial<SecurityConfig>,
+  body: (app: TestApp, again: () => Promise<TestApp>) => Promise<void>,
+): Promise<void> {
+  const opened = await backend.open();
+  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
+  const base = testConfig();
+  const config = testConfig({ dataDir: dir, security: { ...base.security, ...security } });
+  const stores = { accounts: opened.value, patients: openSqlitePatientStore(dir) };
+  const app = await createTestApp(stores, config);
+  const others: TestApp[] = [];
+  const again = async () => {
+    others.push(await createTestApp(stores, config));
+    return others.at(-1)!;
+  };
+  try {
+    await body(app, again);
+  } finally {
+    for (const other of others) await other.close();
+    await app.close(); // closes both stores; the backend's clean-up closing them again is harmless
+    await opened.cleanup();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The dataset's first row. */
+export const FIRST_ROW: Readonly<PatientFields> = Object.freeze({
+  id: 9046,
+  gender: "Male",
+  age: 67,
+  hypertension: 0,
+  heart_disease: 1,
+  ever_married: "Yes",
+  work_type: "Private",
+  Residence_type: "Urban",
+  avg_glucose_level: 228.69,
+  bmi: 36.6,
+  smoking_status: "formerly smoked",
+  stroke: 1,
+});
+
+/** A complete, valid patient without an id (the dataset's first row), with overrides. */
+export function samplePatient(overrides: Record<string, unknown> = {}): NewPatient {
+  const { id: _id, ...fields } = FIRST_ROW;
+  return { ...fields, ...overrides } as NewPatient;
+}
+
+/** Runs `body` on an app over embedded accounts and a fresh patient store of `backend`. */
+export async function withPatientsApp(
+  backend: Backend<PatientStore>,
+  body: (app: TestApp) => Promise<void>,
+): Promise<void> {
+  const opened = await backend.open();
+  const dir = await Deno.makeTempDir({ prefix: "spm-patients-app-" });
+  const app = await createTestApp(
+    { accounts: openAccountsDb(null, dir), patients: opened.value },
+    testConfig({ dataDir: dir }),
+  );
+  try {
+    await body(app);
+  } finally {
+    await app.close();
+    await opened.cleanup();
+    await Deno.remove(dir, { recursive: true });
   }
 }

@@ -15,6 +15,7 @@ import {
   mongoServer,
   mysqlServer,
   OUTAGE_TIMEOUT_MS,
+  samplePatient,
   type TestApp,
   uniqueName,
 } from "./helpers.ts";
@@ -131,19 +132,7 @@ Deno.test({
       await withApp(dir, storesWith(dir, { patients }), async (app) => {
         await outageCycle(app, proxy, { users: "ok", patients: "down" });
         // The same store object writes and reads again: nothing had to be reopened.
-        const record = await patients.create(1, {
-          gender: "Female",
-          age: 67,
-          hypertension: 0,
-          heart_disease: 1,
-          ever_married: "Yes",
-          work_type: "Private",
-          Residence_type: "Urban",
-          avg_glucose_level: 228.69,
-          bmi: 36.6,
-          smoking_status: "formerly smoked",
-          stroke: 1,
-        });
+        const record = await patients.create(1, samplePatient({ gender: "Female" }));
         assert.deepEqual((await patients.get(1, record.id))?.avg_glucose_level, 228.69);
       });
     } finally {

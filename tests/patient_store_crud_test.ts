@@ -12,26 +12,18 @@ import {
   type PatientFields,
   type PatientRecord,
 } from "../lib/patient_fields.ts";
-import { dropMongoDatabase, mongoServer, patientBackends, uniqueName } from "./helpers.ts";
+import {
+  dropMongoDatabase,
+  FIRST_ROW,
+  mongoServer,
+  patientBackends,
+  uniqueName,
+} from "./helpers.ts";
 
 const ALICE = 1;
 const BOB = 2;
 
-/** The dataset's first row. */
-const ROW: PatientFields = {
-  id: 9046,
-  gender: "Male",
-  age: 67,
-  hypertension: 0,
-  heart_disease: 1,
-  ever_married: "Yes",
-  work_type: "Private",
-  Residence_type: "Urban",
-  avg_glucose_level: 228.69,
-  bmi: 36.6,
-  smoking_status: "formerly smoked",
-  stroke: 1,
-};
+const ROW: PatientFields = { ...FIRST_ROW };
 const { id: _, ...FIELDS } = ROW;
 /** Every field but the id changed. */
 const OTHER: Omit<PatientFields, "id"> = {

@@ -14,23 +14,9 @@ import {
   validatePatient,
   type ValidationMode,
 } from "../lib/patient_validation.ts";
-import { DATASET, loadDataset, skipWithoutData } from "./helpers.ts";
+import { DATASET, FIRST_ROW, loadDataset, skipWithoutData } from "./helpers.ts";
 
-/** The dataset's first row. */
-const ROW: PatientFields = {
-  id: 9046,
-  gender: "Male",
-  age: 67,
-  hypertension: 0,
-  heart_disease: 1,
-  ever_married: "Yes",
-  work_type: "Private",
-  Residence_type: "Urban",
-  avg_glucose_level: 228.69,
-  bmi: 36.6,
-  smoking_status: "formerly smoked",
-  stroke: 1,
-};
+const ROW: PatientFields = { ...FIRST_ROW };
 const { id: _, ...FIELDS } = ROW;
 
 /** validatePatient() in any mode (its overloads take one mode at a time). */

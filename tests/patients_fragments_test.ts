@@ -1,59 +1,22 @@
 /** Add, edit and delete on `/patients`: htmx fragments, the same forms without JavaScript, CSRF. */
 import assert from "node:assert/strict";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import type { PatientStore } from "../db/patient_store.ts";
 import type { NewPatient } from "../lib/patient_fields.ts";
 import {
-  type Backend,
-  createTestApp,
   patientBackends,
+  samplePatient,
   type TestApp,
   TestBrowser,
-  testConfig,
+  withPatientsApp,
 } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
-/** The dataset's first row, without its id. */
-const PATIENT: NewPatient = {
-  gender: "Male",
-  age: 67,
-  hypertension: 0,
-  heart_disease: 1,
-  ever_married: "Yes",
-  work_type: "Private",
-  Residence_type: "Urban",
-  avg_glucose_level: 228.69,
-  bmi: 36.6,
-  smoking_status: "formerly smoked",
-  stroke: 1,
-};
-
-/** Runs `body` on the app over embedded accounts and a fresh patient store of `backend`. */
-async function withApp(backend: Backend<PatientStore>, body: (app: TestApp) => Promise<void>) {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-patients-fragments-" });
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...testConfig().security, bcryptCost: 4 },
-  });
-  const app = await createTestApp(
-    { accounts: openAccountsDb(null, dir), patients: opened.value },
-    config,
-  );
-  try {
-    await body(app);
-  } finally {
-    await app.close();
-    await opened.cleanup();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const PATIENT: NewPatient = samplePatient();
 
 /** One test per backend, with a logged-in user (id 1) who owns patient 9046 (the dataset's first). */
 function eachBackend(name: string, body: (app: TestApp, browser: TestBrowser) => Promise<void>) {
   for (const backend of patientBackends()) {
     Deno.test(`${name} (${backend.name})`, () =>
-      withApp(backend, async (app) => {
+      withPatientsApp(backend, async (app) => {
         const browser = new TestBrowser(app);
         assert.equal((await browser.register("Ann", "ann@example.org", PASSWORD)).status, 303);
         await app.stores.patients.create(1, { ...PATIENT, id: 9046 });

@@ -1,60 +1,23 @@
 /** `/patients` as full pages and table fragments: list, filters, sort, pages, details, isolation. */
 import assert from "node:assert/strict";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import type { PatientStore } from "../db/patient_store.ts";
 import type { CategoricalField, NewPatient } from "../lib/patient_fields.ts";
 import {
-  type Backend,
-  createTestApp,
   DATASET,
   loadDataset,
   patientBackends,
+  samplePatient,
   skipWithoutData,
   type TestApp,
   TestBrowser,
-  testConfig,
+  withPatientsApp,
 } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
-/** The dataset's first row, without its id. */
-const PATIENT: NewPatient = {
-  gender: "Male",
-  age: 67,
-  hypertension: 0,
-  heart_disease: 1,
-  ever_married: "Yes",
-  work_type: "Private",
-  Residence_type: "Urban",
-  avg_glucose_level: 228.69,
-  bmi: 36.6,
-  smoking_status: "formerly smoked",
-  stroke: 1,
-};
-
-/** Runs `body` on the app over embedded accounts and a fresh patient store of `backend`. */
-async function withApp(backend: Backend<PatientStore>, body: (app: TestApp) => Promise<void>) {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-patients-routes-" });
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...testConfig().security, bcryptCost: 4 },
-  });
-  const app = await createTestApp(
-    { accounts: openAccountsDb(null, dir), patients: opened.value },
-    config,
-  );
-  try {
-    await body(app);
-  } finally {
-    await app.close();
-    await opened.cleanup();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const PATIENT: NewPatient = samplePatient();
 
 function eachBackend(name: string, body: (app: TestApp, t: Deno.TestContext) => Promise<void>) {
   for (const backend of patientBackends()) {
-    Deno.test(`${name} (${backend.name})`, (t) => withApp(backend, (app) => body(app, t)));
+    Deno.test(`${name} (${backend.name})`, (t) => withPatientsApp(backend, (app) => body(app, t)));
   }
 }
 
@@ -216,7 +179,7 @@ for (const backend of patientBackends()) {
   Deno.test({
     name: `GET /patients lists, filters, sorts and pages the whole dataset (${backend.name})`,
     ignore: skipWithoutData(DATASET),
-    fn: (t) => withApp(backend, (app) => datasetViews(app, t)),
+    fn: (t) => withPatientsApp(backend, (app) => datasetViews(app, t)),
   });
 }
 

@@ -1,83 +1,21 @@
 /** The profile: change the name, change the password, delete the account with everything it owns. */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
-import type { SecurityConfig } from "../config.ts";
-import type { AccountsDb } from "../db/accounts_db.ts";
 import { createApiToken } from "../db/api_tokens.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import { findUserByEmail } from "../db/users.ts";
 import type { NewPatient } from "../lib/patient_fields.ts";
 import { verifyPassword } from "../lib/passwords.ts";
 import {
   accountBackends,
-  type Backend,
-  createTestApp,
-  mysqlServer,
-  type Opened,
+  samplePatient,
   type TestApp,
   TestBrowser,
-  testConfig,
+  withAccountsApp,
 } from "./helpers.ts";
-
-/** Runs `body` on the app over a fresh accounts database of `backend` and an embedded patient store. */
-async function withApp(
-  backend: Backend<AccountsDb>,
-  security: Partial<SecurityConfig>,
-  body: (app: TestApp) => Promise<void>,
-): Promise<void> {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
-  const defaults = testConfig().security;
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...defaults, bcryptCost: 4, ...security },
-  });
-  const patients = openSqlitePatientStore(dir);
-  const app = await createTestApp({ accounts: opened.value, patients }, config);
-  try {
-    await body(app);
-  } finally {
-    await app.close(); // closes both stores; closing them again below is harmless
-    await cleanUpBackend(opened);
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/**
- * The backend's own clean-up, except that tests/helpers.ts drops a MySQL test database over a
- * connection that names MYSQL_DB ("Unknown database" when that does not exist): drop it here then.
- */
-async function cleanUpBackend(opened: Opened<AccountsDb>): Promise<void> {
-  try {
-    await opened.cleanup();
-  } catch (error) {
-    const database = /\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
-    const server = mysqlServer();
-    if (!database || !server || !/Unknown database/.test(String(error))) throw error;
-    const { host, port, user, password } = server;
-    const connection = await createConnection({ host, port, user, password });
-    const drop = `DROP DATABASE IF EXISTS \`${database}\``;
-    await connection.query(drop).finally(() => connection.end());
-  }
-}
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";
 
-/** The dataset's first row, without its id. */
-const PATIENT: NewPatient = {
-  gender: "Male",
-  age: 67,
-  hypertension: 0,
-  heart_disease: 1,
-  ever_married: "Yes",
-  work_type: "Private",
-  Residence_type: "Urban",
-  avg_glucose_level: 228.69,
-  bmi: 36.6,
-  smoking_status: "formerly smoked",
-  stroke: 1,
-};
+const PATIENT: NewPatient = samplePatient();
 
 async function loggedInBrowser(app: TestApp, email = EMAIL, register = true) {
   const browser = new TestBrowser(app);
@@ -105,7 +43,7 @@ async function rowsOf(app: TestApp, table: "sessions" | "api_tokens", userId: nu
 
 for (const backend of accountBackends()) {
   const test = (name: string, fn: (app: TestApp) => Promise<void>) =>
-    Deno.test(`[${backend.name}] ${name}`, () => withApp(backend, {}, fn));
+    Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   test("changing the name saves it trimmed and shows it in the navigation", async (app) => {
     const { browser } = await loggedInBrowser(app);

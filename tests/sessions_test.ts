@@ -1,62 +1,14 @@
 /** Browser sessions: cookie attributes, renewal at login, logout, password change, timeouts, clean-up. */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
-import type { SecurityConfig } from "../config.ts";
-import type { AccountsDb } from "../db/accounts_db.ts";
 import { cleanUp } from "../db/housekeeping.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import {
   accountBackends,
-  type Backend,
   createTestApp,
-  mysqlServer,
-  type Opened,
   type TestApp,
   TestBrowser,
   testConfig,
+  withAccountsApp,
 } from "./helpers.ts";
-
-/** Runs `body` on the app over a fresh accounts database of `backend` and an embedded patient store. */
-async function withApp(
-  backend: Backend<AccountsDb>,
-  security: Partial<SecurityConfig>,
-  body: (app: TestApp) => Promise<void>,
-): Promise<void> {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
-  const defaults = testConfig().security;
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...defaults, bcryptCost: 4, ...security },
-  });
-  const patients = openSqlitePatientStore(dir);
-  const app = await createTestApp({ accounts: opened.value, patients }, config);
-  try {
-    await body(app);
-  } finally {
-    await app.close(); // closes both stores; closing them again below is harmless
-    await cleanUpBackend(opened);
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/**
- * The backend's own clean-up, except that tests/helpers.ts drops a MySQL test database over a
- * connection that names MYSQL_DB ("Unknown database" when that does not exist): drop it here then.
- */
-async function cleanUpBackend(opened: Opened<AccountsDb>): Promise<void> {
-  try {
-    await opened.cleanup();
-  } catch (error) {
-    const database = /\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
-    const server = mysqlServer();
-    if (!database || !server || !/Unknown database/.test(String(error))) throw error;
-    const { host, port, user, password } = server;
-    const connection = await createConnection({ host, port, user, password });
-    const drop = `DROP DATABASE IF EXISTS \`${database}\``;
-    await connection.query(drop).finally(() => connection.end());
-  }
-}
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";
@@ -94,7 +46,7 @@ async function loggedInBrowser(app: TestApp, register = true): Promise<TestBrows
 
 for (const backend of accountBackends()) {
   const test = (name: string, fn: (app: TestApp) => Promise<void>) =>
-    Deno.test(`[${backend.name}] ${name}`, () => withApp(backend, {}, fn));
+    Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   test("the session cookie is HttpOnly and SameSite=Lax, and not Secure over plain HTTP", async (app) => {
     await new TestBrowser(app).register("Ann", EMAIL, PASSWORD);
@@ -176,7 +128,7 @@ for (const backend of accountBackends()) {
   });
 
   Deno.test(`[${backend.name}] a session unused for longer than the idle timeout ends`, () =>
-    withApp(backend, { sessionIdleMs: 300 }, async (app) => {
+    withAccountsApp(backend, { sessionIdleMs: 300 }, async (app) => {
       const browser = await loggedInBrowser(app);
       assert.equal((await browser.get("/profile")).status, 200);
       await new Promise((resolve) => setTimeout(resolve, 450));
@@ -187,7 +139,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] a session in use stays alive past the idle timeout`, () =>
-    withApp(backend, { sessionIdleMs: 300 }, async (app) => {
+    withAccountsApp(backend, { sessionIdleMs: 300 }, async (app) => {
       const browser = await loggedInBrowser(app);
       for (let i = 0; i < 8; i++) {
         assert.equal((await browser.get("/profile")).status, 200, `request ${i}, ${i * 100} ms in`);
@@ -196,7 +148,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] a session ends at its absolute lifetime even while in use`, () =>
-    withApp(backend, { sessionAbsoluteMs: 500, sessionIdleMs: 3_600_000 }, async (app) => {
+    withAccountsApp(backend, { sessionAbsoluteMs: 500, sessionIdleMs: 3_600_000 }, async (app) => {
       const browser = await loggedInBrowser(app);
       for (let i = 0; i < 3; i++) {
         assert.equal((await browser.get("/profile")).status, 200, `request ${i}`);

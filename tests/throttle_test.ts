@@ -1,68 +1,7 @@
 /** Throttling of failed logins and token requests, per account and per client, kept in the database. */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
-import type { SecurityConfig, ThrottleRule } from "../config.ts";
-import type { AccountsDb } from "../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import {
-  accountBackends,
-  type Backend,
-  createTestApp,
-  mysqlServer,
-  type Opened,
-  type TestApp,
-  TestBrowser,
-  testConfig,
-} from "./helpers.ts";
-
-/** Runs `body` on the app over a fresh accounts database of `backend` and an embedded patient store. */
-async function withApp(
-  backend: Backend<AccountsDb>,
-  security: Partial<SecurityConfig>,
-  body: (app: TestApp, again: () => Promise<TestApp>) => Promise<void>,
-): Promise<void> {
-  const opened = await backend.open();
-  const dir = await Deno.makeTempDir({ prefix: "spm-auth-test-" });
-  const defaults = testConfig().security;
-  const config = testConfig({
-    dataDir: dir,
-    security: { ...defaults, bcryptCost: 4, ...security },
-  });
-  const stores = { accounts: opened.value, patients: openSqlitePatientStore(dir) };
-  const app = await createTestApp(stores, config);
-  const others: TestApp[] = [];
-  /** Another app instance on the same databases, as behind a load balancer. */
-  const again = async () => {
-    others.push(await createTestApp(stores, config));
-    return others.at(-1)!;
-  };
-  try {
-    await body(app, again);
-  } finally {
-    for (const other of others) await other.close();
-    await app.close(); // closes both stores; closing them again is harmless
-    await cleanUpBackend(opened);
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/**
- * The backend's own clean-up, except that tests/helpers.ts drops a MySQL test database over a
- * connection that names MYSQL_DB ("Unknown database" when that does not exist): drop it here then.
- */
-async function cleanUpBackend(opened: Opened<AccountsDb>): Promise<void> {
-  try {
-    await opened.cleanup();
-  } catch (error) {
-    const database = /\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
-    const server = mysqlServer();
-    if (!database || !server || !/Unknown database/.test(String(error))) throw error;
-    const { host, port, user, password } = server;
-    const connection = await createConnection({ host, port, user, password });
-    const drop = `DROP DATABASE IF EXISTS \`${database}\``;
-    await connection.query(drop).finally(() => connection.end());
-  }
-}
+import type { ThrottleRule } from "../config.ts";
+import { accountBackends, type TestApp, TestBrowser, withAccountsApp } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";
@@ -107,7 +46,7 @@ for (const backend of accountBackends()) {
   const account3 = throttle({ limit: 3, windowMs: MINUTE }, LOOSE);
 
   Deno.test(`[${backend.name}] after 3 failed logins even the right password gets 429 with Retry-After`, () =>
-    withApp(backend, account3, async (app) => {
+    withAccountsApp(backend, account3, async (app) => {
       await register(app);
       for (let i = 0; i < 3; i++) {
         assert.equal((await logIn(app, EMAIL, "wrong password")).res.status, 401, `attempt ${i}`);
@@ -120,7 +59,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] an account's limit does not block other accounts`, () =>
-    withApp(backend, account3, async (app) => {
+    withAccountsApp(backend, account3, async (app) => {
       await register(app);
       await register(app, "bob@example.org");
       for (let i = 0; i < 4; i++) await logIn(app, EMAIL, "wrong password");
@@ -129,7 +68,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] failures across emails from one address block that address only`, () =>
-    withApp(
+    withAccountsApp(
       backend,
       { ...throttle(LOOSE, { limit: 3, windowMs: MINUTE }), trustProxy: true },
       async (app) => {
@@ -154,7 +93,7 @@ for (const backend of accountBackends()) {
     ));
 
   Deno.test(`[${backend.name}] without trustProxy a client cannot dodge its limit by X-Forwarded-For`, () =>
-    withApp(backend, throttle(LOOSE, { limit: 3, windowMs: MINUTE }), async (app) => {
+    withAccountsApp(backend, throttle(LOOSE, { limit: 3, windowMs: MINUTE }), async (app) => {
       await register(app);
       for (const n of [1, 2, 3]) await logIn(app, `guess${n}@example.org`, "guess", `192.0.2.${n}`);
       const { res, html } = await logIn(app, EMAIL, PASSWORD, "192.0.2.200");
@@ -162,7 +101,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] a successful login resets the account's counter`, () =>
-    withApp(backend, account3, async (app) => {
+    withAccountsApp(backend, account3, async (app) => {
       await register(app);
       for (let i = 0; i < 2; i++) await logIn(app, EMAIL, "wrong password");
       assert.equal((await logIn(app, EMAIL, PASSWORD)).res.status, 303);
@@ -171,7 +110,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] the block ends when the failures leave the window`, () =>
-    withApp(backend, throttle({ limit: 3, windowMs: 400 }, LOOSE), async (app) => {
+    withAccountsApp(backend, throttle({ limit: 3, windowMs: 400 }, LOOSE), async (app) => {
       await register(app);
       for (let i = 0; i < 3; i++) await logIn(app, EMAIL, "wrong password");
       const { res, html } = await logIn(app, EMAIL, PASSWORD);
@@ -182,7 +121,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] POST /api/tokens is throttled too, with 429 problem+json`, () =>
-    withApp(backend, account3, async (app) => {
+    withAccountsApp(backend, account3, async (app) => {
       await register(app);
       for (let i = 0; i < 3; i++) {
         assert.equal((await postTokens(app, "wrong password")).status, 401);
@@ -201,7 +140,7 @@ for (const backend of accountBackends()) {
     }));
 
   Deno.test(`[${backend.name}] the counts live in login_failures, so a new app instance still blocks`, () =>
-    withApp(backend, account3, async (app, again) => {
+    withAccountsApp(backend, account3, async (app, again) => {
       await register(app);
       for (let i = 0; i < 3; i++) await logIn(app, EMAIL, "wrong password");
       const db = await app.stores.accounts.db();
