@@ -1,6 +1,9 @@
 /** API tokens for JSON callers: stored only as SHA-256 hashes, shown to their owner once. */
 import { createHash, randomBytes } from "node:crypto";
+import type { CompiledQuery, Kysely } from "kysely";
 import type { AccountsDb } from "./accounts_db.ts";
+import type { AccountsSchema } from "./accounts_schema.ts";
+import { toUser, type User } from "./users.ts";
 
 export interface ApiToken {
   id: number;
@@ -77,19 +80,51 @@ export function revokeAllApiTokens(accounts: AccountsDb, userId: number): Promis
   });
 }
 
+/** The token lookup, compiled once per database (it runs on every API call). */
+const lookups = new WeakMap<Kysely<AccountsSchema>, CompiledQuery<LookupRow>>();
+type LookupRow = {
+  token_id: number;
+  last_used_at: number | null;
+  id: number;
+  name: string | null;
+  email: string | null;
+  password: string | null;
+};
+
+function lookupQuery(db: Kysely<AccountsSchema>): CompiledQuery<LookupRow> {
+  let compiled = lookups.get(db);
+  if (!compiled) {
+    compiled = db.selectFrom("api_tokens")
+      .innerJoin("login_data", "login_data.id", "api_tokens.user_id")
+      .select([
+        "api_tokens.id as token_id",
+        "api_tokens.last_used_at",
+        "login_data.id",
+        "login_data.name",
+        "login_data.email",
+        "login_data.password",
+      ])
+      .where("api_tokens.token_hash", "=", "")
+      .compile();
+    lookups.set(db, compiled);
+  }
+  return compiled;
+}
+
 /** The owner of a token, or null for an unknown one; notes when it was last used. */
-export function userIdForToken(accounts: AccountsDb, token: string): Promise<number | null> {
+export function userForToken(accounts: AccountsDb, token: string): Promise<User | null> {
   if (!token.startsWith(PREFIX) || token.length > 100) return Promise.resolve(null);
   const tokenHash = sha256Hex(token);
   return accounts.run(async (db) => {
-    const row = await db.selectFrom("api_tokens").select(["id", "user_id", "last_used_at"])
-      .where("token_hash", "=", tokenHash).executeTakeFirst();
+    const query: CompiledQuery<LookupRow> = { ...lookupQuery(db), parameters: [tokenHash] };
+    const { rows } = await db.executeQuery(query);
+    const row = rows[0];
     if (!row) return null;
     const now = Date.now();
     if (row.last_used_at === null || now - Number(row.last_used_at) > TOUCH_EVERY_MS) {
-      await db.updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", row.id)
-        .execute();
+      await db.updateTable("api_tokens").set({ last_used_at: now })
+        .where("id", "=", row.token_id).execute();
     }
-    return Number(row.user_id);
+    return toUser(row);
   });
 }

@@ -18,9 +18,12 @@ import {
   newRevision,
   newRow,
   type PatientFilter,
+  type PatientListQuery,
+  type PatientPage,
   type PatientStore,
 } from "./patient_store.ts";
-import { isSqliteUniqueViolation, openSqlite } from "./sqlite.ts";
+import { ReadCache } from "./read_cache.ts";
+import { isSqliteUniqueViolation, kyselyOver, openSqliteDatabase } from "./sqlite.ts";
 
 interface PatientsTable extends Omit<PatientFields, "hypertension" | "heart_disease" | "stroke"> {
   user_id: number;
@@ -97,7 +100,15 @@ function where<O>(
 export function openSqlitePatientStore(dataDir: string): PatientStore {
   const path = dataDir === ":memory:" ? ":memory:" : join(dataDir, "patients.db");
   if (path !== ":memory:") Deno.mkdirSync(dataDir, { recursive: true });
-  const kysely = openSqlite<Schema>(path);
+  const database = openSqliteDatabase(path);
+  const kysely = kyselyOver<Schema>(database);
+  const dataVersion = database.prepare("PRAGMA data_version");
+  // Lists and counts are served from memory until the data changes (here or in another process).
+  const cache = new ReadCache(() =>
+    Number((dataVersion.get() as { data_version: number }).data_version)
+  );
+  /** A write: whatever it did, cached reads are forgotten. */
+  const write = <T>(work: Promise<T>): Promise<T> => work.finally(() => cache.clear());
   const prepared = onceSucceeded(() => migrate(kysely, migrations));
   const db = async () => {
     try {
@@ -145,7 +156,29 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     return next;
   }
 
-  return {
+  async function countNow(userId: number, filter: PatientFilter): Promise<number> {
+    const handle = await db();
+    const row = await where(
+      handle.selectFrom("patients").select((eb) => eb.fn.countAll<number>().as("n")),
+      userId,
+      filter,
+    ).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async function listNow(
+    userId: number,
+    { filter, sort, page, perPage }: PatientListQuery,
+  ): Promise<PatientPage> {
+    const handle = await db();
+    let query = where(handle.selectFrom("patients").selectAll(), userId, filter)
+      .orderBy(sort.field, sort.direction);
+    if (sort.field !== "id") query = query.orderBy("id", "asc");
+    const rows = await query.limit(perPage).offset((page - 1) * perPage).execute();
+    return { items: rows.map(toRecord), total: await countNow(userId, filter) };
+  }
+
+  const store: PatientStore = {
     description: `embedded store at ${path}`,
 
     async create(userId, patient) {
@@ -180,26 +213,12 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       return row ? toRecord(row) : null;
     },
 
-    async list(userId, { filter, sort, page, perPage }) {
-      const handle = await db();
-      let query = where(handle.selectFrom("patients").selectAll(), userId, filter)
-        .orderBy(sort.field, sort.direction);
-      if (sort.field !== "id") query = query.orderBy("id", "asc");
-      const [rows, total] = await Promise.all([
-        query.limit(perPage).offset((page - 1) * perPage).execute(),
-        this.count(userId, filter),
-      ]);
-      return { items: rows.map(toRecord), total };
+    list(userId, query) {
+      return cache.get(`list ${userId} ${JSON.stringify(query)}`, () => listNow(userId, query));
     },
 
-    async count(userId, filter = {}) {
-      const handle = await db();
-      const row = await where(
-        handle.selectFrom("patients").select((eb) => eb.fn.countAll<number>().as("n")),
-        userId,
-        filter,
-      ).executeTakeFirstOrThrow();
-      return Number(row.n);
+    count(userId, filter = {}) {
+      return cache.get(`count ${userId} ${JSON.stringify(filter)}`, () => countNow(userId, filter));
     },
 
     replace: (userId, id, fields, revision) => update(userId, id, fields, revision),
@@ -226,4 +245,12 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
 
     close: () => kysely.destroy(),
   };
+  for (
+    const name of ["create", "insertMany", "replace", "patch", "delete", "deleteAllOf"] as const
+  ) {
+    const original = store[name] as (...args: unknown[]) => Promise<unknown>;
+    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>
+      write(original.apply(store, args));
+  }
+  return store;
 }

@@ -33,13 +33,23 @@ function adapt(db: DatabaseSync): SqliteDatabase {
  * WAL lets readers run beside the writer; `synchronous = FULL` makes a commit durable before
  * it is reported as saved.
  */
-export function openSqlite<Schema>(path: string): Kysely<Schema> {
+export function openSqliteDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec(
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;" +
       " PRAGMA foreign_keys = ON;",
   );
+  return db;
+}
+
+/** Kysely over an open database. */
+export function kyselyOver<Schema>(db: DatabaseSync): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: adapt(db) }) });
+}
+
+/** Opens the database at `path` as a Kysely database. */
+export function openSqlite<Schema>(path: string): Kysely<Schema> {
+  return kyselyOver<Schema>(openSqliteDatabase(path));
 }
 
 /** True for SQLite's "UNIQUE constraint failed" (and primary key) errors. */

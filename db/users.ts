@@ -23,7 +23,8 @@ export function normalizeEmail(email: string): string {
 
 type Row = { id: number; name: string | null; email: string | null; password: string | null };
 
-function toUser(row: Row): User {
+/** A `login_data` row as a user. */
+export function toUser(row: Row): User {
   return {
     id: Number(row.id),
     name: row.name ?? "",

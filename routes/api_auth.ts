@@ -1,7 +1,6 @@
 /** Authentication of `/api/*`: a bearer token, or the browser session (whose unsafe calls pass the CSRF check). */
 import type { MiddlewareHandler } from "hono";
-import { userIdForToken } from "../db/api_tokens.ts";
-import { findUserById } from "../db/users.ts";
+import { userForToken } from "../db/api_tokens.ts";
 import { askToLogIn } from "./auth_guard.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -14,9 +13,7 @@ export const apiAuth: MiddlewareHandler<AppEnv> = async function apiAuth(c, next
   const header = c.req.header("Authorization");
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const accounts = c.get("deps").stores.accounts;
-    const userId = match ? await userIdForToken(accounts, match[1]!) : null;
-    const user = userId === null ? null : await findUserById(accounts, userId);
+    const user = match ? await userForToken(c.get("deps").stores.accounts, match[1]!) : null;
     if (!user) return askToLogIn(c);
     c.set("user", user);
     c.set("authenticatedBy", "token");
