@@ -57,9 +57,9 @@ Deno.test("ReadCache keeps no value read while a write cleared it, and forgets t
   assert.equal(await cache.get("a", load("a2")), "a1", "served from memory");
   version = 2;
   assert.equal(await cache.get("a", load("a3")), "a3", "another connection wrote");
-  const racing = cache.get("b", async () => {
+  const racing = cache.get("b", () => {
     cache.clear(); // a write lands while the read runs
-    return "stale";
+    return Promise.resolve("stale");
   });
   assert.equal(await racing, "stale");
   assert.equal(await cache.get("b", load("b2")), "b2", "the raced value was not kept");
