@@ -21,6 +21,13 @@ export const FLAGS = [0, 1] as const;
 /** Largest patient id (a signed 32-bit integer, as in the original data). */
 export const MAX_PATIENT_ID = 2 ** 31 - 1;
 
+/** A patient id written as text (a path or a query), or null when it cannot be one. */
+export function parsePatientId(text: string): number | null {
+  if (!/^\d{1,10}$/.test(text)) return null;
+  const id = Number(text);
+  return id >= 1 && id <= MAX_PATIENT_ID ? id : null;
+}
+
 /** The twelve fields in the dataset's column order (the CSV header). */
 export const PATIENT_FIELDS = [
   "id",

@@ -9,7 +9,7 @@ import {
   CATEGORICAL_VALUES,
   type CategoricalField,
   isPatientField,
-  MAX_PATIENT_ID,
+  parsePatientId,
 } from "./patient_fields.ts";
 import type { FieldError } from "./patient_validation.ts";
 
@@ -97,7 +97,7 @@ export function parseListQuery(params: URLSearchParams, options: ParseOptions = 
         break;
       }
       case "q": {
-        const id = integer(text, 1, MAX_PATIENT_ID);
+        const id = parsePatientId(text);
         if (id === null) bad("q must be a patient ID (a whole number)");
         else filter.q = id;
         break;

@@ -3,11 +3,11 @@ import { type Context, Hono } from "hono";
 import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../db/errors.ts";
 import type { PatientPage } from "../db/patient_store.ts";
 import type { NewPatient, PatientFields } from "../lib/patient_fields.ts";
-import { MAX_PATIENT_ID } from "../lib/patient_fields.ts";
+import { parsePatientId } from "../lib/patient_fields.ts";
 import { etagOf, ifMatchRevisions, NO_REVISION, patientJson } from "../lib/patient_json.ts";
 import { parseListQuery } from "../lib/patient_query.ts";
 import { type FieldError, validatePatient } from "../lib/patient_validation.ts";
-import { jsonBody } from "./api_tokens.ts";
+import { jsonBody } from "./json_body.ts";
 import type { AppEnv } from "./env.ts";
 import { problem } from "./problem.ts";
 
@@ -53,9 +53,7 @@ function stale(c: Context, id: number): Response {
 
 /** The `{id}` of the path, or null when it cannot be a patient id (then no record has it). */
 function pathId(c: Context): number | null {
-  const text = c.req.param("id") ?? "";
-  const id = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
-  return id >= 1 && id <= MAX_PATIENT_ID ? id : null;
+  return parsePatientId(c.req.param("id") ?? "");
 }
 
 /**

@@ -1,9 +1,10 @@
 /** `POST /api/tokens` (email + password → a new token) and `DELETE /api/tokens/{id}`. */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import { createApiToken, revokeApiToken } from "../db/api_tokens.ts";
 import { checkCredentials, tooManyAttempts, WRONG_CREDENTIALS } from "./credentials.ts";
 import type { AppEnv } from "./env.ts";
+import { jsonBody } from "./json_body.ts";
 import { problem } from "./problem.ts";
 
 const tokenRequest = z.strictObject({
@@ -14,35 +15,6 @@ const tokenRequest = z.strictObject({
   })
     .max(100, { error: "Use at most 100 characters" }).optional(),
 });
-
-/** The JSON body, or a problem response for a body that is not JSON. */
-export async function jsonBody(
-  c: Context,
-): Promise<{ ok: true; body: unknown } | { ok: false; res: Response }> {
-  const type = c.req.header("Content-Type") ?? "";
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    return {
-      ok: false,
-      res: problem(c, {
-        title: "Unsupported content type",
-        status: 415,
-        detail: "Send the body as JSON with `Content-Type: application/json`.",
-      }),
-    };
-  }
-  try {
-    return { ok: true, body: await c.req.json() };
-  } catch {
-    return {
-      ok: false,
-      res: problem(c, {
-        title: "Malformed JSON",
-        status: 400,
-        detail: "The body is not valid JSON.",
-      }),
-    };
-  }
-}
 
 export const apiTokenRoutes = new Hono<AppEnv>();
 

@@ -21,8 +21,8 @@ import {
 import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../db/errors.ts";
 import type { PatientListQuery } from "../db/patient_store.ts";
 import {
-  MAX_PATIENT_ID,
   type NewPatient,
+  parsePatientId,
   PATIENT_FIELDS,
   type PatientFields,
 } from "../lib/patient_fields.ts";
@@ -98,10 +98,8 @@ function isFiltered(query: PatientListQuery): boolean {
 /** The id of the path; a 404 for anything that cannot be a patient id. */
 function pathId(c: Context): number {
   const text = c.req.param("id") ?? "";
-  const id = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
-  if (!(id >= 1 && id <= MAX_PATIENT_ID)) {
-    throw new HTTPException(404, { message: `There is no patient ${text}.` });
-  }
+  const id = parsePatientId(text);
+  if (id === null) throw new HTTPException(404, { message: `There is no patient ${text}.` });
   return id;
 }
 
