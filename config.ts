@@ -27,10 +27,15 @@ export interface SecurityConfig {
   sessionIdleMs: number;
   /** A session ends this long after login, used or not. */
   sessionAbsoluteMs: number;
-  /** Per account (email) and per client address. */
-  throttle: { account: ThrottleRule; client: ThrottleRule };
+  /**
+   * Failed logins (and token requests, password re-entries) per account (email) and per client
+   * address; registrations per client address, counted whether they succeed or not.
+   */
+  throttle: { account: ThrottleRule; client: ThrottleRule; register: ThrottleRule };
   /** Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy). */
   trustProxy: boolean;
+  /** Host names (lower case, with or without a port) the app answers for; null: any. */
+  allowedHosts: string[] | null;
 }
 
 export interface Config {
@@ -94,6 +99,31 @@ function positiveNumberOf(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function wholeNumberOf(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 1)) throw new ConfigError(name, `must be a whole number from 1 (got "${raw}")`);
+  return value;
+}
+
+/** `ALLOWED_HOSTS`: a comma-separated list of host names, each optionally with `:port`. */
+function hostsOf(env: Env, name: string): string[] | null {
+  const raw = text(env, name);
+  if (raw === undefined) return null;
+  const hosts = raw.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const bad = hosts.find((h) => !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(h));
+  if (bad !== undefined || hosts.length === 0) {
+    throw new ConfigError(
+      name,
+      `must list host names separated by commas, e.g. "records.example.org,localhost:5000" (got "${
+        bad ?? raw
+      }")`,
+    );
+  }
+  return hosts;
+}
+
 function flagOf(env: Env, name: string): boolean {
   const raw = text(env, name)?.toLowerCase();
   if (raw === undefined || ["0", "false", "no", "off"].includes(raw)) return false;
@@ -138,6 +168,7 @@ export function loadConfig(env: Env): Config {
   const mongoUri = mongoUriOf(env);
   const mongoDb = nameOf(env, "MONGO_DB", "patient_data");
   const mongoCollection = nameOf(env, "MONGO_COLLECTION", "Patient_data");
+  const loginWindow = wholeNumberOf(env, "LOGIN_WINDOW_MINUTES", 15) * 60_000;
   const mongo = mongoUri === undefined
     ? null
     : { uri: mongoUri, database: mongoDb, collection: mongoCollection };
@@ -154,10 +185,15 @@ export function loadConfig(env: Env): Config {
       sessionIdleMs: positiveNumberOf(env, "SESSION_IDLE_MINUTES", 60) * 60_000,
       sessionAbsoluteMs: positiveNumberOf(env, "SESSION_MAX_HOURS", 12) * 3_600_000,
       throttle: {
-        account: { limit: 5, windowMs: 15 * 60_000 },
-        client: { limit: 20, windowMs: 15 * 60_000 },
+        account: { limit: wholeNumberOf(env, "LOGIN_LIMIT_PER_ACCOUNT", 5), windowMs: loginWindow },
+        client: { limit: wholeNumberOf(env, "LOGIN_LIMIT_PER_CLIENT", 20), windowMs: loginWindow },
+        register: {
+          limit: wholeNumberOf(env, "REGISTER_LIMIT_PER_CLIENT", 10),
+          windowMs: 60 * 60_000,
+        },
       },
       trustProxy: flagOf(env, "TRUST_PROXY"),
+      allowedHosts: hostsOf(env, "ALLOWED_HOSTS"),
     },
   };
 }

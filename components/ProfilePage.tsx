@@ -115,7 +115,9 @@ export function ProfilePage(props: ProfilePageProps) {
               autocomplete="new-password"
               required
             />
-            <p class="hint">Changing it logs you out everywhere else.</p>
+            <p class="hint">
+              Changing it logs you out everywhere else and revokes your API tokens.
+            </p>
             <button type="submit">Change password</button>
           </form>
         </Card>

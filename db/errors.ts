@@ -21,6 +21,14 @@ export class PatientIdTakenError extends Error {
   }
 }
 
+/** Every patient id from 1 to 2^31 − 1 is in use by this user, so none can be assigned. */
+export class NoFreePatientIdError extends Error {
+  constructor() {
+    super("Every patient ID is in use, so none can be assigned");
+    this.name = "NoFreePatientIdError";
+  }
+}
+
 /** The record does not exist (or belongs to another user, which is the same to the caller). */
 export class NotFoundError extends Error {
   constructor(what: string) {

@@ -1,74 +1,116 @@
 /**
- * Throttling of failed logins and token requests, kept in the accounts database (not in process
- * memory) so that every app instance sees the same counts. A sliding window per key: an
- * account (`account:<email>`) or a client address (`client:<ip>`).
+ * Throttling of logins, token requests, password re-entries and registrations, kept in the
+ * accounts database (not in process memory) so that every app instance sees the same counts.
+ * A sliding window per key: an account (`account:<email>`), a client address
+ * (`client:<ip>`) or a registering client (`register:<ip>`).
+ *
+ * An attempt is counted before it is checked: its row is written first, then the rows written
+ * before it decide whether it may go ahead. A burst of parallel requests therefore cannot all
+ * pass the check before any of them has recorded a failure.
  */
-import type { SecurityConfig } from "../config.ts";
+import type { SecurityConfig, ThrottleRule } from "../config.ts";
 import type { AccountsDb } from "./accounts_db.ts";
 
-/** Per key kind: how many failures are allowed in what time. */
+/** The key prefix of each kind, by which the clean-up tells them apart. */
+const PREFIXES = { account: "account:", client: "client:", register: "register:" } as const;
+
+/** Per key kind: how many attempts are allowed in what time. */
 export type ThrottlePolicy = SecurityConfig["throttle"];
 
-export interface ThrottleKeys {
-  account: string;
-  client: string;
+/** One key an attempt counts against, with the rule for that key. */
+export interface ThrottleKey {
+  key: string;
+  rule: ThrottleRule;
 }
 
-/** The keys of one attempt: the normalised email and the client address. */
-export function throttleKeys(email: string, clientAddress: string): ThrottleKeys {
-  return { account: `account:${email.trim().toLowerCase()}`, client: `client:${clientAddress}` };
+/** The keys of a credential check: the normalised email and the client address. */
+export function credentialKeys(
+  email: string,
+  clientAddress: string,
+  policy: ThrottlePolicy,
+): ThrottleKey[] {
+  return [
+    { key: accountThrottleKey(email), rule: policy.account },
+    { key: `${PREFIXES.client}${clientAddress}`, rule: policy.client },
+  ];
+}
+
+/** The key of registrations from one client address. */
+export function registrationKeys(clientAddress: string, policy: ThrottlePolicy): ThrottleKey[] {
+  return [{ key: `${PREFIXES.register}${clientAddress}`, rule: policy.register }];
+}
+
+/** An attempt under way: allowed (`waitMs` 0) or refused for `waitMs` more milliseconds. */
+export interface Attempt {
+  waitMs: number;
+  /**
+   * The attempt succeeded: its own rows go, and so do the earlier failures of `forgetKey`
+   * (a successful login forgets the account's failures; the client's remain).
+   */
+  succeeded(forgetKey?: string): Promise<void>;
 }
 
 /**
- * How long (ms) the attempt must wait, or 0 when it may go ahead: blocked once a key has had
- * `limit` failures within the window, until the oldest of those leaves it.
+ * Records an attempt against every key, then decides: refused when, for some key, `limit`
+ * attempts were recorded within the window before this one. A refused attempt removes its own
+ * rows again, so that hammering a blocked key does not extend the block. An allowed attempt's
+ * rows stay (as failures) unless `succeeded()` is called.
  */
-export function throttleWait(
-  accounts: AccountsDb,
-  keys: ThrottleKeys,
-  policy: ThrottlePolicy,
-): Promise<number> {
+export function beginAttempt(accounts: AccountsDb, keys: ThrottleKey[]): Promise<Attempt> {
   const now = Date.now();
   return accounts.run(async (db) => {
-    let wait = 0;
-    for (const kind of ["account", "client"] as const) {
-      const rule = policy[kind];
-      const rows = await db.selectFrom("login_failures").select("failed_at")
-        .where("throttle_key", "=", keys[kind]).where("failed_at", ">", now - rule.windowMs)
-        .orderBy("failed_at", "desc").limit(rule.limit).execute();
-      if (rows.length >= rule.limit) {
-        const oldest = Number(rows[rows.length - 1]!.failed_at);
-        wait = Math.max(wait, oldest + rule.windowMs - now);
+    const mine: number[] = [];
+    for (const { key } of keys) {
+      const result = await db.insertInto("login_failures")
+        .values({ throttle_key: key, failed_at: now }).executeTakeFirstOrThrow();
+      mine.push(Number(result.insertId));
+    }
+    let waitMs = 0;
+    for (const [i, { key, rule }] of keys.entries()) {
+      // The attempts before this one (lower ids) that are still in the window, newest first.
+      const earlier = await db.selectFrom("login_failures").select("failed_at")
+        .where("throttle_key", "=", key).where("failed_at", ">", now - rule.windowMs)
+        .where("id", "<", mine[i]!).orderBy("id", "desc").limit(rule.limit).execute();
+      if (earlier.length >= rule.limit) {
+        const oldest = Math.min(...earlier.map((row) => Number(row.failed_at)));
+        waitMs = Math.max(waitMs, oldest + rule.windowMs - now, 1);
       }
     }
-    return wait;
+    const removeMine = () =>
+      accounts.run(async (handle) => {
+        await handle.deleteFrom("login_failures").where("id", "in", mine).execute();
+      });
+    if (waitMs > 0) await removeMine();
+    return {
+      waitMs,
+      async succeeded(forgetKey) {
+        await removeMine();
+        if (forgetKey === undefined) return;
+        await accounts.run(async (handle) => {
+          await handle.deleteFrom("login_failures").where("throttle_key", "=", forgetKey)
+            .execute();
+        });
+      },
+    };
   });
 }
 
-/** Counts a failed attempt against both keys. */
-export function recordFailure(accounts: AccountsDb, keys: ThrottleKeys): Promise<void> {
+/** The account key of an email, e.g. for `Attempt.succeeded()`. */
+export function accountThrottleKey(email: string): string {
+  return `${PREFIXES.account}${email.trim().toLowerCase()}`;
+}
+
+/** Removes attempts that have left their kind's window; returns how many. */
+export function deleteOldFailures(accounts: AccountsDb, policy: ThrottlePolicy): Promise<number> {
   const now = Date.now();
   return accounts.run(async (db) => {
-    await db.insertInto("login_failures").values([
-      { throttle_key: keys.account, failed_at: now },
-      { throttle_key: keys.client, failed_at: now },
-    ]).execute();
-  });
-}
-
-/** A successful login forgets the account's failures (the client's remain). */
-export function clearAccountFailures(accounts: AccountsDb, keys: ThrottleKeys): Promise<void> {
-  return accounts.run(async (db) => {
-    await db.deleteFrom("login_failures").where("throttle_key", "=", keys.account).execute();
-  });
-}
-
-/** Removes failures older than every window; returns how many. */
-export function deleteOldFailures(accounts: AccountsDb, policy: ThrottlePolicy): Promise<number> {
-  const longest = Math.max(policy.account.windowMs, policy.client.windowMs);
-  return accounts.run(async (db) => {
-    const result = await db.deleteFrom("login_failures")
-      .where("failed_at", "<", Date.now() - longest).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    let removed = 0;
+    for (const kind of ["account", "client", "register"] as const) {
+      const result = await db.deleteFrom("login_failures")
+        .where("throttle_key", "like", `${PREFIXES[kind]}%`)
+        .where("failed_at", "<", now - policy[kind].windowMs).executeTakeFirst();
+      removed += Number(result.numDeletedRows);
+    }
+    return removed;
   });
 }

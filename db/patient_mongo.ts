@@ -13,12 +13,13 @@ import {
   type Sort,
 } from "mongodb";
 import type { MongoConfig } from "../config.ts";
-import { MAX_PATIENT_ID, type PatientRecord } from "../lib/patient_fields.ts";
+import type { PatientRecord } from "../lib/patient_fields.ts";
 import { NotFoundError, StaleRevisionError, StoreUnavailableError } from "./errors.ts";
 import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
   changeableFields,
+  freeIdAfter,
   insertWithFreeId,
   newRevision,
   newRow,
@@ -130,9 +131,11 @@ export function openMongoPatientStore(
   async function nextId(userId: number): Promise<number> {
     const [last] = await collection.find({ user_id: userId }, { projection: { id: 1 } })
       .sort({ id: -1 }).limit(1).toArray();
-    const next = (last?.id ?? 0) + 1;
-    if (next > MAX_PATIENT_ID) throw new RangeError("No patient id is left to assign");
-    return next;
+    return await freeIdAfter(last?.id ?? 0, async function* () {
+      const ids = collection.find({ user_id: userId }, { projection: { _id: 0, id: 1 } })
+        .sort({ id: 1 }).batchSize(10_000);
+      for await (const { id } of ids) yield id;
+    });
   }
 
   const host = (() => {

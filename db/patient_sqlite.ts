@@ -2,18 +2,14 @@
 import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 import { join } from "node:path";
-import {
-  MAX_PATIENT_ID,
-  PATIENT_FIELDS,
-  type PatientFields,
-  type PatientRecord,
-} from "../lib/patient_fields.ts";
+import { PATIENT_FIELDS, type PatientFields, type PatientRecord } from "../lib/patient_fields.ts";
 import { NotFoundError, StaleRevisionError, StoreUnavailableError } from "./errors.ts";
 import { migrate } from "./migrate.ts";
 import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
   changeableFields,
+  freeIdAfter,
   insertWithFreeId,
   newRevision,
   newRow,
@@ -151,9 +147,11 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
   async function nextId(handle: Kysely<Schema>, userId: number): Promise<number> {
     const row = await handle.selectFrom("patients").select((eb) => eb.fn.max("id").as("max"))
       .where("user_id", "=", userId).executeTakeFirst();
-    const next = Number(row?.max ?? 0) + 1;
-    if (next > MAX_PATIENT_ID) throw new RangeError("No patient id is left to assign");
-    return next;
+    return await freeIdAfter(Number(row?.max ?? 0), async function* () {
+      const rows = handle.selectFrom("patients").select("id").where("user_id", "=", userId)
+        .orderBy("id").stream();
+      for await (const { id } of rows) yield Number(id);
+    });
   }
 
   async function countNow(userId: number, filter: PatientFilter): Promise<number> {

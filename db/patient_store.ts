@@ -1,8 +1,9 @@
 /** The patient store's interface and query types, implemented by MongoDB and the embedded store. */
-import { PatientIdTakenError } from "./errors.ts";
+import { NoFreePatientIdError, PatientIdTakenError } from "./errors.ts";
 import {
   CATEGORICAL_FIELDS,
   type CategoricalField,
+  MAX_PATIENT_ID,
   type NewPatient,
   PATIENT_FIELDS,
   type PatientChanges,
@@ -141,6 +142,25 @@ export async function insertWithFreeId<T>(
       if (patient.id !== undefined || attempt >= ID_ATTEMPTS) throw new PatientIdTakenError(id);
     }
   }
+}
+
+/**
+ * The id for a new record: one above the user's highest (`max`, 0 when none), or, when that
+ * would pass the largest id, the lowest gap in `ascendingIds()` (read only in that rare case).
+ * Throws `NoFreePatientIdError` when every id is taken.
+ */
+export async function freeIdAfter(
+  max: number,
+  ascendingIds: () => AsyncIterable<number>,
+): Promise<number> {
+  if (max < MAX_PATIENT_ID) return max + 1;
+  let expected = 1;
+  for await (const id of ascendingIds()) {
+    if (id > expected) return expected;
+    expected = id + 1;
+  }
+  if (expected <= MAX_PATIENT_ID) return expected;
+  throw new NoFreePatientIdError();
 }
 
 /** A fresh revision token. */

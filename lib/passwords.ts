@@ -4,7 +4,7 @@
  */
 import { hash as bcryptHash, verify as bcryptVerify } from "@node-rs/bcrypt";
 import { Buffer } from "node:buffer";
-import { createHash, pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -20,15 +20,44 @@ const scryptAsync = promisify(scrypt) as (
   options: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
 
-/** bcrypt reads only 72 bytes: a longer password is hashed first, so that every character counts. */
-function bcryptInput(password: string): string {
-  if (Buffer.byteLength(password, "utf8") <= 72) return password;
+/** bcrypt reads only 72 bytes of its input. */
+const BCRYPT_MAX_BYTES = 72;
+/**
+ * Marks a stored hash whose password was pre-hashed: `hmac-sha256$` + bcrypt of the
+ * password's HMAC. Without the mark a typed text is never pre-hashed, with it always, so no
+ * typed text can stand in for the pre-hashed form of another.
+ */
+const PREHASH_MARK = "hmac-sha256$";
+/** A fixed key: domain separation, not a secret (the security rests on bcrypt). */
+const PREHASH_KEY = "stroke-patient-management/password-prehash/v1";
+/** What the app once stored for long passwords: bcrypt of the base64 SHA-256, unmarked. */
+const LEGACY_DIGEST = /^[A-Za-z0-9+/]{43}=$/;
+
+function isLong(password: string): boolean {
+  return Buffer.byteLength(password, "utf8") > BCRYPT_MAX_BYTES;
+}
+
+/** Passwords stored pre-hashed: long ones, and (rare) ones shaped like the old digest. */
+function isPrehashed(password: string): boolean {
+  return isLong(password) || LEGACY_DIGEST.test(password);
+}
+
+function prehash(password: string): string {
+  return createHmac("sha256", PREHASH_KEY).update(password, "utf8").digest("base64");
+}
+
+function legacyPrehash(password: string): string {
   return createHash("sha256").update(password, "utf8").digest("base64");
 }
 
-/** A new bcrypt hash (async: it runs off the event loop). */
-export function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
-  return bcryptHash(bcryptInput(password), cost);
+/**
+ * A new hash (async: it runs off the event loop). Up to 72 bytes: plain bcrypt, readable by
+ * any bcrypt library. Longer: bcrypt of an HMAC-SHA-256, marked, so that every character counts
+ * (also for a password shaped like the old digest, which plain hashes refuse).
+ */
+export async function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
+  if (!isPrehashed(password)) return await bcryptHash(password, cost);
+  return PREHASH_MARK + await bcryptHash(prehash(password), cost);
 }
 
 export function isBcryptHash(stored: string): boolean {
@@ -71,15 +100,32 @@ async function verifyWerkzeug(password: string, stored: string): Promise<boolean
   return false;
 }
 
-/** True when `password` matches the stored hash, bcrypt or werkzeug. */
+/** True when `password` matches the stored hash: bcrypt (marked or plain) or werkzeug. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  if (isBcryptHash(stored)) return await bcryptVerify(bcryptInput(password), stored);
-  return await verifyWerkzeug(password, stored);
+  if (stored.startsWith(PREHASH_MARK)) {
+    const bcrypt = stored.slice(PREHASH_MARK.length);
+    return isBcryptHash(bcrypt) && await bcryptVerify(prehash(password), bcrypt);
+  }
+  if (!isBcryptHash(stored)) return await verifyWerkzeug(password, stored);
+  // An unmarked hash of a long password is the old SHA-256 form. Its digest typed as the
+  // password would match it, so text of exactly that shape is refused against unmarked hashes.
+  if (isLong(password)) return await bcryptVerify(legacyPrehash(password), stored);
+  if (LEGACY_DIGEST.test(password)) return false;
+  return await bcryptVerify(password, stored);
 }
 
-/** A stored hash that is not bcrypt at the current cost is replaced at the next login. */
-export function needsRehash(stored: string, cost = DEFAULT_BCRYPT_COST): boolean {
-  const match = /^\$2[aby]\$(\d\d)\$/.exec(stored);
+/**
+ * Whether the stored hash is replaced at this login: werkzeug, a cost below `cost`, or (given
+ * the password that just verified) a long password's old unmarked form.
+ */
+export function needsRehash(
+  stored: string,
+  cost = DEFAULT_BCRYPT_COST,
+  password?: string,
+): boolean {
+  const marked = stored.startsWith(PREHASH_MARK);
+  if (password !== undefined && isPrehashed(password) && !marked) return true;
+  const match = /^\$2[aby]\$(\d\d)\$/.exec(marked ? stored.slice(PREHASH_MARK.length) : stored);
   return !match || Number(match[1]) < cost;
 }
 

@@ -22,6 +22,5 @@ export const apiAuth: MiddlewareHandler<AppEnv> = async function apiAuth(c, next
   } else {
     return askToLogIn(c);
   }
-  c.header("Cache-Control", "no-store");
   await next();
 };

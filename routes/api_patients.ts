@@ -1,6 +1,11 @@
 /** `/api/patient_data`: list, create, read, replace, patch and delete the caller's patients. */
 import { type Context, Hono } from "hono";
-import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../db/errors.ts";
+import {
+  NoFreePatientIdError,
+  NotFoundError,
+  PatientIdTakenError,
+  StaleRevisionError,
+} from "../db/errors.ts";
 import type { PatientPage } from "../db/patient_store.ts";
 import type { NewPatient, PatientFields } from "../lib/patient_fields.ts";
 import { parsePatientId } from "../lib/patient_fields.ts";
@@ -27,7 +32,7 @@ function invalid(c: Context, errors: FieldError[]): Response {
   return problem(c, {
     title: "Invalid patient",
     status: 422,
-    detail: `${errors.length} field${
+    detail: `${errors.length.toLocaleString("en-US")} field${
       errors.length === 1 ? " has a problem" : "s have problems"
     }; nothing was stored.`,
     errors,
@@ -109,6 +114,14 @@ apiPatientRoutes.post("/api/patient_data", async (c) => {
     c.header("Location", `/api/patient_data/${created.id}`);
     return record(c, created, 201);
   } catch (error) {
+    if (error instanceof NoFreePatientIdError) {
+      return problem(c, {
+        title: "No free patient ID",
+        status: 409,
+        detail: `${error.message}. Give the new record an id of your own.`,
+        errors: [{ field: "id", message: error.message }],
+      });
+    }
     if (!(error instanceof PatientIdTakenError)) throw error;
     return problem(c, {
       title: "Patient ID taken",

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createApiToken, revokeApiToken } from "../db/api_tokens.ts";
+import { clientAddress, credentialDeps } from "./auth_guard.ts";
 import { checkCredentials, tooManyAttempts, WRONG_CREDENTIALS } from "./credentials.ts";
 import type { AppEnv } from "./env.ts";
 import { jsonBody } from "./json_body.ts";
@@ -36,7 +37,7 @@ apiTokenRoutes.post("/api/tokens", async (c) => {
     });
   }
   const { email, password, name } = result.data;
-  const check = await checkCredentials(c, email, password);
+  const check = await checkCredentials(credentialDeps(c), email, password, clientAddress(c));
   if (!check.ok) {
     if (check.throttledForMs > 0) {
       c.header("Retry-After", String(Math.ceil(check.throttledForMs / 1000)));
@@ -54,7 +55,6 @@ apiTokenRoutes.post("/api/tokens", async (c) => {
     check.user.id,
     name ?? `API token ${new Date().toISOString().slice(0, 10)}`,
   );
-  c.header("Cache-Control", "no-store");
   return c.json({
     id: token.id,
     name: token.name,

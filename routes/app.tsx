@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { jsxRenderer } from "hono/jsx-renderer";
-import { requestId } from "hono/request-id";
 import { Layout } from "../components/Layout.tsx";
 import { apiAuth } from "./api_auth.ts";
 import { apiPatientRoutes } from "./api_patients.ts";
@@ -18,22 +17,27 @@ import { openApiRoutes } from "./openapi.ts";
 import { homeRoutes } from "./home.tsx";
 import { patientRoutes } from "./patients.tsx";
 import { profileRoutes } from "./profile.tsx";
-import { requestLog } from "./request_log.ts";
-import { securityHeaders } from "./security_headers.ts";
+import { allowedHosts } from "../middleware/allowed_hosts.ts";
+import { requestIds } from "../middleware/request_id.ts";
+import { requestLog, safeLog } from "../middleware/request_log.ts";
+import { securityHeaders } from "../middleware/security_headers.ts";
 import { sessions } from "./session.ts";
 
 /** Largest request body outside the CSV import. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(appDeps: AppDeps): Hono<AppEnv> {
+  // Every line the app writes is escaped: nothing a client sends can forge a line of the log.
+  const deps: AppDeps = { ...appDeps, log: safeLog(appDeps.log) };
   const app = new Hono<AppEnv>();
   const stylesheet = assetUrl(deps.assets, "app.css");
   const icon = assetUrl(deps.assets, "favicon.svg");
   const scripts = [assetUrl(deps.assets, "vendor/htmx.min.js"), assetUrl(deps.assets, "app.js")];
 
-  app.use(requestId());
+  app.use(requestIds());
   app.use(requestLog(deps.log));
   app.use(securityHeaders);
+  app.use(allowedHosts({ hosts: deps.config.security.allowedHosts, anyHostPaths: ["/healthz"] }));
   app.use(async (c, next) => {
     c.set("deps", deps);
     await next();

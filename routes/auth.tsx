@@ -4,10 +4,16 @@ import { z } from "zod";
 import { LoginPage, RegisterPage } from "../components/AuthPages.tsx";
 import type { FieldErrors } from "../components/Form.tsx";
 import { EmailTakenError } from "../db/errors.ts";
-import { createUser, normalizeEmail } from "../db/users.ts";
+import { beginAttempt, registrationKeys } from "../db/login_throttle.ts";
+import { createUser, findUserByEmail, normalizeEmail } from "../db/users.ts";
 import { hashPassword, passwordProblems } from "../lib/passwords.ts";
-import { HOME_AFTER_LOGIN, safeNext } from "./auth_guard.ts";
-import { checkCredentials, tooManyAttempts, WRONG_CREDENTIALS } from "./credentials.ts";
+import { clientAddress, credentialDeps, HOME_AFTER_LOGIN, safeNext } from "./auth_guard.ts";
+import {
+  checkCredentials,
+  retryInWords,
+  tooManyAttempts,
+  WRONG_CREDENTIALS,
+} from "./credentials.ts";
 import { csrfToken } from "./csrf.ts";
 import type { AppEnv } from "./env.ts";
 import { flash, logIn, logOut } from "./session.ts";
@@ -19,6 +25,7 @@ export async function formText(c: Context, name: string): Promise<string> {
 }
 
 const emailSchema = z.email().max(255);
+const EMAIL_TAKEN = "An account with this email already exists. Log in instead?";
 
 /** Problems with a name, as a message (or undefined). */
 export function nameProblem(name: string): string | undefined {
@@ -56,18 +63,32 @@ authRoutes.post("/register", async (c) => {
   }
   const { stores, config } = c.get("deps");
   if (Object.keys(errors).length === 0) {
-    try {
-      const passwordHash = await hashPassword(password, config.security.bcryptCost);
-      const user = await createUser(stores.accounts, { name, email, passwordHash });
-      logIn(c, user.id);
-      flash(c, `Welcome, ${user.name}. Your account is ready.`);
-      return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
-    } catch (error) {
-      if (!(error instanceof EmailTakenError)) throw error;
-      errors.email = "An account with this email already exists. Log in instead?";
+    // Every well-formed registration counts against the client's limit, taken email or not,
+    // so that neither password hashing nor email probing can be run at will.
+    const keys = registrationKeys(clientAddress(c), config.security.throttle);
+    const attempt = await beginAttempt(stores.accounts, keys);
+    if (attempt.waitMs > 0) {
+      c.status(429);
+      c.header("Retry-After", String(Math.ceil(attempt.waitMs / 1000)));
+      errors.form = `Too many new accounts from your network. Please try again in ${
+        retryInWords(attempt.waitMs)
+      }.`;
+    } else if (await findUserByEmail(stores.accounts, email)) {
+      errors.email = EMAIL_TAKEN;
+    } else {
+      try {
+        const passwordHash = await hashPassword(password, config.security.bcryptCost);
+        const user = await createUser(stores.accounts, { name, email, passwordHash });
+        logIn(c, user.id);
+        flash(c, `Welcome, ${user.name}. Your account is ready.`);
+        return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
+      } catch (error) {
+        if (!(error instanceof EmailTakenError)) throw error;
+        errors.email = EMAIL_TAKEN; // registered by a concurrent request meanwhile
+      }
     }
   }
-  c.status(422);
+  if (!errors.form) c.status(422);
   return c.render(
     <RegisterPage csrfToken={csrfToken(c)} values={{ name, email }} errors={errors} next={next} />,
     { title: "Create your account" },
@@ -90,7 +111,8 @@ authRoutes.get("/login", (c) => {
 authRoutes.post("/login", async (c) => {
   const next = safeNext(c.req.query("next")) ?? undefined;
   const email = (await formText(c, "email")).trim();
-  const check = await checkCredentials(c, email, await formText(c, "password"));
+  const password = await formText(c, "password");
+  const check = await checkCredentials(credentialDeps(c), email, password, clientAddress(c));
   if (check.ok) {
     logIn(c, check.user.id);
     return c.redirect(next ?? HOME_AFTER_LOGIN, 303);

@@ -1,6 +1,7 @@
 /** Private pages: a logged-out visitor goes to `/login?next=…` and comes back after logging in. */
 import type { Context, MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
+import type { CredentialDeps } from "./credentials.ts";
 import type { AppEnv } from "./env.ts";
 import { problem, wantsProblemJson } from "./problem.ts";
 
@@ -9,17 +10,28 @@ export const HOME_AFTER_LOGIN = "/patients";
 
 /**
  * `next` when it is a path on this site, else null: `//evil.example`, `https://…`,
- * `/\evil.example` and anything with control characters are refused.
+ * `/\evil.example`, dot segments that normalise to one of those (`/.//evil.example`,
+ * `/%2e//evil.example`) and anything with control characters are refused. What comes back is
+ * the normalised path, so that the `Location` sent is the one that was checked.
  */
 export function safeNext(next: string | undefined | null): string | null {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
-    return null;
-  }
+  if (!next || !next.startsWith("/") || /^\/[\/\\]/.test(next)) return null;
   // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(next) || next.length > 2000) return null;
   const base = "http://same.invalid";
-  const url = new URL(next, base);
-  return url.origin === base ? url.pathname + url.search + url.hash : null;
+  const url = parseUrl(next, base);
+  if (!url || url.origin !== base) return null;
+  const path = url.pathname + url.search + url.hash;
+  return /^\/[\/\\]/.test(path) ? null : path;
+}
+
+/** `text` as a URL (relative to `base`), or null when it is not one: never throws. */
+export function parseUrl(text: string, base?: string): URL | null {
+  try {
+    return new URL(text, base);
+  } catch {
+    return null;
+  }
 }
 
 /** Answers 401 (API) or sends the browser to the login page, then back to where it was going. */
@@ -32,9 +44,10 @@ export function askToLogIn(c: Context<AppEnv>): Response {
       detail: "Send an API token as `Authorization: Bearer <token>`, or log in.",
     });
   }
+  const url = new URL(c.req.url);
   const here = c.req.header("HX-Request") === "true"
-    ? safeNext(new URL(c.req.header("HX-Current-URL") ?? "/", c.req.url).pathname)
-    : safeNext(new URL(c.req.url).pathname + new URL(c.req.url).search);
+    ? safeNext(parseUrl(c.req.header("HX-Current-URL") ?? "", c.req.url)?.pathname ?? url.pathname)
+    : safeNext(url.pathname + url.search);
   const target = `/login?next=${encodeURIComponent(here ?? HOME_AFTER_LOGIN)}`;
   if (c.req.header("HX-Request") === "true") {
     c.header("HX-Redirect", target);
@@ -45,9 +58,14 @@ export function askToLogIn(c: Context<AppEnv>): Response {
 
 export const requireUser: MiddlewareHandler<AppEnv> = async function requireUser(c, next) {
   if (!c.get("user")) return askToLogIn(c);
-  c.header("Cache-Control", "no-store");
   await next();
 };
+
+/** What the credential checks need, from the app's dependencies. */
+export function credentialDeps(c: Context<AppEnv>): CredentialDeps {
+  const { stores, config } = c.get("deps");
+  return { accounts: stores.accounts, security: config.security };
+}
 
 /** The client's address: the connection's, or the last `X-Forwarded-For` hop behind a trusted proxy. */
 export function clientAddress(c: Context<AppEnv>): string {

@@ -1,11 +1,7 @@
 /** Checking an email and password, for the login page and token requests alike: throttled, constant-time, rehashing. */
-import type { Context } from "hono";
-import {
-  clearAccountFailures,
-  recordFailure,
-  throttleKeys,
-  throttleWait,
-} from "../db/login_throttle.ts";
+import type { SecurityConfig } from "../config.ts";
+import type { AccountsDb } from "../db/accounts_db.ts";
+import { accountThrottleKey, beginAttempt, credentialKeys } from "../db/login_throttle.ts";
 import { findUserByEmail, updateUserPasswordHash, type User } from "../db/users.ts";
 import {
   hashPassword,
@@ -13,8 +9,12 @@ import {
   verifyAgainstNothing,
   verifyPassword,
 } from "../lib/passwords.ts";
-import { clientAddress } from "./auth_guard.ts";
-import type { AppEnv } from "./env.ts";
+
+/** What a credential check needs from the app. */
+export interface CredentialDeps {
+  accounts: AccountsDb;
+  security: SecurityConfig;
+}
 
 export type CredentialCheck =
   | { ok: true; user: User }
@@ -36,32 +36,28 @@ export function tooManyAttempts(ms: number): string {
 }
 
 /**
- * Checks the credentials. A throttled attempt is refused before the password is looked at;
- * a failure counts against the account and the client; success forgets the account's failures
- * and replaces a werkzeug (or weaker bcrypt) hash with a bcrypt one.
+ * Checks the credentials of a login or token request from `client`. The attempt is counted
+ * before the password is looked at, and a throttled one is refused unchecked; a failure stays
+ * counted against the account and the client; success forgets the account's failures and
+ * replaces a werkzeug (or weaker, or old long-password) hash with a current one.
  */
 export async function checkCredentials(
-  c: Context<AppEnv>,
+  deps: CredentialDeps,
   email: string,
   password: string,
+  client: string,
 ): Promise<CredentialCheck> {
-  const { stores, config } = c.get("deps");
-  const accounts = stores.accounts;
-  const cost = config.security.bcryptCost;
-  const keys = throttleKeys(email, clientAddress(c));
-  const wait = await throttleWait(accounts, keys, config.security.throttle);
-  if (wait > 0) return { ok: false, throttledForMs: wait };
+  const { accounts, security } = deps;
+  const attempt = await beginAttempt(accounts, credentialKeys(email, client, security.throttle));
+  if (attempt.waitMs > 0) return { ok: false, throttledForMs: attempt.waitMs };
 
   const user = email.trim() ? await findUserByEmail(accounts, email) : null;
   const valid = user ? await verifyPassword(password, user.passwordHash) : false;
-  if (!user) await verifyAgainstNothing(password, cost);
-  if (!user || !valid) {
-    await recordFailure(accounts, keys);
-    return { ok: false, throttledForMs: 0 };
-  }
-  await clearAccountFailures(accounts, keys);
-  if (needsRehash(user.passwordHash, cost)) {
-    user.passwordHash = await hashPassword(password, cost);
+  if (!user) await verifyAgainstNothing(password, security.bcryptCost);
+  if (!user || !valid) return { ok: false, throttledForMs: 0 };
+  await attempt.succeeded(accountThrottleKey(email));
+  if (needsRehash(user.passwordHash, security.bcryptCost, password)) {
+    user.passwordHash = await hashPassword(password, security.bcryptCost);
     await updateUserPasswordHash(accounts, user.id, user.passwordHash);
   }
   return { ok: true, user };
@@ -72,15 +68,17 @@ export async function checkCredentials(
  * deletion), throttled like a login so that a borrowed session cannot be used to guess it.
  */
 export async function checkOwnPassword(
-  c: Context<AppEnv>,
+  deps: CredentialDeps,
   user: User,
   password: string,
+  client: string,
 ): Promise<{ ok: true } | { ok: false; throttledForMs: number }> {
-  const { stores, config } = c.get("deps");
-  const keys = throttleKeys(user.email, clientAddress(c));
-  const wait = await throttleWait(stores.accounts, keys, config.security.throttle);
-  if (wait > 0) return { ok: false, throttledForMs: wait };
-  if (await verifyPassword(password, user.passwordHash)) return { ok: true };
-  await recordFailure(stores.accounts, keys);
-  return { ok: false, throttledForMs: 0 };
+  const keys = credentialKeys(user.email, client, deps.security.throttle);
+  const attempt = await beginAttempt(deps.accounts, keys);
+  if (attempt.waitMs > 0) return { ok: false, throttledForMs: attempt.waitMs };
+  if (!(await verifyPassword(password, user.passwordHash))) {
+    return { ok: false, throttledForMs: 0 };
+  }
+  await attempt.succeeded();
+  return { ok: true };
 }

@@ -1,21 +1,62 @@
 /**
- * CSRF protection for browser requests: Hono's origin check, plus a token bound to the session
- * in every form (`_csrf`) and in htmx and fetch requests (`X-CSRF-Token`). Calls authenticated
- * by a bearer token carry no cookies, so they need neither.
+ * CSRF protection for browser requests: Hono's origin check, plus a token in every form
+ * (`_csrf`) and in htmx and fetch requests (`X-CSRF-Token`). Logged in, the token is bound to
+ * the session; logged out (the login and register forms) it is a signed double-submit cookie,
+ * so that an anonymous visit stores no session. Calls authenticated by a bearer token carry no
+ * cookies, so they need neither.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { Buffer } from "node:buffer";
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { getCookie, setCookie } from "hono/cookie";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { isHttps } from "../middleware/security_headers.ts";
 import type { AppEnv } from "./env.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const REFUSED =
   "This form has expired or was sent from another site. Reload the page and try again.";
 
-/** The session's CSRF token, made on first use. */
+/** The cookie holding a logged-out visitor's token: `<random>.<HMAC of it>`. */
+export const ANONYMOUS_CSRF_COOKIE = "spm_csrf";
+
+function signingKey(c: Context<AppEnv>): string {
+  return `spm-csrf:${c.get("deps").config.sessionSecret}`;
+}
+
+function sign(c: Context<AppEnv>, nonce: string): string {
+  return createHmac("sha256", signingKey(c)).update(nonce).digest("base64url");
+}
+
+/** The visitor's signed token from its cookie, or undefined when absent or not ours. */
+function anonymousCookieToken(c: Context<AppEnv>): string | undefined {
+  const value = getCookie(c, ANONYMOUS_CSRF_COOKIE);
+  const [nonce, signature, extra] = value?.split(".") ?? [];
+  if (!nonce || !signature || extra !== undefined) return undefined;
+  return sameToken(sign(c, nonce), signature) ? value : undefined;
+}
+
+/** A logged-out visitor's token: the one of its cookie, or a new one set as the cookie. */
+function anonymousToken(c: Context<AppEnv>): string {
+  let token = c.get("anonymousCsrf") ?? anonymousCookieToken(c);
+  if (token === undefined) {
+    const nonce = randomBytes(24).toString("base64url");
+    token = `${nonce}.${sign(c, nonce)}`;
+    setCookie(c, ANONYMOUS_CSRF_COOKIE, token, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "Lax",
+      secure: isHttps(c.req.url, c.req.header("X-Forwarded-Proto")),
+    });
+  }
+  c.set("anonymousCsrf", token);
+  return token;
+}
+
+/** The token for this page's forms: the session's when logged in, else the visitor's cookie's. */
 export function csrfToken(c: Context<AppEnv>): string {
+  if (!c.get("user")) return anonymousToken(c);
   const session = c.get("session");
   let token = session.get("csrf");
   if (typeof token !== "string") {
@@ -75,7 +116,7 @@ export const csrfProtection: MiddlewareHandler<AppEnv> = async function csrfProt
     throw new HTTPException(403, { message: REFUSED });
   }
   if (foreignOrigin(c)) throw new HTTPException(403, { message: REFUSED });
-  const expected = session.get("csrf");
+  const expected = c.get("user") ? session.get("csrf") : anonymousCookieToken(c);
   if (typeof expected !== "string" || !sameToken(expected, await sentToken(c))) {
     throw new HTTPException(403, { message: REFUSED });
   }

@@ -20,6 +20,10 @@ export interface AppDeps {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** The `X-Request-Id` the client sent, logged beside the app's own. */
+    clientRequestId?: string;
+    /** This request's logged-out CSRF token (from its signed cookie, or new). */
+    anonymousCsrf?: string;
     deps: AppDeps;
     /** The logged-in user (browser session or API token), or null. */
     user: User | null;

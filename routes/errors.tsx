@@ -40,7 +40,6 @@ function respond(
     return problem(c, { title, status, detail, ...(requestId ? { request_id: requestId } : {}) });
   }
   c.status(status);
-  c.header("Cache-Control", "no-store");
   const info = { status, title, detail, requestId };
   if (isFragmentRequest(c)) {
     c.header("Vary", "HX-Request");

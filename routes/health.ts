@@ -20,7 +20,6 @@ export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
     state(() => patients.ping()),
   ]);
   const ok = users === "ok" && patientState === "ok";
-  c.header("Cache-Control", "no-store");
   return c.json(
     { status: ok ? "ok" : "unavailable", users, patients: patientState },
     ok ? 200 : 503,

@@ -18,7 +18,12 @@ import {
   PatientRow,
   PatientTable,
 } from "../components/PatientTable.tsx";
-import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../db/errors.ts";
+import {
+  NoFreePatientIdError,
+  NotFoundError,
+  PatientIdTakenError,
+  StaleRevisionError,
+} from "../db/errors.ts";
 import type { PatientListQuery } from "../db/patient_store.ts";
 import {
   type NewPatient,
@@ -29,7 +34,7 @@ import {
 import { formValues } from "../lib/patient_format.ts";
 import { listQueryString, parseListQuery } from "../lib/patient_query.ts";
 import { type FieldError, parsePatientText, validatePatient } from "../lib/patient_validation.ts";
-import { requireUser } from "./auth_guard.ts";
+import { parseUrl, requireUser } from "./auth_guard.ts";
 import { csrfToken } from "./csrf.ts";
 import type { AppEnv } from "./env.ts";
 import { isFragmentRequest } from "./errors.tsx";
@@ -81,8 +86,8 @@ function queryFrom(params: URLSearchParams): PatientListQuery {
 
 /** The list view the browser is showing (for counts after an htmx change), or the default. */
 function currentQuery(c: Context): PatientListQuery {
-  const url = c.req.header("HX-Current-URL");
-  const parsed = url ? parseListQuery(new URL(url).searchParams, { emptyMeansAbsent: true }) : null;
+  const url = parseUrl(c.req.header("HX-Current-URL") ?? "");
+  const parsed = url ? parseListQuery(url.searchParams, { emptyMeansAbsent: true }) : null;
   return parsed?.ok ? parsed.query : queryFrom(new URLSearchParams());
 }
 
@@ -146,11 +151,14 @@ patientRoutes.post("/patients", async (c) => {
         <AddedFragment patient={created} csrfToken={csrf} query={query} total={total} />,
       );
     } catch (error) {
-      if (!(error instanceof PatientIdTakenError)) throw error;
-      errors = {
-        id:
-          `You already have a patient with ID ${error.id}. Leave it empty to use the next free ID.`,
-      };
+      if (error instanceof NoFreePatientIdError) {
+        errors = { id: `${error.message}.` };
+      } else if (error instanceof PatientIdTakenError) {
+        errors = {
+          id:
+            `You already have a patient with ID ${error.id}. Leave it empty to use the next free ID.`,
+        };
+      } else throw error;
     }
   }
   c.status(422);

@@ -12,7 +12,18 @@ export interface Problem {
   request_id?: string;
 }
 
+/** Most field errors listed in one answer: a body of 20,000 unknown keys gets a short reply. */
+export const MAX_LISTED_ERRORS = 50;
+
 export function problem(c: Context, body: Problem): Response {
+  const all = body.errors;
+  if (all && all.length > MAX_LISTED_ERRORS) {
+    body = {
+      ...body,
+      detail: `${body.detail} The first ${MAX_LISTED_ERRORS} are listed.`,
+      errors: all.slice(0, MAX_LISTED_ERRORS),
+    };
+  }
   return c.body(JSON.stringify({ type: "about:blank", ...body }), body.status, {
     "Content-Type": "application/problem+json",
   });

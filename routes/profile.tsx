@@ -11,7 +11,7 @@ import {
 import { deleteUser, updateUserName, updateUserPasswordHash, type User } from "../db/users.ts";
 import { hashPassword, passwordProblems } from "../lib/passwords.ts";
 import { formText, nameProblem } from "./auth.tsx";
-import { requireUser } from "./auth_guard.ts";
+import { clientAddress, credentialDeps, requireUser } from "./auth_guard.ts";
 import { checkOwnPassword, tooManyAttempts } from "./credentials.ts";
 import { csrfToken } from "./csrf.ts";
 import type { AppEnv } from "./env.ts";
@@ -64,7 +64,7 @@ profileRoutes.post("/profile/password", async (c) => {
   const newPassword = await formText(c, "new_password");
   const confirmation = await formText(c, "confirm_new_password");
   const errors: Record<string, string> = {};
-  const check = await checkOwnPassword(c, user, oldPassword);
+  const check = await checkOwnPassword(credentialDeps(c), user, oldPassword, clientAddress(c));
   if (!check.ok) {
     errors.old_password = check.throttledForMs > 0
       ? throttled(c, check.throttledForMs)
@@ -84,12 +84,17 @@ profileRoutes.post("/profile/password", async (c) => {
     user.id,
     await hashPassword(newPassword, config.security.bcryptCost),
   );
-  // Every other session of the user ends; this one carries on under a new id.
+  // Every other session of the user ends (this one carries on under a new id), and so do the
+  // API tokens: whoever learnt the old password may have made one.
+  await revokeAllApiTokens(stores.accounts, user.id);
   const session = c.get("session");
   await c.get("sessionStore").deleteUserSessions(user.id, session.getCache()._id);
   c.set("session_key_rotation", true);
   session.forget("csrf");
-  flash(c, "Your password is changed. Other devices have been logged out.");
+  flash(
+    c,
+    "Your password is changed. Other devices have been logged out and your API tokens revoked.",
+  );
   return c.redirect("/profile", 303);
 });
 
@@ -116,7 +121,8 @@ profileRoutes.post("/profile/tokens/:id/revoke", async (c) => {
 profileRoutes.post("/profile/delete", async (c) => {
   const { stores } = c.get("deps");
   const user = me(c);
-  const check = await checkOwnPassword(c, user, await formText(c, "password"));
+  const password = await formText(c, "password");
+  const check = await checkOwnPassword(credentialDeps(c), user, password, clientAddress(c));
   if (!check.ok) {
     c.status(check.throttledForMs > 0 ? 429 : 422);
     const message = check.throttledForMs > 0

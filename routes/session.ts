@@ -12,7 +12,7 @@ import { StoreUnavailableError } from "../db/errors.ts";
 import { DatabaseSessionStore } from "../db/sessions.ts";
 import { findUserById } from "../db/users.ts";
 import type { AppDeps, AppEnv } from "./env.ts";
-import { isHttps } from "./security_headers.ts";
+import { isHttps } from "../middleware/security_headers.ts";
 
 export const SESSION_COOKIE = "spm_session";
 

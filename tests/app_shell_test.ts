@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { html as markup } from "hono/html";
 import { jsxRenderer } from "hono/jsx-renderer";
-import { requestId } from "hono/request-id";
 import { createApiToken } from "../db/api_tokens.ts";
 import { StoreUnavailableError } from "../db/errors.ts";
 import { createUser } from "../db/users.ts";
 import type { AppEnv } from "../routes/env.ts";
 import { errorHandler } from "../routes/errors.tsx";
-import { requestLog } from "../routes/request_log.ts";
+import { requestIds } from "../middleware/request_id.ts";
+import { requestLog } from "../middleware/request_log.ts";
+import { securityHeaders } from "../middleware/security_headers.ts";
 import { createTestApp, type TestApp } from "./helpers.ts";
 
 async function withApp(body: (app: TestApp) => Promise<void>): Promise<void> {
@@ -183,23 +184,25 @@ Deno.test("each request logs one line with the request id it answers in X-Reques
     }
   }));
 
-Deno.test("a request id sent by a client is kept only when it is a plain token", () =>
+Deno.test("a request id sent by a client is never adopted, and odd ones are logged escaped", () =>
   withApp(async (app) => {
     const plain = await app.request("/", { headers: { "X-Request-Id": "abc-123" } });
     await plain.body?.cancel();
-    assert.deepEqual(plain.headers.get("X-Request-Id"), "abc-123");
+    assert.notDeepEqual(plain.headers.get("X-Request-Id"), "abc-123");
     const odd = await app.request("/", { headers: { "X-Request-Id": "a b <script>" } });
     await odd.body?.cancel();
     assert.notDeepEqual(odd.headers.get("X-Request-Id"), "a b <script>");
     assert.ok(app.logs.every((line) => !line.includes("<script>")));
+    assert.ok(app.logs.at(-1)?.includes("client_request_id=a%20b%20%3Cscript%3E"));
   }));
 
 /** The production middleware and error handler around routes that fail on purpose. */
 function failingApp(logs: string[]): Hono<AppEnv> {
   const log = (line: string) => logs.push(line);
   const app = new Hono<AppEnv>();
-  app.use(requestId());
+  app.use(requestIds());
   app.use(requestLog(log));
+  app.use(securityHeaders);
   // A bare page shell: what is under test is the error handler, not the layout.
   app.use(
     jsxRenderer(({ children, title }) =>

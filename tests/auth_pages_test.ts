@@ -1,5 +1,7 @@
 /** Register, log in and log out in the browser: validation, werkzeug users, `next`, old paths, escaping. */
+import { hash as bcryptHash } from "@node-rs/bcrypt";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createUser, findUserByEmail } from "../db/users.ts";
 import { verifyPassword } from "../lib/passwords.ts";
 import { HOME_AFTER_LOGIN } from "../routes/auth_guard.ts";
@@ -173,6 +175,26 @@ for (const backend of accountBackends()) {
       }),
   });
 
+  test("a long password's SHA-256 does not log in, and an old hash is upgraded at login", async (app) => {
+    const password = "a long passphrase that goes on and on ".repeat(3); // 114 bytes
+    const digest = createHash("sha256").update(password, "utf8").digest("base64");
+    // As the app stored long passwords before: bcrypt of the base64 SHA-256.
+    await createUser(app.stores.accounts, {
+      name: "Old",
+      email: "old@example.org",
+      passwordHash: await bcryptHash(digest, 4),
+    });
+    assert.equal((await new TestBrowser(app).logIn("old@example.org", digest)).status, 401);
+    assert.equal((await new TestBrowser(app).logIn("old@example.org", password)).status, 303);
+    const upgraded = (await findUserByEmail(app.stores.accounts, "old@example.org"))!;
+    assert.doesNotMatch(upgraded.passwordHash, /^\$2[aby]\$/, "no longer the old plain form");
+    assert.equal((await new TestBrowser(app).logIn("old@example.org", digest)).status, 401);
+    assert.equal((await new TestBrowser(app).logIn("old@example.org", password)).status, 303);
+    const fresh = new TestBrowser(app);
+    assert.equal((await fresh.register("New", "new@example.org", password)).status, 303);
+    assert.equal((await new TestBrowser(app).logIn("new@example.org", digest)).status, 401);
+  });
+
   test("a private page sends a logged-out visitor to log in and then back", async (app) => {
     await new TestBrowser(app).register("Ann", "ann@example.org", PASSWORD);
     const browser = new TestBrowser(app);
@@ -197,6 +219,13 @@ for (const backend of accountBackends()) {
       "/\t/evil.example",
       "javascript:alert(1)",
       "evil.example",
+      // Dot segments that normalise to a network path.
+      "/.//evil.example",
+      "/..//evil.example",
+      "/%2e//evil.example",
+      "/%2E%2E//evil.example",
+      "/a/..//evil.example",
+      "/./\\evil.example",
     ];
     for (const [i, next] of attempts.entries()) {
       const query = `?next=${encodeURIComponent(next)}`;
@@ -213,6 +242,9 @@ for (const backend of accountBackends()) {
       const fields = { name: "U", email, password: PASSWORD, confirm_password: PASSWORD };
       const registered = await fresh.postForm(`/register${query}`, fields);
       assert.equal(registered.headers.get("Location"), HOME_AFTER_LOGIN, next);
+      for (const res of [login, loggedIn, registered]) {
+        assert.doesNotMatch(res.headers.get("Location") ?? "", /^\/[\/\\]/, next);
+      }
     }
   });
 

@@ -211,8 +211,13 @@ export function loadDataset():
 /** A configuration for tests: embedded stores in `dataDir` unless servers are given. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const base = loadConfig({ SESSION_SECRET: "test-secret-that-is-long-enough-1234" });
-  // bcrypt cost 4 keeps the suite fast; production uses 12.
-  return { ...base, security: { ...base.security, bcryptCost: 4 }, ...overrides };
+  // bcrypt cost 4 keeps the suite fast (production uses 12); suites register many users from
+  // one (in-process) client address, so the registration limit is loosened unless a test sets it.
+  const throttle = {
+    ...base.security.throttle,
+    register: { limit: 10_000, windowMs: base.security.throttle.register.windowMs },
+  };
+  return { ...base, security: { ...base.security, bcryptCost: 4, throttle }, ...overrides };
 }
 
 export interface TestApp {

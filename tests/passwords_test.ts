@@ -9,6 +9,7 @@ import {
   verifyAgainstNothing,
   verifyPassword,
 } from "../lib/passwords.ts";
+import { createHash, createHmac } from "node:crypto";
 import { sharedDataFile, skipWithoutData, WERKZEUG_HASHES } from "./helpers.ts";
 
 interface Vector {
@@ -187,4 +188,55 @@ Deno.test("verifyAgainstNothing() takes about as long as checking a real bcrypt 
   const median = (times: number[]) => times.sort((a, b) => a - b)[1]!;
   const ratio = median(nothing) / median(real);
   assert.ok(ratio > 0.5 && ratio < 2, `no account ${median(nothing)} ms, real ${median(real)} ms`);
+});
+
+/** What the app stored for a long password before pre-hashing was fixed. */
+async function legacyLongHash(password: string, cost: number): Promise<string> {
+  const { hash } = await import("@node-rs/bcrypt");
+  return await hash(sha256Base64(password), cost);
+}
+
+function sha256Base64(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("base64");
+}
+
+Deno.test("the SHA-256 of a long password, typed as the password, does not verify", async () => {
+  const password = ofLength(100);
+  const stored = await hashPassword(password, 4);
+  assert.equal(await verifyPassword(password, stored), true);
+  assert.equal(await verifyPassword(sha256Base64(password), stored), false);
+  const hmac = createHmac("sha256", "stroke-patient-management/password-prehash/v1")
+    .update(password, "utf8").digest("base64");
+  assert.equal(await verifyPassword(hmac, stored), false, "nor its pre-hash under the app's key");
+});
+
+Deno.test("a long password's old SHA-256 pre-hashed bcrypt verifies, and is marked for an upgrade", async () => {
+  const password = ofLength(90);
+  const legacy = await legacyLongHash(password, 4);
+  assert.equal(await verifyPassword(password, legacy), true, "the user can still log in");
+  assert.equal(needsRehash(legacy, 4, password), true, "and the hash is replaced at that login");
+  assert.equal(
+    await verifyPassword(sha256Base64(password), legacy),
+    false,
+    "the digest is refused",
+  );
+  const upgraded = await hashPassword(password, 4);
+  assert.equal(needsRehash(upgraded, 4, password), false);
+  assert.equal(await verifyPassword(password, upgraded), true);
+});
+
+Deno.test("a password of 72 bytes or fewer stays a plain bcrypt hash any library reads", async () => {
+  const { verify } = await import("@node-rs/bcrypt");
+  const password = ofLength(72);
+  const stored = await hashPassword(password, 4);
+  assert.equal(isBcryptHash(stored), true);
+  assert.equal(await verify(password, stored), true);
+  assert.equal(needsRehash(stored, 4, password), false);
+});
+
+Deno.test("a password shaped like the old SHA-256 digest is stored pre-hashed and verifies", async () => {
+  const password = sha256Base64("any text at all");
+  const stored = await hashPassword(password, 4);
+  assert.equal(isBcryptHash(stored), false, "marked, not plain");
+  assert.equal(await verifyPassword(password, stored), true);
 });

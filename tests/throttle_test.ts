@@ -9,7 +9,7 @@ const MINUTE = 60_000;
 const LOOSE: ThrottleRule = { limit: 100, windowMs: MINUTE };
 
 function throttle(account: ThrottleRule, client: ThrottleRule) {
-  return { throttle: { account, client } };
+  return { throttle: { account, client, register: LOOSE } };
 }
 
 /** Tries to log in, as a fresh browser from `address` (sent as X-Forwarded-For when given). */

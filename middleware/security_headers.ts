@@ -1,4 +1,8 @@
-/** Security headers on every response: a CSP that allows only the app's own files, and HSTS behind HTTPS. */
+/**
+ * Security headers on every response: a CSP that allows only the app's own files, HSTS behind
+ * HTTPS, and `Cache-Control: no-store` unless the route chose its own caching (pages carry
+ * patient data and form tokens; static files and the OpenAPI document set theirs).
+ */
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 
@@ -30,4 +34,5 @@ export const securityHeaders: MiddlewareHandler = async function securityHeaders
   if (isHttps(c.req.url, c.req.header("X-Forwarded-Proto"))) {
     c.header("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   }
+  if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
 };
