@@ -10,7 +10,7 @@ import { loadConfig } from "../config.ts";
 import { openAccountsDb } from "../db/accounts_db.ts";
 import { openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import type { PatientStore } from "../db/patient_store.ts";
+import type { PatientStore } from "../lib/patient_store.ts";
 import { findUserByEmail } from "../db/users.ts";
 import { createApp } from "../routes/app.tsx";
 import { loadAssets } from "../routes/assets.ts";

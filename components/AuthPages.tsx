@@ -1,12 +1,12 @@
 /** The register and log-in pages, with the original app's field names. */
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../lib/passwords.ts";
+import { ACCOUNT_RULES, PASSWORD_HINT } from "../lib/account_rules.ts";
 import { CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
 
 export interface RegisterPageProps {
   csrfToken: string;
   values: { name?: string; email?: string };
   errors: FieldErrors;
-  next?: string;
+  next?: string | undefined;
 }
 
 function withNext(path: string, next?: string): string {
@@ -28,7 +28,7 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
           error={errors.name}
           autocomplete="name"
           required
-          maxlength={255}
+          maxlength={ACCOUNT_RULES.name.max}
           autofocus={!errors.email && !errors.password}
         />
         <Field
@@ -39,14 +39,14 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
           error={errors.email}
           autocomplete="email"
           required
-          maxlength={255}
+          maxlength={ACCOUNT_RULES.email.max}
         />
         <Field
           name="password"
           label="Password"
           type="password"
           error={errors.password}
-          hint={`${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`}
+          hint={PASSWORD_HINT}
           autocomplete="new-password"
           required
         />
@@ -69,10 +69,10 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
 
 export interface LoginPageProps {
   csrfToken: string;
-  email?: string;
-  error?: string;
-  notice?: string;
-  next?: string;
+  email?: string | undefined;
+  error?: string | undefined;
+  notice?: string | undefined;
+  next?: string | undefined;
 }
 
 export function LoginPage({ csrfToken, email, error, notice, next }: LoginPageProps) {

@@ -5,7 +5,7 @@ export interface ErrorInfo {
   title: string;
   detail: string;
   /** Shown for server faults so that a report can be matched with the server log. */
-  requestId?: string;
+  requestId?: string | undefined;
 }
 
 function RequestIdNote({ status, requestId }: Pick<ErrorInfo, "status" | "requestId">) {

@@ -7,23 +7,23 @@ export type FieldErrors = Record<string, string>;
 export interface FieldProps {
   name: string;
   label: string;
-  type?: string;
-  value?: string;
-  error?: string;
-  hint?: string;
-  autocomplete?: string;
-  required?: boolean;
-  maxlength?: number;
-  minlength?: number;
-  autofocus?: boolean;
-  inputmode?: "text" | "decimal" | "numeric" | "email";
-  step?: string;
-  min?: string;
-  max?: string;
+  type?: string | undefined;
+  value?: string | undefined;
+  error?: string | undefined;
+  hint?: string | undefined;
+  autocomplete?: string | undefined;
+  required?: boolean | undefined;
+  maxlength?: number | undefined;
+  minlength?: number | undefined;
+  autofocus?: boolean | undefined;
+  inputmode?: "text" | "decimal" | "numeric" | "email" | undefined;
+  step?: string | undefined;
+  min?: string | undefined;
+  max?: string | undefined;
   /** Form id, for a field that stands outside its form (inline table rows). */
-  form?: string;
+  form?: string | undefined;
   /** Prefix of the element ids, so that a page may hold the same form twice. */
-  idPrefix?: string;
+  idPrefix?: string | undefined;
 }
 
 function describedBy(id: string, error?: string, hint?: string): string | undefined {
@@ -64,15 +64,15 @@ export function Field(props: FieldProps) {
 export interface SelectFieldProps {
   name: string;
   label: string;
-  value?: string;
+  value?: string | undefined;
   options: { value: string; label: string }[];
   /** The first option, with an empty value ("Choose…", "Any"). */
-  placeholder?: string;
-  error?: string;
-  required?: boolean;
-  form?: string;
-  idPrefix?: string;
-  autofocus?: boolean;
+  placeholder?: string | undefined;
+  error?: string | undefined;
+  required?: boolean | undefined;
+  form?: string | undefined;
+  idPrefix?: string | undefined;
+  autofocus?: boolean | undefined;
 }
 
 /** A labelled select; the entered value stays selected when the form comes back with errors. */
@@ -103,7 +103,7 @@ export function SelectField(props: SelectFieldProps) {
 }
 
 /** The message under a field; `role="alert"` so that it is announced when it appears. */
-export function FieldError({ id, error }: { id: string; error?: string }) {
+export function FieldError({ id, error }: { id: string; error?: string | undefined }) {
   if (!error) return null;
   return <p class="field-error" id={`${id}-error`} role="alert">{error}</p>;
 }
@@ -115,7 +115,7 @@ export function CsrfField({ token }: { token: string }) {
 
 /** A message at the top of a form, for what belongs to no single field. */
 export function FormAlert(
-  { message, kind = "error" }: { message?: string; kind?: "error" | "ok" },
+  { message, kind = "error" }: { message?: string | undefined; kind?: "error" | "ok" },
 ) {
   if (!message) return null;
   return (

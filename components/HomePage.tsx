@@ -13,8 +13,8 @@ const FEATURES: [string, string][] = [
 ];
 
 export interface HomePageProps {
-  user?: { name: string } | null;
-  notice?: string;
+  user?: { name: string } | null | undefined;
+  notice?: string | undefined;
 }
 
 function Actions({ user }: Pick<HomePageProps, "user">) {

@@ -1,5 +1,6 @@
 /** The page shell every full page shares: head, skip link, navigation bar, main and footer. */
 import type { Child } from "hono/jsx";
+import { DOM_IDS } from "./htmx.ts";
 
 export interface LayoutProps {
   title: string;
@@ -8,12 +9,12 @@ export interface LayoutProps {
   icon: string;
   scripts: string[];
   /** The logged-in user, for the navigation bar. */
-  user?: { name: string } | null;
+  user?: { name: string } | null | undefined;
   /** The session's CSRF token: sent by htmx with every request, and by the log-out form. */
-  csrfToken?: string;
+  csrfToken?: string | undefined;
   /** A message left by the previous request ("Your name is saved."). */
-  flash?: string;
-  children?: Child;
+  flash?: string | undefined;
+  children?: Child | undefined;
 }
 
 /** htmx settings; a meta tag keeps them out of inline script, so the CSP can forbid that. */
@@ -83,7 +84,7 @@ export function Layout(
           </nav>
         </header>
         <main id="main" tabindex={-1}>
-          <div id="alerts" aria-live="polite" tabindex={-1}>
+          <div id={DOM_IDS.alerts} aria-live="polite" tabindex={-1}>
             {flash && <div class="alert alert-ok" role="status">{flash}</div>}
           </div>
           {children}

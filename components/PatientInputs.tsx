@@ -1,45 +1,33 @@
 /** The inputs of a patient record, for the add form, the inline edit row and the edit page. */
-import {
-  CATEGORICAL_VALUES,
-  type CategoricalField,
-  FIELD_LABELS,
-  type PatientField,
-} from "../lib/patient_fields.ts";
+import { type CategoricalField, type PatientField, ruleOf } from "../lib/patient_fields.ts";
 import { options } from "../lib/patient_format.ts";
 import { Field, type FieldErrors, SelectField } from "./Form.tsx";
 
 /** Form text per field, as typed or as stored. */
 export type PatientFormValues = Partial<Record<PatientField, string>>;
 
-const NUMBER_INPUTS: Partial<Record<PatientField, { min: string; max: string; hint?: string }>> = {
-  id: { min: "1", max: "2147483647" },
-  age: { min: "0", max: "120", hint: "Years; 0.08 is one month" },
-  avg_glucose_level: { min: "0", max: "1000", hint: "mg/dL" },
-  bmi: { min: "5", max: "150", hint: "Leave empty when unknown" },
-};
-
 export interface PatientControlProps {
   field: PatientField;
-  value?: string;
-  error?: string;
+  value?: string | undefined;
+  error?: string | undefined;
   idPrefix: string;
-  form?: string;
-  autofocus?: boolean;
+  form?: string | undefined;
+  autofocus?: boolean | undefined;
   /** Show hints under inputs (the add form and edit page; not the compact table row). */
-  hints?: boolean;
+  hints?: boolean | undefined;
   /** Hint for the id input. */
-  idHint?: string;
+  idHint?: string | undefined;
 }
 
 /** One labelled control: a select for a categorical field, a number input otherwise. */
 export function PatientControl(props: PatientControlProps) {
   const { field, value, error, idPrefix, form, autofocus } = props;
-  const label = FIELD_LABELS[field];
-  if (field in CATEGORICAL_VALUES) {
+  const rule = ruleOf(field);
+  if (rule.kind === "category") {
     return (
       <SelectField
         name={field}
-        label={label}
+        label={rule.label}
         value={value}
         options={options(field as CategoricalField)}
         placeholder="Choose…"
@@ -50,18 +38,17 @@ export function PatientControl(props: PatientControlProps) {
       />
     );
   }
-  const limits = NUMBER_INPUTS[field]!;
   return (
     <Field
       name={field}
-      label={label}
+      label={rule.label}
       value={value}
       error={error}
       idPrefix={idPrefix}
       form={form}
       autofocus={autofocus}
-      inputmode={field === "id" ? "numeric" : "decimal"}
-      hint={props.hints ? (field === "id" ? props.idHint : limits.hint) : undefined}
+      inputmode={rule.integer ? "numeric" : "decimal"}
+      hint={props.hints ? (field === "id" ? props.idHint : rule.hint) : undefined}
     />
   );
 }
@@ -72,8 +59,8 @@ export interface PatientInputsProps {
   idPrefix: string;
   /** The fields to show, in order. */
   fields: readonly PatientField[];
-  idHint?: string;
-  autofocusFirst?: boolean;
+  idHint?: string | undefined;
+  autofocusFirst?: boolean | undefined;
 }
 
 /** Every control of a record, laid out in a responsive grid. */

@@ -1,5 +1,5 @@
 /** The patient table: sortable headers, display rows, inline edit rows and pagination. */
-import type { PatientListQuery } from "../db/patient_store.ts";
+import type { PatientListQuery } from "../lib/patient_query.ts";
 import {
   FIELD_LABELS,
   PATIENT_FIELDS,
@@ -7,8 +7,8 @@ import {
   type PatientRecord,
 } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
-import { listQueryString } from "../lib/patient_query.ts";
 import { CsrfField, type FieldErrors } from "./Form.tsx";
+import { DOM_IDS, listUrl, selector } from "./htmx.ts";
 import { PatientControl, type PatientFormValues } from "./PatientInputs.tsx";
 
 /** Columns after the id, which heads each row. */
@@ -24,11 +24,6 @@ const HEADINGS: Partial<Record<PatientField, string>> = {
   avg_glucose_level: "Glucose",
   smoking_status: "Smoking",
 };
-
-export function listUrl(query: PatientListQuery): string {
-  const qs = listQueryString(query);
-  return qs ? `/patients?${qs}` : "/patients";
-}
 
 function SortHeader({ field, query }: { field: PatientField; query: PatientListQuery }) {
   const active = query.sort.field === field;
@@ -54,9 +49,9 @@ export function PatientRow(
   { patient, focus, highlight }: {
     patient: PatientRecord;
     /** Put the focus on its Edit button (after a save or cancel). */
-    focus?: boolean;
+    focus?: boolean | undefined;
     /** Mark it as just added or changed. */
-    highlight?: boolean;
+    highlight?: boolean | undefined;
   },
 ) {
   const base = `/patients/${patient.id}`;
@@ -113,7 +108,7 @@ export interface PatientEditRowProps {
   errors: FieldErrors;
   csrfToken: string;
   /** A message for the whole row (a conflict). */
-  message?: string;
+  message?: string | undefined;
 }
 
 /** A record as inputs in its row; Save swaps the row back, Cancel (or Escape) restores it. */
@@ -215,13 +210,13 @@ export function CountSummary(
     query: PatientListQuery;
     total: number;
     shown: number;
-    oob?: boolean;
+    oob?: boolean | undefined;
   },
 ) {
   const first = (query.page - 1) * query.perPage + 1;
   const n = (x: number) => x.toLocaleString("en-US");
   return (
-    <p id="patient-count" class="count" hx-swap-oob={oob ? "true" : undefined}>
+    <p id={DOM_IDS.patientCount} class="count" hx-swap-oob={oob ? "true" : undefined}>
       {shown === 0
         ? `0 of ${n(total)} patient${total === 1 ? "" : "s"}`
         : `${n(first)}–${n(first + shown - 1)} of ${n(total)} patient${total === 1 ? "" : "s"}`}
@@ -241,13 +236,18 @@ export interface PatientTableProps {
 /** The swappable region: count, table and pagination. */
 export function PatientTable({ query, items, total, filtered }: PatientTableProps) {
   return (
-    <div id="patient-table" hx-target="#patient-table" hx-swap="outerHTML" hx-push-url="true">
+    <div
+      id={DOM_IDS.patientTable}
+      hx-target={selector(DOM_IDS.patientTable)}
+      hx-swap="outerHTML"
+      hx-push-url="true"
+    >
       {(query.sort.field !== "id" || query.sort.direction !== "asc") && (
         // Belongs to the filters form, so that filtering keeps the sort order.
         <input
           type="hidden"
           name="sort"
-          form="filters"
+          form={DOM_IDS.filters}
           value={`${query.sort.direction === "desc" ? "-" : ""}${query.sort.field}`}
         />
       )}
@@ -270,12 +270,12 @@ export function PatientTable({ query, items, total, filtered }: PatientTableProp
               </th>
             </tr>
           </thead>
-          <tbody id="patient-rows">
+          <tbody id={DOM_IDS.patientRows}>
             {items.map((patient) => <PatientRow patient={patient} />)}
           </tbody>
         </table>
         {/* Shown by the stylesheet only while the table has no rows (also after deleting the last one). */}
-        <div class="empty" id="patient-empty">
+        <div class="empty" id={DOM_IDS.patientEmpty}>
           {filtered
             ? (
               <p>

@@ -1,9 +1,10 @@
 /** `/patients`: the add form, the filters and the table, in one page that htmx updates in parts. */
-import type { PatientFilter, PatientListQuery } from "../db/patient_store.ts";
+import type { PatientFilter, PatientListQuery } from "../lib/patient_query.ts";
 import { CATEGORICAL_FIELDS, FIELD_LABELS, PATIENT_FIELDS } from "../lib/patient_fields.ts";
 import { options } from "../lib/patient_format.ts";
 import { PAGE_SIZES } from "../lib/patient_query.ts";
 import { CsrfField, Field, type FieldErrors, SelectField } from "./Form.tsx";
+import { DOM_IDS, selector } from "./htmx.ts";
 import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
 import { PatientTable, type PatientTableProps } from "./PatientTable.tsx";
 
@@ -14,21 +15,21 @@ export interface AddPatientFormProps {
   /** Open the section (it has errors, or the list is empty). */
   open: boolean;
   /** Put the cursor in the first field (after an add, for the next one). */
-  autofocus?: boolean;
+  autofocus?: boolean | undefined;
 }
 
 /** The add form; htmx swaps it whole (fresh after a save, with messages after a refusal). */
 export function AddPatientForm(props: AddPatientFormProps) {
   const hasErrors = Object.keys(props.errors).length > 0;
   return (
-    <details id="add" class="card add-patient" open={props.open || hasErrors}>
+    <details id={DOM_IDS.addPatient} class="card add-patient" open={props.open || hasErrors}>
       <summary>Add a patient</summary>
       <form
-        id="add-patient"
+        id={DOM_IDS.addPatientForm}
         method="post"
         action="/patients"
         hx-post="/patients"
-        hx-target="#add"
+        hx-target={selector(DOM_IDS.addPatient)}
         hx-swap="outerHTML"
         novalidate
       >
@@ -62,13 +63,13 @@ export function Filters({ query }: { query: PatientListQuery }) {
   const { filter } = query;
   return (
     <form
-      id="filters"
+      id={DOM_IDS.filters}
       class="card filters"
       role="search"
       method="get"
       action="/patients"
       hx-get="/patients"
-      hx-target="#patient-table"
+      hx-target={selector(DOM_IDS.patientTable)}
       hx-swap="outerHTML"
       hx-push-url="true"
       hx-trigger="change, submit, input changed delay:400ms from:#filter-q"

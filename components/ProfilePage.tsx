@@ -1,14 +1,14 @@
 /** The profile: name, password, API tokens and account deletion, each in its own form. */
 import type { ApiToken, NewApiToken } from "../db/api_tokens.ts";
 import { formatTime } from "../lib/time_format.ts";
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../lib/passwords.ts";
+import { ACCOUNT_RULES, PASSWORD_HINT } from "../lib/account_rules.ts";
 import { Card, CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
 
 export interface ProfileErrors {
-  name?: FieldErrors;
-  password?: FieldErrors;
-  token?: FieldErrors;
-  delete?: FieldErrors;
+  name?: FieldErrors | undefined;
+  password?: FieldErrors | undefined;
+  token?: FieldErrors | undefined;
+  delete?: FieldErrors | undefined;
 }
 
 export interface ProfilePageProps {
@@ -16,10 +16,10 @@ export interface ProfilePageProps {
   csrfToken: string;
   tokens: ApiToken[];
   /** A token just created: its secret is shown this once. */
-  newToken?: NewApiToken;
-  errors?: ProfileErrors;
+  newToken?: NewApiToken | undefined;
+  errors?: ProfileErrors | undefined;
   /** What the user typed in the name form, when it was refused. */
-  nameValue?: string;
+  nameValue?: string | undefined;
 }
 
 function TokenList({ tokens, csrfToken }: { tokens: ApiToken[]; csrfToken: string }) {
@@ -81,7 +81,7 @@ export function ProfilePage(props: ProfilePageProps) {
               error={errors.name?.name}
               autocomplete="name"
               required
-              maxlength={255}
+              maxlength={ACCOUNT_RULES.name.max}
             />
             <button type="submit">Save name</button>
           </form>
@@ -103,7 +103,7 @@ export function ProfilePage(props: ProfilePageProps) {
               label="New password"
               type="password"
               error={errors.password?.new_password}
-              hint={`${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`}
+              hint={PASSWORD_HINT}
               autocomplete="new-password"
               required
             />
@@ -148,7 +148,7 @@ export function ProfilePage(props: ProfilePageProps) {
             hint="For example the script or system that will use it"
             error={errors.token?.name}
             required
-            maxlength={100}
+            maxlength={ACCOUNT_RULES.tokenName.max}
           />
           <button type="submit">Create token</button>
         </form>

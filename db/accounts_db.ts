@@ -4,7 +4,7 @@ import { createConnection, createPool } from "mysql2";
 import { join } from "node:path";
 import type { MysqlConfig } from "../config.ts";
 import { accountsMigrations, type AccountsSchema } from "./accounts_schema.ts";
-import { StoreUnavailableError } from "./errors.ts";
+import { StoreUnavailableError } from "../lib/errors.ts";
 import { migrate } from "./migrate.ts";
 import { onceSucceeded } from "./once.ts";
 import { isSqliteUniqueViolation, openSqlite } from "./sqlite.ts";
@@ -28,7 +28,7 @@ export interface AccountsDb {
 
 export interface AccountsDbOptions {
   /** How long to wait for a MySQL connection before answering 503 (ms). */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
 }
 
 const MYSQL_CONNECTION_CODES = new Set([

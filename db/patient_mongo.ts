@@ -14,7 +14,7 @@ import {
 } from "mongodb";
 import type { MongoConfig } from "../config.ts";
 import type { PatientRecord } from "../lib/patient_fields.ts";
-import { NotFoundError, StaleRevisionError, StoreUnavailableError } from "./errors.ts";
+import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
 import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
@@ -23,9 +23,9 @@ import {
   insertWithFreeId,
   newRevision,
   newRow,
-  type PatientFilter,
-  type PatientStore,
-} from "./patient_store.ts";
+} from "./patient_rows.ts";
+import type { PatientFilter } from "../lib/patient_query.ts";
+import type { PatientStore } from "../lib/patient_store.ts";
 
 interface PatientDocument extends PatientRecord {
   user_id: number;
@@ -33,7 +33,7 @@ interface PatientDocument extends PatientRecord {
 
 export interface MongoStoreOptions {
   /** How long an operation waits for a reachable server before answering 503 (ms). */
-  serverSelectionTimeoutMs?: number;
+  serverSelectionTimeoutMs?: number | undefined;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -111,7 +111,7 @@ export function openMongoPatientStore(
   async function missOrStale(userId: number, id: number): Promise<never> {
     const exists = await collection.countDocuments({ user_id: userId, id }, { limit: 1 });
     if (exists > 0) throw new StaleRevisionError(id);
-    throw new NotFoundError(`Patient ${id}`);
+    throw new PatientNotFoundError(id);
   }
 
   function update(userId: number, id: number, changes: object, revision?: string) {

@@ -3,7 +3,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 import { join } from "node:path";
 import { PATIENT_FIELDS, type PatientFields, type PatientRecord } from "../lib/patient_fields.ts";
-import { NotFoundError, StaleRevisionError, StoreUnavailableError } from "./errors.ts";
+import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
 import { migrate } from "./migrate.ts";
 import { onceSucceeded } from "./once.ts";
 import {
@@ -13,11 +13,9 @@ import {
   insertWithFreeId,
   newRevision,
   newRow,
-  type PatientFilter,
-  type PatientListQuery,
-  type PatientPage,
-  type PatientStore,
-} from "./patient_store.ts";
+} from "./patient_rows.ts";
+import type { PatientFilter, PatientListQuery } from "../lib/patient_query.ts";
+import type { PatientPage, PatientStore } from "../lib/patient_store.ts";
 import { ReadCache } from "./read_cache.ts";
 import { isSqliteUniqueViolation, kyselyOver, openSqliteDatabase } from "./sqlite.ts";
 
@@ -122,7 +120,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
   /** After a write matched nothing: was the record gone, or had it changed? */
   async function missOrStale(handle: Kysely<Schema>, userId: number, id: number): Promise<never> {
     if (await select(handle, userId, id)) throw new StaleRevisionError(id);
-    throw new NotFoundError(`Patient ${id}`);
+    throw new PatientNotFoundError(id);
   }
 
   async function update(

@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import { type AccountsDb, openAccountsDb } from "./accounts_db.ts";
 import { openMongoPatientStore } from "./patient_mongo.ts";
 import { openSqlitePatientStore } from "./patient_sqlite.ts";
-import type { PatientStore } from "./patient_store.ts";
+import type { PatientStore } from "../lib/patient_store.ts";
 
 export interface Stores {
   accounts: AccountsDb;

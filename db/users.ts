@@ -1,6 +1,6 @@
 /** Accounts in `login_data`: plain async functions over the accounts database. */
 import type { AccountsDb } from "./accounts_db.ts";
-import { EmailTakenError } from "./errors.ts";
+import { EmailTakenError } from "../lib/errors.ts";
 
 export interface User {
   id: number;

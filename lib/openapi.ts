@@ -3,10 +3,12 @@
  * uses, so that the two cannot drift apart.
  */
 import { z } from "zod";
+import { ACCOUNT_RULES } from "./account_rules.ts";
 import {
   CATEGORICAL_FIELDS,
   CATEGORICAL_VALUES,
   FIELD_LABELS,
+  FIELD_RULES,
   PATIENT_FIELDS,
 } from "./patient_fields.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from "./patient_query.ts";
@@ -33,9 +35,9 @@ const replaceSchema = newPatientSchema.meta({
 });
 
 const tokenRequestSchema = z.strictObject({
-  email: z.string().max(255),
+  email: z.string().max(ACCOUNT_RULES.email.max),
   password: z.string().max(1024),
-  name: z.string().min(1).max(100).optional(),
+  name: z.string().min(1).max(ACCOUNT_RULES.tokenName.max).optional(),
 });
 
 const tokenSchema = z.strictObject({
@@ -101,6 +103,9 @@ const idParameter = {
   schema: schemaOf(fieldSchemas.id),
 };
 
+/** The age filters take any age the field allows (and 0). */
+const ageFilter = { type: "number", minimum: 0, maximum: FIELD_RULES.age.max };
+
 function listParameters(): Json[] {
   const query = (name: string, schema: Json, description: string) => ({
     name,
@@ -134,8 +139,8 @@ function listParameters(): Json[] {
         `Only patients with this ${FIELD_LABELS[field].toLowerCase()}`,
       );
     }),
-    query("age_min", { type: "number", minimum: 0 }, "Smallest age included"),
-    query("age_max", { type: "number", minimum: 0 }, "Largest age included"),
+    query("age_min", ageFilter, "Smallest age included, in years"),
+    query("age_max", ageFilter, "Largest age included, in years"),
   ];
 }
 

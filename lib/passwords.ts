@@ -7,8 +7,6 @@ import { Buffer } from "node:buffer";
 import { createHash, createHmac, pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 128;
 /** The cost of new hashes; tests may lower it, production never goes below. */
 export const DEFAULT_BCRYPT_COST = 12;
 
@@ -136,17 +134,4 @@ export async function verifyAgainstNothing(password: string, cost = DEFAULT_BCRY
   let dummy = dummies.get(cost);
   if (!dummy) dummies.set(cost, dummy = hashPassword("no account has this password", cost));
   await verifyPassword(password, await dummy);
-}
-
-/** Problems with a new password, as messages for the form (empty when it is fine). */
-export function passwordProblems(password: string, confirmation: string): string[] {
-  const problems: string[] = [];
-  const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) {
-    problems.push(`Use at least ${MIN_PASSWORD_LENGTH} characters`);
-  } else if (length > MAX_PASSWORD_LENGTH) {
-    problems.push(`Use at most ${MAX_PASSWORD_LENGTH} characters`);
-  }
-  if (password !== confirmation) problems.push("The two passwords do not match");
-  return problems;
 }

@@ -2,34 +2,17 @@
 import {
   CATEGORICAL_VALUES,
   type CategoricalField,
+  type CategoryRule,
+  FIELD_RULES,
   PATIENT_FIELDS,
   type PatientField,
   type PatientFields,
 } from "./patient_fields.ts";
 
-/** Words for the dataset's codes; values without an entry are shown as they are. */
-const VALUE_LABELS: Partial<Record<CategoricalField, Record<string, string>>> = {
-  hypertension: { 0: "No", 1: "Yes" },
-  heart_disease: { 0: "No", 1: "Yes" },
-  stroke: { 0: "No", 1: "Yes" },
-  work_type: {
-    children: "Child",
-    Govt_job: "Government job",
-    Never_worked: "Never worked",
-    Private: "Private",
-    "Self-employed": "Self-employed",
-  },
-  smoking_status: {
-    "formerly smoked": "Formerly smoked",
-    "never smoked": "Never smoked",
-    smokes: "Smokes",
-    Unknown: "Unknown",
-  },
-};
-
-/** The label of one value of a categorical field. */
+/** The label of one value of a categorical field (its code when it has no words). */
 export function valueLabel(field: CategoricalField, value: string | number): string {
-  return VALUE_LABELS[field]?.[String(value)] ?? String(value);
+  const rule: CategoryRule = FIELD_RULES[field];
+  return rule.valueLabels?.[String(value)] ?? String(value);
 }
 
 /** The options of a categorical field: its values with their labels. */

@@ -1,5 +1,6 @@
 /** A patient as JSON callers see it: the dataset's twelve fields, then `created_at` and `updated_at`. */
 import { PATIENT_FIELDS, type PatientFields, type PatientRecord } from "./patient_fields.ts";
+import { NO_REVISION } from "./patient_store.ts";
 
 export type PatientJson = PatientFields & { created_at: string; updated_at: string };
 
@@ -15,9 +16,6 @@ export function patientJson(record: PatientRecord): PatientJson {
 export function etagOf(record: PatientRecord): string {
   return `"${record.revision}"`;
 }
-
-/** No record ever has this revision: the write answers 412. */
-export const NO_REVISION = "\u0000no-such-revision";
 
 /**
  * The revisions an `If-Match` header names (RFC 9110: any one of them will do): undefined

@@ -3,20 +3,55 @@
  * parsed strictly (the API answers 400 for anything unknown or ill-typed) and written back
  * (the browser page keeps its state in the URL).
  */
-import type { PatientFilter, PatientListQuery } from "../db/patient_store.ts";
 import {
   CATEGORICAL_FIELDS,
   CATEGORICAL_VALUES,
   type CategoricalField,
+  FIELD_RULES,
   isPatientField,
   parsePatientId,
+  type PatientField,
+  type PatientFields,
 } from "./patient_fields.ts";
-import type { FieldError } from "./patient_validation.ts";
+import type { FieldError } from "./errors.ts";
 
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 500;
 /** Page sizes offered in the browser. */
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
+
+/** Filters of the patient list; every one is optional and they combine with AND. */
+export type PatientFilter =
+  & { [F in CategoricalField]?: PatientFields[F] }
+  & {
+    /** Matches the patient id. */
+    q?: number;
+    /** Smallest age included. */
+    age_min?: number;
+    /** Largest age included. */
+    age_max?: number;
+  };
+
+export interface PatientSort {
+  field: PatientField;
+  direction: "asc" | "desc";
+}
+
+export interface PatientListQuery {
+  filter: PatientFilter;
+  sort: PatientSort;
+  /** From 1. */
+  page: number;
+  perPage: number;
+}
+
+/** The default list: first page of 50, by id. */
+export const DEFAULT_LIST_QUERY: PatientListQuery = {
+  filter: {},
+  sort: { field: "id", direction: "asc" },
+  page: 1,
+  perPage: DEFAULT_PER_PAGE,
+};
 
 /** Every parameter the list understands. */
 export const LIST_PARAMETERS = [
@@ -55,12 +90,7 @@ function decimal(text: string): number | null {
 export function parseListQuery(params: URLSearchParams, options: ParseOptions = {}): ParsedQuery {
   const errors: FieldError[] = [];
   const filter: PatientFilter = {};
-  const query: PatientListQuery = {
-    filter,
-    sort: { field: "id", direction: "asc" },
-    page: 1,
-    perPage: DEFAULT_PER_PAGE,
-  };
+  const query: PatientListQuery = { ...DEFAULT_LIST_QUERY, filter };
   const seen = new Set<string>();
   for (const [name, raw] of params) {
     if (options.ignore?.includes(name)) continue;
@@ -105,8 +135,9 @@ export function parseListQuery(params: URLSearchParams, options: ParseOptions = 
       case "age_min":
       case "age_max": {
         const age = decimal(text);
-        if (age === null || age > 200) bad(`${name} must be an age in years, e.g. 40 or 0.5`);
-        else filter[name] = age;
+        if (age === null || age > FIELD_RULES.age.max) {
+          bad(`${name} must be an age in years, e.g. 40 or 0.5`);
+        } else filter[name] = age;
         break;
       }
       default: {

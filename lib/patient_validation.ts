@@ -3,28 +3,21 @@
  * Every bad field is reported at once, with a message a clinician understands.
  */
 import { z } from "zod";
+import type { FieldError } from "./errors.ts";
 import {
-  FIELD_LABELS,
-  GENDERS,
+  type CategoryRule,
+  FIELD_RULES,
   isPatientField,
-  MAX_PATIENT_ID,
+  type MeasureRule,
+  type NewPatient,
   NUMERIC_FIELDS,
   PATIENT_FIELDS,
   type PatientChanges,
   type PatientField,
   type PatientFields,
-  RESIDENCE_TYPES,
+  ruleOf,
   SERVER_FIELDS,
-  SMOKING_STATUSES,
-  WORK_TYPES,
-  YES_NO,
 } from "./patient_fields.ts";
-
-/** One problem with one field of the input. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -40,59 +33,56 @@ function oneOf(label: string, values: readonly (string | number)[]): string {
   return `${label} must be ${shown.length ? `${shown.join(", ")} or ${last}` : last}`;
 }
 
-function flag(label: string) {
-  const message = `${label} must be 0 (no) or 1 (yes)`;
-  return z.literal([0, 1], { error: says(label, message) }).meta({
-    type: "integer",
-    description: `${label}: 0 = no, 1 = yes`,
+/** The message for a value outside a measure's range (also the form's and the codebook's words). */
+export function rangeMessage(rule: MeasureRule): string {
+  if (rule.integer) return `${rule.label} must be a whole number from ${rule.min} to ${rule.max}`;
+  const low = `${rule.minExclusive ? "above" : "at least"} ${rule.min}`;
+  const unit = rule.unit ? ` ${rule.unit}` : "";
+  return `${rule.label} must be a number ${low} and at most ${rule.max}${unit}${
+    rule.rangeNote ?? ""
+  }`;
+}
+
+function categorySchema(rule: CategoryRule): z.ZodType {
+  const message = oneOf(rule.label, rule.values);
+  if (typeof rule.values[0] === "number") {
+    return z.literal(rule.values as readonly number[], { error: says(rule.label, message) })
+      .meta({ type: "integer", description: rule.description });
+  }
+  const values = rule.values as readonly [string, ...string[]];
+  return z.enum(values, { error: says(rule.label, message) }).meta({
+    description: rule.description,
   });
 }
 
-function choice<T extends readonly [string, ...string[]]>(label: string, values: T) {
-  return z.enum(values, { error: says(label, oneOf(label, values)) });
+function measureSchema(rule: MeasureRule): z.ZodType {
+  const message = rangeMessage(rule);
+  let schema = z.number({ error: says(rule.label, message) });
+  if (rule.integer) schema = schema.int({ error: message });
+  schema = rule.minExclusive
+    ? schema.gt(rule.min, { error: message })
+    : schema.gte(rule.min, { error: message });
+  schema = schema.lte(rule.max, { error: message });
+  const description = rule.unit ? `${rule.description} Unit: ${rule.unit}.` : rule.description;
+  return (rule.missing === undefined ? schema : schema.nullable()).meta({ description });
 }
 
-function measure(label: string, min: number, max: number, minExclusive: boolean, unit = "") {
-  const range = `${minExclusive ? "above" : "at least"} ${min} and at most ${max}${unit}`;
-  const message = `${label} must be a number ${range}`;
-  const base = z.number({ error: says(label, message) });
-  return (minExclusive ? base.gt(min, { error: message }) : base.gte(min, { error: message }))
-    .lte(max, { error: message });
-}
-
-const idMessage = `Patient ID must be a whole number from 1 to ${MAX_PATIENT_ID}`;
-
-/** The schema of each field; also the source of the OpenAPI document. */
-export const fieldSchemas = {
-  id: z.number({ error: says("Patient ID", idMessage) }).int({ error: idMessage }).gte(1, {
-    error: idMessage,
-  })
-    .lte(MAX_PATIENT_ID, { error: idMessage }),
-  gender: choice(FIELD_LABELS.gender, GENDERS),
-  age: measure(
-    "Age",
-    0,
-    120,
-    true,
-    " years (fractions for infants: 0.08 is one month)",
-  ),
-  hypertension: flag(FIELD_LABELS.hypertension),
-  heart_disease: flag(FIELD_LABELS.heart_disease),
-  ever_married: choice(FIELD_LABELS.ever_married, YES_NO),
-  work_type: choice(FIELD_LABELS.work_type, WORK_TYPES),
-  Residence_type: choice(FIELD_LABELS.Residence_type, RESIDENCE_TYPES),
-  avg_glucose_level: measure("Average glucose level", 0, 1000, true, " mg/dL"),
-  bmi: measure("BMI", 5, 150, false, ", or empty when unknown").nullable(),
-  smoking_status: choice(FIELD_LABELS.smoking_status, SMOKING_STATUSES),
-  stroke: flag(FIELD_LABELS.stroke),
-} satisfies Record<PatientField, z.ZodType>;
+/** The schema of each field, built from the rules table; also the source of the OpenAPI document. */
+export const fieldSchemas = Object.fromEntries(
+  PATIENT_FIELDS.map((field) => {
+    const rule = ruleOf(field);
+    return [field, rule.kind === "category" ? categorySchema(rule) : measureSchema(rule)];
+  }),
+) as Record<PatientField, z.ZodType>;
 
 const { id: idSchema, ...changeableSchemas } = fieldSchemas;
+const idMessage = rangeMessage(FIELD_RULES.id);
 
 /** A full record; the id is optional (the app assigns one). */
 export const newPatientSchema = z.strictObject({ ...changeableSchemas, id: idSchema.optional() });
 /** Some fields of a record. */
 export const patientChangesSchema = z.strictObject(changeableSchemas).partial();
+const replacementSchema = z.strictObject(changeableSchemas);
 
 export type ValidationMode = "create" | "replace" | "patch";
 
@@ -130,13 +120,19 @@ function schemaErrors(issues: z.core.$ZodIssue[]): FieldError[] {
 /**
  * Validates typed input (a JSON body, or form/CSV text after {@link parsePatientText}).
  * `create` and `replace` need every field but the id; `patch` takes any non-empty subset.
- * With `currentId`, an `id` in the input must equal it: a record's id never changes.
+ * With `currentId`, an `id` in the input must equal it: a record's id never changes; the value
+ * keeps an id that was given (`create`, `replace`), and `patch` returns changeable fields only.
  */
 export function validatePatient(
   input: unknown,
-  mode: "create" | "replace",
+  mode: "create",
   currentId?: number,
-): Validated<PatientFields | (Omit<PatientFields, "id"> & { id?: number })>;
+): Validated<NewPatient>;
+export function validatePatient(
+  input: unknown,
+  mode: "replace",
+  currentId?: number,
+): Validated<Omit<PatientFields, "id"> & { id?: number }>;
 export function validatePatient(
   input: unknown,
   mode: "patch",
@@ -163,7 +159,7 @@ export function validatePatient(
       errors.push({ field: "id", message: `Patient ID cannot be changed (it is ${currentId})` });
     }
   }
-  const schema = mode === "patch" ? patientChangesSchema : newPatientSchema.omit({ id: true });
+  const schema = mode === "patch" ? patientChangesSchema : replacementSchema;
   const result = schema.safeParse(known);
   if (!result.success) errors.push(...schemaErrors(result.error.issues));
   if (mode === "patch" && errors.length === 0 && Object.keys(known).length === 0) {

@@ -29,10 +29,12 @@ export function isHttps(url: string, forwardedProto: string | undefined): boolea
   return url.startsWith("https:") || forwardedProto?.split(",")[0]?.trim() === "https";
 }
 
-export const securityHeaders: MiddlewareHandler = async function securityHeaders(c, next) {
-  await headers(c, next);
-  if (isHttps(c.req.url, c.req.header("X-Forwarded-Proto"))) {
-    c.header("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
-  }
-  if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
-};
+export function securityHeaders(): MiddlewareHandler {
+  return async function securityHeaders(c, next) {
+    await headers(c, next);
+    if (isHttps(c.req.url, c.req.header("X-Forwarded-Proto"))) {
+      c.header("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+    }
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+  };
+}

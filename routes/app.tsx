@@ -4,24 +4,27 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { jsxRenderer } from "hono/jsx-renderer";
 import { Layout } from "../components/Layout.tsx";
-import { apiAuth } from "./api_auth.ts";
-import { apiPatientRoutes } from "./api_patients.ts";
-import { apiTokenRoutes } from "./api_tokens.ts";
-import { assetRoutes, assetUrl } from "./assets.ts";
-import { authRoutes } from "./auth.tsx";
-import { csrfProtection, csrfToken } from "./csrf.ts";
-import type { AppDeps, AppEnv } from "./env.ts";
-import { errorHandler, notFound } from "./errors.tsx";
-import { healthRoutes } from "./health.ts";
-import { openApiRoutes } from "./openapi.ts";
-import { homeRoutes } from "./home.tsx";
-import { patientRoutes } from "./patients.tsx";
-import { profileRoutes } from "./profile.tsx";
+import { userForToken } from "../db/api_tokens.ts";
+import { createPatientService } from "../lib/patient_service.ts";
 import { allowedHosts } from "../middleware/allowed_hosts.ts";
+import { apiAuth } from "../middleware/api_auth.ts";
+import { clientAddress } from "../middleware/client_address.ts";
+import { csrfProtection, csrfToken } from "../middleware/csrf.ts";
 import { requestIds } from "../middleware/request_id.ts";
 import { requestLog, safeLog } from "../middleware/request_log.ts";
 import { securityHeaders } from "../middleware/security_headers.ts";
-import { sessions } from "./session.ts";
+import { sessions } from "../middleware/session.ts";
+import { apiPatientRoutes } from "./api_patients.ts";
+import { apiTokenRoutes, publicApiTokenRoutes } from "./api_tokens.ts";
+import { assetRoutes, assetUrl } from "./assets.ts";
+import { authRoutes } from "./auth.tsx";
+import type { AppDeps, AppEnv } from "./env.ts";
+import { errorHandler, notFound } from "./errors.tsx";
+import { healthRoutes } from "./health.ts";
+import { homeRoutes } from "./home.tsx";
+import { openApiRoutes } from "./openapi.ts";
+import { patientRoutes } from "./patients.tsx";
+import { profileRoutes } from "./profile.tsx";
 
 /** Largest request body outside the CSV import. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -29,17 +32,23 @@ const MAX_BODY_BYTES = 256 * 1024;
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // Every line the app writes is escaped: nothing a client sends can forge a line of the log.
   const deps: AppDeps = { ...appDeps, log: safeLog(appDeps.log) };
+  const { config, stores } = deps;
+  const patients = createPatientService(stores.patients);
   const app = new Hono<AppEnv>();
   const stylesheet = assetUrl(deps.assets, "app.css");
   const icon = assetUrl(deps.assets, "favicon.svg");
   const scripts = [assetUrl(deps.assets, "vendor/htmx.min.js"), assetUrl(deps.assets, "app.js")];
 
+  // Every request: ids and the log line, headers, the Host check, what handlers share.
   app.use(requestIds());
   app.use(requestLog(deps.log));
-  app.use(securityHeaders);
-  app.use(allowedHosts({ hosts: deps.config.security.allowedHosts, anyHostPaths: ["/healthz"] }));
+  app.use(securityHeaders());
+  app.use(allowedHosts({ hosts: config.security.allowedHosts, anyHostPaths: ["/healthz"] }));
+  app.use(clientAddress({ trustProxy: config.security.trustProxy }));
   app.use(async (c, next) => {
     c.set("deps", deps);
+    c.set("patients", patients);
+    c.set("user", null);
     await next();
   });
   app.use(bodyLimit({
@@ -69,17 +78,25 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     }),
   );
 
+  // Public: no session, no credentials.
   app.route("/", assetRoutes(deps.assets));
   app.route("/", healthRoutes);
-  app.use(sessions(deps));
-  app.use("/api/*", apiAuth);
-  app.use(csrfProtection);
+  app.route("/", openApiRoutes);
+  app.route("/", publicApiTokenRoutes);
+
+  // Everything else: the session, then bearer tokens for the API, then the CSRF check.
+  app.use(sessions({
+    accounts: stores.accounts,
+    security: config.security,
+    secret: config.sessionSecret,
+  }));
+  app.use("/api/*", apiAuth({ userForToken: (token) => userForToken(stores.accounts, token) }));
+  app.use(csrfProtection({ secret: config.sessionSecret }));
 
   app.route("/", homeRoutes);
   app.route("/", authRoutes);
   app.route("/", profileRoutes);
   app.route("/", patientRoutes);
-  app.route("/", openApiRoutes);
   app.route("/", apiTokenRoutes);
   app.route("/", apiPatientRoutes);
 

@@ -1,38 +1,27 @@
 /** Register, log in and log out, with the original app's form field names; and its old paths. */
-import { type Context, Hono } from "hono";
-import { z } from "zod";
+import { Hono } from "hono";
 import { LoginPage, RegisterPage } from "../components/AuthPages.tsx";
 import type { FieldErrors } from "../components/Form.tsx";
-import { EmailTakenError } from "../db/errors.ts";
+import { EmailTakenError } from "../lib/errors.ts";
 import { beginAttempt, registrationKeys } from "../db/login_throttle.ts";
 import { createUser, findUserByEmail, normalizeEmail } from "../db/users.ts";
-import { hashPassword, passwordProblems } from "../lib/passwords.ts";
-import { clientAddress, credentialDeps, HOME_AFTER_LOGIN, safeNext } from "./auth_guard.ts";
+import { emailProblem, nameProblem, passwordProblems } from "../lib/account_rules.ts";
+import { hashPassword } from "../lib/passwords.ts";
+import { HOME_AFTER_LOGIN } from "../middleware/require_user.ts";
+import { safeNext } from "../lib/safe_url.ts";
 import {
   checkCredentials,
+  credentialDeps,
   retryInWords,
   tooManyAttempts,
   WRONG_CREDENTIALS,
 } from "./credentials.ts";
-import { csrfToken } from "./csrf.ts";
+import { csrfToken } from "../middleware/csrf.ts";
 import type { AppEnv } from "./env.ts";
-import { flash, logIn, logOut } from "./session.ts";
+import { formText } from "./form_body.ts";
+import { flash, logIn, logOut } from "../middleware/session.ts";
 
-/** A text field of a submitted form ("" when absent or a file). */
-export async function formText(c: Context, name: string): Promise<string> {
-  const value = (await c.req.parseBody())[name];
-  return typeof value === "string" ? value : "";
-}
-
-const emailSchema = z.email().max(255);
 const EMAIL_TAKEN = "An account with this email already exists. Log in instead?";
-
-/** Problems with a name, as a message (or undefined). */
-export function nameProblem(name: string): string | undefined {
-  if (name.trim() === "") return "Enter your name";
-  if (name.trim().length > 255) return "Use at most 255 characters";
-  return undefined;
-}
 
 export const authRoutes = new Hono<AppEnv>();
 
@@ -53,9 +42,8 @@ authRoutes.post("/register", async (c) => {
   const errors: FieldErrors = {};
   const nameError = nameProblem(name);
   if (nameError) errors.name = nameError;
-  if (!emailSchema.safeParse(email).success) {
-    errors.email = "Enter a valid email address, like name@example.org";
-  }
+  const emailError = emailProblem(email);
+  if (emailError) errors.email = emailError;
   const [passwordError] = passwordProblems(password, password);
   if (passwordError) errors.password = passwordError;
   else if (password !== await formText(c, "confirm_password")) {
@@ -65,7 +53,7 @@ authRoutes.post("/register", async (c) => {
   if (Object.keys(errors).length === 0) {
     // Every well-formed registration counts against the client's limit, taken email or not,
     // so that neither password hashing nor email probing can be run at will.
-    const keys = registrationKeys(clientAddress(c), config.security.throttle);
+    const keys = registrationKeys(c.get("clientAddress"), config.security.throttle);
     const attempt = await beginAttempt(stores.accounts, keys);
     if (attempt.waitMs > 0) {
       c.status(429);
@@ -112,7 +100,7 @@ authRoutes.post("/login", async (c) => {
   const next = safeNext(c.req.query("next")) ?? undefined;
   const email = (await formText(c, "email")).trim();
   const password = await formText(c, "password");
-  const check = await checkCredentials(credentialDeps(c), email, password, clientAddress(c));
+  const check = await checkCredentials(credentialDeps(c), email, password, c.get("clientAddress"));
   if (check.ok) {
     logIn(c, check.user.id);
     return c.redirect(next ?? HOME_AFTER_LOGIN, 303);

@@ -1,4 +1,5 @@
 /** Checking an email and password, for the login page and token requests alike: throttled, constant-time, rehashing. */
+import type { Context } from "hono";
 import type { SecurityConfig } from "../config.ts";
 import type { AccountsDb } from "../db/accounts_db.ts";
 import { accountThrottleKey, beginAttempt, credentialKeys } from "../db/login_throttle.ts";
@@ -9,11 +10,18 @@ import {
   verifyAgainstNothing,
   verifyPassword,
 } from "../lib/passwords.ts";
+import type { AppEnv } from "./env.ts";
 
 /** What a credential check needs from the app. */
 export interface CredentialDeps {
   accounts: AccountsDb;
   security: SecurityConfig;
+}
+
+/** The credential checks' dependencies, from a request's context. */
+export function credentialDeps(c: Context<AppEnv>): CredentialDeps {
+  const { stores, config } = c.get("deps");
+  return { accounts: stores.accounts, security: config.security };
 }
 
 export type CredentialCheck =

@@ -1,6 +1,7 @@
 /** The Hono environment every route shares: what `c.get()` returns. */
 import type { Session } from "hono-sessions";
 import type { Config } from "../config.ts";
+import type { PatientService } from "../lib/patient_service.ts";
 import type { DatabaseSessionStore } from "../db/sessions.ts";
 import type { Stores } from "../db/stores.ts";
 import type { User } from "../db/users.ts";
@@ -24,6 +25,12 @@ export interface AppEnv {
     clientRequestId?: string;
     /** This request's logged-out CSRF token (from its signed cookie, or new). */
     anonymousCsrf?: string;
+    /** The key that signs logged-out CSRF tokens (set by the CSRF middleware). */
+    csrfSigningKey?: string;
+    /** The client's address (set by the client-address middleware). */
+    clientAddress: string;
+    /** The patient use-cases. */
+    patients: PatientService;
     deps: AppDeps;
     /** The logged-in user (browser session or API token), or null. */
     user: User | null;

@@ -1,9 +1,24 @@
-/** The one error handler: a full page, an htmx fragment or problem+json, by request type. */
+/**
+ * The one error handler: one table maps each typed error to its status, and the answer is a
+ * full page, an htmx fragment or problem+json, by request type. `Retry-After` is set here.
+ */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isFragmentRequest } from "../components/htmx.ts";
 import { ErrorMessage, ErrorPage } from "../components/ErrorPage.tsx";
-import { StoreUnavailableError } from "../db/errors.ts";
+import {
+  EmailTakenError,
+  type FieldError,
+  InvalidInputError,
+  InvalidQueryError,
+  NoFreePatientIdError,
+  NotFoundError,
+  PatientIdTakenError,
+  StaleRevisionError,
+  StoreUnavailableError,
+  ThrottledError,
+} from "../lib/errors.ts";
 import type { AppEnv, Log } from "./env.ts";
 import { problem, wantsProblemJson } from "./problem.ts";
 
@@ -23,21 +38,67 @@ const TITLES: Record<number, string> = {
   503: "Temporarily unavailable",
 };
 
-/** True for an htmx request that expects a fragment (not a boosted or history-restore one). */
-export function isFragmentRequest(c: Context): boolean {
-  return c.req.header("HX-Request") === "true" && c.req.header("HX-Boosted") !== "true" &&
-    c.req.header("HX-History-Restore-Request") !== "true";
+// deno-lint-ignore no-explicit-any
+type ErrorType = abstract new (...args: any[]) => Error;
+
+/**
+ * Each error type's status: `[type, status, status for a browser page]`. A stale write is a
+ * precondition failure for an API caller (412, `If-Match`) and a conflict for a form (409).
+ */
+const STATUS_TABLE: [ErrorType, ContentfulStatusCode, ContentfulStatusCode?][] = [
+  [InvalidQueryError, 400],
+  [NotFoundError, 404],
+  [PatientIdTakenError, 409],
+  [NoFreePatientIdError, 409],
+  [EmailTakenError, 409],
+  [StaleRevisionError, 412, 409],
+  [InvalidInputError, 422],
+  [ThrottledError, 429],
+  [StoreUnavailableError, 503],
+];
+
+/** The status of an error: from the table, an `HTTPException`'s own, or 500. */
+export function toErrorStatus(error: unknown, api: boolean): ContentfulStatusCode {
+  if (error instanceof HTTPException) return error.status as ContentfulStatusCode;
+  const row = STATUS_TABLE.find(([type]) => error instanceof type);
+  if (!row) return 500;
+  return api ? row[1] : row[2] ?? row[1];
+}
+
+/** The fields an error names, for problem+json's `errors`. */
+function fieldErrors(error: unknown): FieldError[] | undefined {
+  if (error instanceof InvalidInputError || error instanceof InvalidQueryError) {
+    return error.errors;
+  }
+  if (error instanceof PatientIdTakenError || error instanceof NoFreePatientIdError) {
+    return [{ field: "id", message: error.message }];
+  }
+  return undefined;
+}
+
+/** Seconds to wait before retrying, for `Retry-After`. */
+function retryAfter(error: unknown): number | undefined {
+  if (error instanceof ThrottledError) return Math.max(1, Math.ceil(error.waitMs / 1000));
+  if (error instanceof StoreUnavailableError) return 5;
+  return undefined;
 }
 
 function respond(
   c: Context<AppEnv>,
   status: ContentfulStatusCode,
   detail: string,
-  requestId?: string,
+  extra: { requestId?: string | undefined; errors?: FieldError[] | undefined } = {},
 ): Response | Promise<Response> {
   const title = TITLES[status] ?? "Error";
+  const { requestId, errors } = extra;
   if (wantsProblemJson(c)) {
-    return problem(c, { title, status, detail, ...(requestId ? { request_id: requestId } : {}) });
+    return problem(c, {
+      title,
+      status,
+      detail,
+      ...(errors ? { errors } : {}),
+      ...(requestId ? { request_id: requestId } : {}),
+    });
   }
   c.status(status);
   const info = { status, title, detail, requestId };
@@ -51,43 +112,42 @@ function respond(
 export const notFound: NotFoundHandler<AppEnv> = (c) =>
   respond(c, 404, "There is nothing at this address. Check the link, or start from the home page.");
 
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
+
 /** Renders typed errors; logs faults with the request id that the error page shows. */
 export function errorHandler(log: Log): ErrorHandler<AppEnv> {
   return (error, c) => {
     const requestId = c.get("requestId");
-    if (error instanceof HTTPException) {
-      if (error.res) return error.res;
-      return respond(
-        c,
-        error.status as ContentfulStatusCode,
-        error.message || TITLES[error.status] || "Error",
-      );
-    }
+    if (error instanceof HTTPException && error.res) return error.res;
+    const status = toErrorStatus(error, wantsProblemJson(c));
+    const wait = retryAfter(error);
+    if (wait !== undefined) c.header("Retry-After", String(wait));
     if (error instanceof StoreUnavailableError) {
       log(
         `${new Date().toISOString()} ${requestId} ${error.store} store unavailable: ${
           describe(error.cause)
         }`,
       );
-      c.header("Retry-After", "5");
       return respond(
         c,
-        503,
+        status,
         `${error.message}. Please try again in a moment; the rest of the app keeps working.`,
-        requestId,
+        { requestId },
       );
     }
-    log(`${new Date().toISOString()} ${requestId} error: ${describe(error)}`);
-    return respond(
-      c,
-      500,
-      "The server could not complete this request. The error has been logged.",
-      requestId,
-    );
+    if (status === 500) {
+      log(`${new Date().toISOString()} ${requestId} error: ${describe(error)}`);
+      return respond(
+        c,
+        500,
+        "The server could not complete this request. The error has been logged.",
+        { requestId },
+      );
+    }
+    const detail = (error as Error).message || TITLES[status] || "Error";
+    return respond(c, status, detail, { errors: fieldErrors(error) });
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -1,32 +1,18 @@
-/** Reading a JSON request body: 415 when it is not JSON, 400 when it does not parse. */
+/** Reading a JSON request body: 415 when it is not JSON, 400 when it does not parse (thrown, for the one error handler). */
 import type { Context } from "hono";
-import { problem } from "./problem.ts";
+import { HTTPException } from "hono/http-exception";
 
-/** The JSON body, or a problem response for a body that is not JSON. */
-export async function jsonBody(
-  c: Context,
-): Promise<{ ok: true; body: unknown } | { ok: false; res: Response }> {
+/** The parsed JSON body; throws `HTTPException` 415 or 400. */
+export async function jsonBody(c: Context): Promise<unknown> {
   const type = c.req.header("Content-Type") ?? "";
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    return {
-      ok: false,
-      res: problem(c, {
-        title: "Unsupported content type",
-        status: 415,
-        detail: "Send the body as JSON with `Content-Type: application/json`.",
-      }),
-    };
+    throw new HTTPException(415, {
+      message: "Send the body as JSON with `Content-Type: application/json`.",
+    });
   }
   try {
-    return { ok: true, body: await c.req.json() };
+    return await c.req.json();
   } catch {
-    return {
-      ok: false,
-      res: problem(c, {
-        title: "Malformed JSON",
-        status: 400,
-        detail: "The body is not valid JSON.",
-      }),
-    };
+    throw new HTTPException(400, { message: "The body is not valid JSON." });
   }
 }

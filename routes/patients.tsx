@@ -1,11 +1,18 @@
 /**
  * `/patients` in the browser: list, add, edit and delete. With htmx each answer is a fragment
  * (a row, the add form, the table); without JavaScript the same URLs work as full pages with
- * POST and redirect.
+ * POST and redirect. The rules live in the patient use-cases; a route catches their errors only
+ * to show the form again.
  */
 import { type Context, Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import type { FieldErrors } from "../components/Form.tsx";
+import { DOM_IDS, isFragmentRequest, listUrl, targets } from "../components/htmx.ts";
+import {
+  AddedFragment,
+  DeletedFragment,
+  Notice,
+  SavedFragment,
+} from "../components/PatientFragments.tsx";
 import {
   PatientDeletePage,
   PatientDetailPage,
@@ -19,32 +26,30 @@ import {
   PatientTable,
 } from "../components/PatientTable.tsx";
 import {
+  type FieldError,
+  InvalidQueryError,
   NoFreePatientIdError,
   NotFoundError,
   PatientIdTakenError,
+  PatientInvalidError,
+  PatientNotFoundError,
   StaleRevisionError,
-} from "../db/errors.ts";
-import type { PatientListQuery } from "../db/patient_store.ts";
-import {
-  type NewPatient,
-  parsePatientId,
-  PATIENT_FIELDS,
-  type PatientFields,
-} from "../lib/patient_fields.ts";
+} from "../lib/errors.ts";
+import { parsePatientId } from "../lib/patient_fields.ts";
 import { formValues } from "../lib/patient_format.ts";
-import { listQueryString, parseListQuery } from "../lib/patient_query.ts";
-import { type FieldError, parsePatientText, validatePatient } from "../lib/patient_validation.ts";
-import { parseUrl, requireUser } from "./auth_guard.ts";
-import { csrfToken } from "./csrf.ts";
+import { DEFAULT_LIST_QUERY, parseListQuery, type PatientListQuery } from "../lib/patient_query.ts";
+import { parsePatientText } from "../lib/patient_validation.ts";
+import { parseUrl } from "../lib/safe_url.ts";
+import { csrfToken } from "../middleware/csrf.ts";
+import { requireUser } from "../middleware/require_user.ts";
+import { flash } from "../middleware/session.ts";
+import { actorOf } from "./actor.ts";
 import type { AppEnv } from "./env.ts";
-import { isFragmentRequest } from "./errors.tsx";
-import { AddedFragment, DeletedFragment, SavedFragment } from "./patient_fragments.tsx";
-import { flash } from "./session.ts";
+import { formText, patientFormValues } from "./form_body.ts";
 
 export const patientRoutes = new Hono<AppEnv>();
-patientRoutes.use("/patients", requireUser);
-patientRoutes.use("/patients/*", requireUser);
 for (const path of ["/patients", "/patients/*"]) {
+  patientRoutes.use(path, requireUser());
   patientRoutes.use(path, async (c, next) => {
     c.header("Vary", "HX-Request"); // htmx gets fragments, browsers full pages, from the same URLs
     await next();
@@ -55,32 +60,14 @@ for (const path of ["/patients", "/patients/*"]) {
 patientRoutes.get("/patient_data", (c) => c.redirect("/patients", 301));
 patientRoutes.get("/add_patient_data", (c) => c.redirect("/patients#add", 301));
 
-const ctx = (c: Context<AppEnv>) => ({
-  userId: c.get("user")!.id,
-  patients: c.get("deps").stores.patients,
-  csrf: csrfToken(c),
-});
-
 function toFieldErrors(errors: FieldError[]): FieldErrors {
   return Object.fromEntries(errors.map((e) => [e.field || "form", e.message]));
 }
 
-/** The submitted patient fields as text (only the dataset's names are read). */
-async function submitted(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
-  const out: Record<string, string> = {};
-  for (const field of PATIENT_FIELDS) {
-    const value = body[field];
-    if (typeof value === "string") out[field] = value;
-  }
-  return out;
-}
-
-function queryFrom(params: URLSearchParams): PatientListQuery {
+/** The list view a query string asks for; throws `InvalidQueryError`. */
+function listQueryOf(params: URLSearchParams): PatientListQuery {
   const parsed = parseListQuery(params, { emptyMeansAbsent: true });
-  if (!parsed.ok) {
-    throw new HTTPException(400, { message: parsed.errors.map((e) => e.message).join(". ") + "." });
-  }
+  if (!parsed.ok) throw new InvalidQueryError(parsed.errors);
   return parsed.query;
 }
 
@@ -88,7 +75,7 @@ function queryFrom(params: URLSearchParams): PatientListQuery {
 function currentQuery(c: Context): PatientListQuery {
   const url = parseUrl(c.req.header("HX-Current-URL") ?? "");
   const parsed = url ? parseListQuery(url.searchParams, { emptyMeansAbsent: true }) : null;
-  return parsed?.ok ? parsed.query : queryFrom(new URLSearchParams());
+  return parsed?.ok ? parsed.query : DEFAULT_LIST_QUERY;
 }
 
 /** What a user sees for a record that is not there: deleted meanwhile, or never theirs. */
@@ -104,26 +91,24 @@ function isFiltered(query: PatientListQuery): boolean {
 function pathId(c: Context): number {
   const text = c.req.param("id") ?? "";
   const id = parsePatientId(text);
-  if (id === null) throw new HTTPException(404, { message: `There is no patient ${text}.` });
+  if (id === null) throw new PatientNotFoundError(text);
   return id;
 }
 
 async function render(
   c: Context<AppEnv>,
   query: PatientListQuery,
-  add = { values: {}, errors: {} },
+  add: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
 ) {
-  const { userId, patients, csrf } = ctx(c);
-  const { items, total } = await patients.list(userId, query);
-  const table = { query, items, total, filtered: isFiltered(query), csrfToken: csrf };
-  if (isFragmentRequest(c) && c.req.header("HX-Target") === "patient-table") {
-    const qs = listQueryString(query);
-    c.header("HX-Push-Url", qs ? `/patients?${qs}` : "/patients");
+  const { items, total } = await c.get("patients").list(actorOf(c), query);
+  const table = { query, items, total, filtered: isFiltered(query), csrfToken: csrfToken(c) };
+  if (targets(c, DOM_IDS.patientTable)) {
+    c.header("HX-Push-Url", listUrl(query));
     // A message about an earlier action no longer applies to the new view.
     return c.html(
       <>
         <PatientTable {...table} />
-        <div id="alerts" hx-swap-oob="innerHTML"></div>
+        <Notice />
       </>,
     );
   }
@@ -131,72 +116,69 @@ async function render(
   return c.render(<PatientsPage {...table} add={{ ...add, open }} />, { title: "Patients" });
 }
 
-patientRoutes.get("/patients", (c) => render(c, queryFrom(new URL(c.req.url).searchParams)));
+patientRoutes.get("/patients", (c) => render(c, listQueryOf(new URL(c.req.url).searchParams)));
+
+/** The message for an add that the use-case refused, by field. */
+function addRefused(error: unknown): FieldErrors {
+  if (error instanceof PatientInvalidError) return toFieldErrors(error.errors);
+  if (error instanceof PatientIdTakenError) {
+    return {
+      id: `You already have a patient with ID ${error.id}. Leave it empty to use the next free ID.`,
+    };
+  }
+  if (error instanceof NoFreePatientIdError) return { id: `${error.message}.` };
+  throw error;
+}
 
 patientRoutes.post("/patients", async (c) => {
-  const { userId, patients, csrf } = ctx(c);
-  const values = await submitted(c);
-  const result = validatePatient(parsePatientText(values), "create");
-  let errors: FieldErrors = result.ok ? {} : toFieldErrors(result.errors);
-  if (result.ok) {
-    try {
-      const created = await patients.create(userId, result.value as NewPatient);
-      if (!isFragmentRequest(c)) {
-        flash(c, `Patient ${created.id} added.`);
-        return c.redirect(`/patients?q=${created.id}`, 303);
-      }
-      const query = currentQuery(c);
-      const total = await patients.count(userId, query.filter);
-      return c.html(
-        <AddedFragment patient={created} csrfToken={csrf} query={query} total={total} />,
-      );
-    } catch (error) {
-      if (error instanceof NoFreePatientIdError) {
-        errors = { id: `${error.message}.` };
-      } else if (error instanceof PatientIdTakenError) {
-        errors = {
-          id:
-            `You already have a patient with ID ${error.id}. Leave it empty to use the next free ID.`,
-        };
-      } else throw error;
+  const patients = c.get("patients");
+  const values = await patientFormValues(c);
+  let errors: FieldErrors;
+  try {
+    const created = await patients.create(actorOf(c), parsePatientText(values));
+    if (!isFragmentRequest(c)) {
+      flash(c, `Patient ${created.id} added.`);
+      return c.redirect(`/patients?q=${created.id}`, 303);
     }
+    const query = currentQuery(c);
+    const total = await patients.count(actorOf(c), query.filter);
+    return c.html(
+      <AddedFragment patient={created} csrfToken={csrfToken(c)} query={query} total={total} />,
+    );
+  } catch (error) {
+    errors = addRefused(error);
   }
   c.status(422);
   if (isFragmentRequest(c)) {
-    return c.html(<AddPatientForm csrfToken={csrf} values={values} errors={errors} open />);
+    return c.html(<AddPatientForm csrfToken={csrfToken(c)} values={values} errors={errors} open />);
   }
-  return render(c, queryFrom(new URLSearchParams()), { values, errors });
+  return render(c, DEFAULT_LIST_QUERY, { values, errors });
 });
 
-async function findOr404(c: Context<AppEnv>, id: number) {
-  const { userId, patients } = ctx(c);
-  const patient = await patients.get(userId, id);
-  if (!patient) throw new HTTPException(404, { message: `You have no patient with ID ${id}.` });
-  return patient;
-}
-
 patientRoutes.get("/patients/:id", async (c) => {
-  const patient = await findOr404(c, pathId(c));
+  const patient = await c.get("patients").get(actorOf(c), pathId(c));
   return c.render(<PatientDetailPage patient={patient} />, { title: `Patient ${patient.id}` });
 });
 
 patientRoutes.get("/patients/:id/row", async (c) => {
   const id = pathId(c);
   if (!isFragmentRequest(c)) return c.redirect(`/patients/${id}`, 303);
-  const { userId, patients } = ctx(c);
-  const patient = await patients.get(userId, id);
-  if (!patient) return c.html(<PatientGoneRow id={id} message={gone(id)} />, 404);
-  return c.html(<PatientRow patient={patient} focus />);
+  try {
+    return c.html(<PatientRow patient={await c.get("patients").get(actorOf(c), id)} focus />);
+  } catch (error) {
+    if (!(error instanceof PatientNotFoundError)) throw error;
+    return c.html(<PatientGoneRow id={id} message={gone(id)} />, 404);
+  }
 });
 
 patientRoutes.get("/patients/:id/edit", async (c) => {
-  const patient = await findOr404(c, pathId(c));
+  const patient = await c.get("patients").get(actorOf(c), pathId(c));
   const props = {
     id: patient.id,
     revision: patient.revision,
     values: formValues(patient),
     errors: {},
-    csrfToken: ctx(c).csrf,
+    csrfToken: csrfToken(c),
   };
   if (isFragmentRequest(c)) return c.html(<PatientEditRow {...props} />);
   return c.render(<PatientEditPage {...props} />, { title: `Edit patient ${patient.id}` });
@@ -204,9 +186,9 @@ patientRoutes.get("/patients/:id/edit", async (c) => {
 
 async function save(c: Context<AppEnv>) {
   const id = pathId(c);
-  const { userId, patients, csrf } = ctx(c);
-  const values = await submitted(c);
-  const revision = String((await c.req.parseBody()).revision ?? "");
+  const patients = c.get("patients");
+  const values = await patientFormValues(c);
+  const revision = await formText(c, "revision");
   const fragment = isFragmentRequest(c);
   const edit = (
     props: {
@@ -217,40 +199,38 @@ async function save(c: Context<AppEnv>) {
     },
   ) =>
     fragment
-      ? c.html(<PatientEditRow id={id} csrfToken={csrf} {...props} />)
-      : c.render(<PatientEditPage id={id} csrfToken={csrf} {...props} />, {
+      ? c.html(<PatientEditRow id={id} csrfToken={csrfToken(c)} {...props} />)
+      : c.render(<PatientEditPage id={id} csrfToken={csrfToken(c)} {...props} />, {
         title: `Edit patient ${id}`,
       });
 
-  const result = validatePatient(parsePatientText({ ...values, id: String(id) }), "replace", id);
-  if (!result.ok) {
-    c.status(422);
-    return edit({ revision, values, errors: toFieldErrors(result.errors) });
-  }
   try {
-    const { id: _same, ...fields } = result.value as PatientFields;
-    const saved = await patients.replace(userId, id, fields, revision || undefined);
+    const input = parsePatientText({ ...values, id: String(id) });
+    const saved = await patients.replace(actorOf(c), id, input, revision ? [revision] : undefined);
     if (!fragment) {
       flash(c, `Patient ${id} saved.`);
       return c.redirect(`/patients?q=${id}`, 303);
     }
     return c.html(<SavedFragment patient={saved} />);
   } catch (error) {
+    if (error instanceof PatientInvalidError) {
+      c.status(422);
+      return edit({ revision, values, errors: toFieldErrors(error.errors) });
+    }
     if (error instanceof StaleRevisionError) {
-      const current = await patients.get(userId, id);
-      if (current) {
-        c.status(409);
-        return edit({
-          revision: current.revision,
-          values: formValues(current),
-          errors: {},
-          message:
-            "Someone else changed this patient while you were editing. These are the current values; your changes were not saved.",
-        });
-      }
-    } else if (!(error instanceof NotFoundError)) throw error;
+      const current = await patients.get(actorOf(c), id);
+      c.status(409);
+      return edit({
+        revision: current.revision,
+        values: formValues(current),
+        errors: {},
+        message:
+          "Someone else changed this patient while you were editing. These are the current values; your changes were not saved.",
+      });
+    }
+    if (!(error instanceof PatientNotFoundError)) throw error;
     const message = `${gone(id)} Your changes were not saved.`;
-    if (!fragment) throw new HTTPException(404, { message });
+    if (!fragment) throw new NotFoundError(message);
     return c.html(<PatientGoneRow id={id} message={message} />, 404);
   }
 }
@@ -259,30 +239,30 @@ patientRoutes.put("/patients/:id", save);
 patientRoutes.post("/patients/:id", save);
 
 patientRoutes.get("/patients/:id/delete", async (c) => {
-  const patient = await findOr404(c, pathId(c));
-  return c.render(<PatientDeletePage id={patient.id} csrfToken={ctx(c).csrf} />, {
+  const patient = await c.get("patients").get(actorOf(c), pathId(c));
+  return c.render(<PatientDeletePage id={patient.id} csrfToken={csrfToken(c)} />, {
     title: `Delete patient ${patient.id}`,
   });
 });
 
 async function remove(c: Context<AppEnv>) {
   const id = pathId(c);
-  const { userId, patients } = ctx(c);
+  const patients = c.get("patients");
   let existed = true;
   try {
-    await patients.delete(userId, id);
+    await patients.delete(actorOf(c), id);
   } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
+    if (!(error instanceof PatientNotFoundError)) throw error;
     existed = false;
   }
   const message = existed ? `Patient ${id} deleted.` : gone(id);
   if (!isFragmentRequest(c)) {
-    if (!existed) throw new HTTPException(404, { message });
+    if (!existed) throw new NotFoundError(message);
     flash(c, message);
     return c.redirect("/patients", 303);
   }
   const query = currentQuery(c);
-  const total = await patients.count(userId, query.filter);
+  const total = await patients.count(actorOf(c), query.filter);
   return c.html(
     <DeletedFragment message={message} query={query} total={total} />,
     existed ? 200 : 404,

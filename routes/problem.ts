@@ -1,7 +1,7 @@
 /** RFC 9457 problem details: the one shape of every JSON error. */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { FieldError } from "../lib/patient_validation.ts";
+import type { FieldError } from "../lib/errors.ts";
 
 export interface Problem {
   type?: string;

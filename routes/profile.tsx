@@ -9,17 +9,18 @@ import {
   revokeApiToken,
 } from "../db/api_tokens.ts";
 import { deleteUser, updateUserName, updateUserPasswordHash, type User } from "../db/users.ts";
-import { hashPassword, passwordProblems } from "../lib/passwords.ts";
-import { formText, nameProblem } from "./auth.tsx";
-import { clientAddress, credentialDeps, requireUser } from "./auth_guard.ts";
-import { checkOwnPassword, tooManyAttempts } from "./credentials.ts";
-import { csrfToken } from "./csrf.ts";
+import { nameProblem, passwordProblems, tokenNameProblem } from "../lib/account_rules.ts";
+import { hashPassword } from "../lib/passwords.ts";
+import { csrfToken } from "../middleware/csrf.ts";
+import { requireUser } from "../middleware/require_user.ts";
+import { flash, logOut } from "../middleware/session.ts";
+import { checkOwnPassword, credentialDeps, tooManyAttempts } from "./credentials.ts";
 import type { AppEnv } from "./env.ts";
-import { flash, logOut } from "./session.ts";
+import { formText } from "./form_body.ts";
 
 export const profileRoutes = new Hono<AppEnv>();
-profileRoutes.use("/profile", requireUser);
-profileRoutes.use("/profile/*", requireUser);
+profileRoutes.use("/profile", requireUser());
+profileRoutes.use("/profile/*", requireUser());
 
 /** Sets 429 and Retry-After; returns the message for the field. */
 function throttled(c: Context<AppEnv>, ms: number): string {
@@ -64,7 +65,12 @@ profileRoutes.post("/profile/password", async (c) => {
   const newPassword = await formText(c, "new_password");
   const confirmation = await formText(c, "confirm_new_password");
   const errors: Record<string, string> = {};
-  const check = await checkOwnPassword(credentialDeps(c), user, oldPassword, clientAddress(c));
+  const check = await checkOwnPassword(
+    credentialDeps(c),
+    user,
+    oldPassword,
+    c.get("clientAddress"),
+  );
   if (!check.ok) {
     errors.old_password = check.throttledForMs > 0
       ? throttled(c, check.throttledForMs)
@@ -100,10 +106,10 @@ profileRoutes.post("/profile/password", async (c) => {
 
 profileRoutes.post("/profile/tokens", async (c) => {
   const name = (await formText(c, "name")).trim();
-  if (name === "" || name.length > 100) {
+  const problem = tokenNameProblem(name);
+  if (problem) {
     c.status(422);
-    const message = name === "" ? "Give the token a name" : "Use at most 100 characters";
-    return renderProfile(c, { errors: { token: { name: message } } });
+    return renderProfile(c, { errors: { token: { name: problem } } });
   }
   const newToken = await createApiToken(c.get("deps").stores.accounts, me(c).id, name);
   c.status(201);
@@ -122,7 +128,7 @@ profileRoutes.post("/profile/delete", async (c) => {
   const { stores } = c.get("deps");
   const user = me(c);
   const password = await formText(c, "password");
-  const check = await checkOwnPassword(credentialDeps(c), user, password, clientAddress(c));
+  const check = await checkOwnPassword(credentialDeps(c), user, password, c.get("clientAddress"));
   if (!check.ok) {
     c.status(check.throttledForMs > 0 ? 429 : 422);
     const message = check.throttledForMs > 0

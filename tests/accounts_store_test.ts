@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { createConnection } from "mysql2/promise";
 import { type AccountsDb, openAccountsDb } from "../db/accounts_db.ts";
 import { accountsMigrations } from "../db/accounts_schema.ts";
-import { EmailTakenError } from "../db/errors.ts";
+import { EmailTakenError } from "../lib/errors.ts";
 import {
   createUser,
   deleteUser,
@@ -161,7 +161,13 @@ async function adminQuery(
   database?: string,
 ): Promise<unknown> {
   const { host, port, user, password } = server!;
-  const connection = await createConnection({ host, port, user, password, database });
+  const connection = await createConnection({
+    host,
+    port,
+    user,
+    password,
+    ...(database === undefined ? {} : { database }),
+  });
   try {
     const [rows] = await connection.query(statement, values);
     return rows;

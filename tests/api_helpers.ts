@@ -5,7 +5,7 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import assert from "node:assert/strict";
 import { openAccountsDb } from "../db/accounts_db.ts";
-import type { PatientStore } from "../db/patient_store.ts";
+import type { PatientStore } from "../lib/patient_store.ts";
 import { findUserByEmail } from "../db/users.ts";
 import {
   type Backend,
@@ -227,7 +227,7 @@ export function apiTest(
   for (const backend of patientBackends()) {
     Deno.test({
       name: `[${backend.name}] ${name}`,
-      ignore: options.ignore,
+      ignore: options.ignore ?? false,
       fn: () => withApiApp(backend, fn),
     });
   }

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { html as markup } from "hono/html";
 import { jsxRenderer } from "hono/jsx-renderer";
 import { createApiToken } from "../db/api_tokens.ts";
-import { StoreUnavailableError } from "../db/errors.ts";
+import { StoreUnavailableError } from "../lib/errors.ts";
 import { createUser } from "../db/users.ts";
 import type { AppEnv } from "../routes/env.ts";
 import { errorHandler } from "../routes/errors.tsx";
@@ -202,7 +202,7 @@ function failingApp(logs: string[]): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestIds());
   app.use(requestLog(log));
-  app.use(securityHeaders);
+  app.use(securityHeaders());
   // A bare page shell: what is under test is the error handler, not the layout.
   app.use(
     jsxRenderer(({ children, title }) =>

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createUser, findUserByEmail } from "../db/users.ts";
 import { verifyPassword } from "../lib/passwords.ts";
-import { HOME_AFTER_LOGIN } from "../routes/auth_guard.ts";
+import { HOME_AFTER_LOGIN } from "../middleware/require_user.ts";
 import {
   accountBackends,
   sharedDataFile,

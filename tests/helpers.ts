@@ -17,7 +17,7 @@ import {
 import { type AccountsDb, openAccountsDb } from "../db/accounts_db.ts";
 import { openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import type { PatientStore } from "../db/patient_store.ts";
+import type { PatientStore } from "../lib/patient_store.ts";
 import { closeStores, type Stores } from "../db/stores.ts";
 import type { NewPatient, PatientFields } from "../lib/patient_fields.ts";
 import { parsePatientText, validatePatient } from "../lib/patient_validation.ts";

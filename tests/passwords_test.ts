@@ -5,11 +5,11 @@ import {
   hashPassword,
   isBcryptHash,
   needsRehash,
-  passwordProblems,
   verifyAgainstNothing,
   verifyPassword,
 } from "../lib/passwords.ts";
 import { createHash, createHmac } from "node:crypto";
+import { passwordProblems } from "../lib/account_rules.ts";
 import { sharedDataFile, skipWithoutData, WERKZEUG_HASHES } from "./helpers.ts";
 
 interface Vector {

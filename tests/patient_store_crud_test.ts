@@ -1,10 +1,10 @@
 /** Contract suite for the patient store's writes and reads, run against every backend. */
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
-import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../db/errors.ts";
+import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../lib/errors.ts";
 import { openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import type { PatientStore } from "../db/patient_store.ts";
+import type { PatientStore } from "../lib/patient_store.ts";
 import {
   type NewPatient,
   PATIENT_FIELDS,

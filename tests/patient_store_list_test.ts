@@ -1,6 +1,6 @@
 /** Contract suite for list() and count() on the real dataset, checked against plain TypeScript. */
 import assert from "node:assert/strict";
-import type { PatientFilter, PatientListQuery, PatientSort } from "../db/patient_store.ts";
+import type { PatientFilter, PatientListQuery, PatientSort } from "../lib/patient_query.ts";
 import {
   CATEGORICAL_FIELDS,
   CATEGORICAL_VALUES,

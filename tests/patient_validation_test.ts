@@ -25,7 +25,8 @@ function validate(
   mode: ValidationMode,
   currentId?: number,
 ): Validated<object> {
-  return mode === "patch"
+  if (mode === "patch") return validatePatient(input, mode, currentId);
+  return mode === "create"
     ? validatePatient(input, mode, currentId)
     : validatePatient(input, mode, currentId);
 }

@@ -1,6 +1,6 @@
 /** The embedded store serves repeated lists from memory, and never a stale one. */
 import assert from "node:assert/strict";
-import { DEFAULT_LIST_QUERY } from "../db/patient_store.ts";
+import { DEFAULT_LIST_QUERY } from "../lib/patient_query.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import { ReadCache } from "../db/read_cache.ts";
 import { samplePatient } from "./helpers.ts";

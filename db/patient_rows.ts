@@ -1,5 +1,5 @@
-/** The patient store's interface and query types, implemented by MongoDB and the embedded store. */
-import { NoFreePatientIdError, PatientIdTakenError } from "./errors.ts";
+/** What both patient stores share: the row a new record gets, free-id assignment and field filtering. */
+import { NoFreePatientIdError, PatientIdTakenError } from "../lib/errors.ts";
 import {
   CATEGORICAL_FIELDS,
   type CategoricalField,
@@ -7,92 +7,9 @@ import {
   type NewPatient,
   PATIENT_FIELDS,
   type PatientChanges,
-  type PatientField,
   type PatientFields,
-  type PatientRecord,
 } from "../lib/patient_fields.ts";
-
-/** Filters of the patient list; every one is optional and they combine with AND. */
-export type PatientFilter =
-  & { [F in CategoricalField]?: PatientFields[F] }
-  & {
-    /** Matches the patient id. */
-    q?: number;
-    /** Smallest age included. */
-    age_min?: number;
-    /** Largest age included. */
-    age_max?: number;
-  };
-
-export interface PatientSort {
-  field: PatientField;
-  direction: "asc" | "desc";
-}
-
-export interface PatientListQuery {
-  filter: PatientFilter;
-  sort: PatientSort;
-  /** From 1. */
-  page: number;
-  perPage: number;
-}
-
-export interface PatientPage {
-  items: PatientRecord[];
-  total: number;
-}
-
-export interface InsertManyResult {
-  inserted: number;
-  /** Ids that were already taken (the rows were not stored). */
-  duplicateIds: number[];
-}
-
-/**
- * Every operation takes the owner's `userId` and sees only that user's records.
- * Writes may name the `revision` the caller last saw; when the record has changed since,
- * they throw `StaleRevisionError` and write nothing.
- */
-export interface PatientStore {
-  /** Where the records live, for the start-up line (never a password). */
-  readonly description: string;
-  /** Stores a new record; assigns the next free id when none is given. Throws `PatientIdTakenError`. */
-  create(userId: number, patient: NewPatient): Promise<PatientRecord>;
-  /** Stores many complete records, skipping those whose id is taken. */
-  insertMany(userId: number, patients: PatientFields[]): Promise<InsertManyResult>;
-  get(userId: number, id: number): Promise<PatientRecord | null>;
-  list(userId: number, query: PatientListQuery): Promise<PatientPage>;
-  count(userId: number, filter?: PatientFilter): Promise<number>;
-  /** Replaces every field but the id. Throws `NotFoundError`, `StaleRevisionError`. */
-  replace(
-    userId: number,
-    id: number,
-    fields: Omit<PatientFields, "id">,
-    revision?: string,
-  ): Promise<PatientRecord>;
-  /** Changes some fields. Throws `NotFoundError`, `StaleRevisionError`. */
-  patch(
-    userId: number,
-    id: number,
-    changes: PatientChanges,
-    revision?: string,
-  ): Promise<PatientRecord>;
-  /** Throws `NotFoundError`, `StaleRevisionError`. */
-  delete(userId: number, id: number, revision?: string): Promise<void>;
-  /** Removes all of a user's records (account deletion); returns how many. */
-  deleteAllOf(userId: number): Promise<number>;
-  /** Resolves when the database answers; throws `StoreUnavailableError` otherwise. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The default list: first page of 50, by id. */
-export const DEFAULT_LIST_QUERY: PatientListQuery = {
-  filter: {},
-  sort: { field: "id", direction: "asc" },
-  page: 1,
-  perPage: 50,
-};
+import type { PatientFilter } from "../lib/patient_query.ts";
 
 /** The categorical filters that are set, in field order. */
 export function categoricalFilters(filter: PatientFilter): [CategoricalField, string | number][] {

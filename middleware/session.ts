@@ -1,18 +1,20 @@
 /**
  * The browser session (hono-sessions over the accounts database) and the logged-in user.
- * Mounted on pages and session-authenticated API calls only: never on static files, the health
- * check or bearer-token calls, so that those write no session rows.
+ * Mounted after the public routes (static files, the health check, the OpenAPI document, token
+ * creation) and skipped for bearer-token calls, so that those never touch the sessions table.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie } from "hono/cookie";
 import { type Session, sessionMiddleware } from "hono-sessions";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import { StoreUnavailableError } from "../db/errors.ts";
+import type { SecurityConfig } from "../config.ts";
+import type { AccountsDb } from "../db/accounts_db.ts";
 import { DatabaseSessionStore } from "../db/sessions.ts";
 import { findUserById } from "../db/users.ts";
-import type { AppDeps, AppEnv } from "./env.ts";
-import { isHttps } from "../middleware/security_headers.ts";
+import { StoreUnavailableError } from "../lib/errors.ts";
+import type { AppEnv } from "../routes/env.ts";
+import { isHttps } from "./security_headers.ts";
 
 export const SESSION_COOKIE = "spm_session";
 
@@ -31,17 +33,23 @@ class OutageAwareStore extends DatabaseSessionStore {
   }
 }
 
+/** A bearer-token API call carries no cookies, and gets no session. */
 function needsSession(c: Context): boolean {
   const path = c.req.path;
-  if (path.startsWith("/static/") || path === "/healthz") return false;
-  if (path === "/api" || path.startsWith("/api/")) return !c.req.header("Authorization");
-  return true;
+  return !((path === "/api" || path.startsWith("/api/")) && c.req.header("Authorization"));
+}
+
+export interface SessionOptions {
+  accounts: AccountsDb;
+  security: SecurityConfig;
+  /** The key the session cookie is sealed with. */
+  secret: string;
 }
 
 /** Loads the session and the user it belongs to (`c.get("user")`, null when logged out). */
-export function sessions(deps: AppDeps): MiddlewareHandler<AppEnv> {
-  const { security, sessionSecret } = deps.config;
-  const store = new OutageAwareStore(deps.stores.accounts, {
+export function sessions(options: SessionOptions): MiddlewareHandler<AppEnv> {
+  const { accounts, security, secret: sessionSecret } = options;
+  const store = new OutageAwareStore(accounts, {
     idleMs: security.sessionIdleMs,
     absoluteMs: security.sessionAbsoluteMs,
   });
@@ -59,7 +67,6 @@ export function sessions(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const secure = make(true);
 
   return async function session(c, next) {
-    c.set("user", null);
     c.set("sessionStore", store);
     if (!needsSession(c)) return await next();
     const scope: { error?: unknown } = {};
@@ -73,7 +80,7 @@ export function sessions(deps: AppDeps): MiddlewareHandler<AppEnv> {
             ? scope.error
             : new StoreUnavailableError("users", { cause: scope.error });
         }
-        await loadUser(c, deps);
+        await loadUser(c, accounts);
         await next();
       }));
     dropUnusedCookie(c);
@@ -94,11 +101,11 @@ function dropUnusedCookie(c: Context<AppEnv>): void {
   }
 }
 
-async function loadUser(c: Context<AppEnv>, deps: AppDeps): Promise<void> {
+async function loadUser(c: Context<AppEnv>, accounts: AccountsDb): Promise<void> {
   const session = c.get("session");
   const userId = session.get("user_id");
   if (typeof userId !== "number") return;
-  const user = await findUserById(deps.stores.accounts, userId);
+  const user = await findUserById(accounts, userId);
   if (user) c.set("user", user);
   else session.forget("user_id"); // the account was deleted meanwhile
 }

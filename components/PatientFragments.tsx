@@ -1,14 +1,15 @@
 /** The htmx answers that change more than their target: the row or form, plus out-of-band message and count. */
-import { AddPatientForm } from "../components/PatientsPage.tsx";
-import { CountSummary, PatientRow } from "../components/PatientTable.tsx";
-import type { PatientListQuery } from "../db/patient_store.ts";
 import type { PatientRecord } from "../lib/patient_fields.ts";
+import type { PatientListQuery } from "../lib/patient_query.ts";
+import { DOM_IDS, selector } from "./htmx.ts";
+import { AddPatientForm } from "./PatientsPage.tsx";
+import { CountSummary, PatientRow } from "./PatientTable.tsx";
 
-/** Replaces the page's message region (announced: it is an aria-live region). */
-function Notice({ message }: { message: string }) {
+/** Replaces the page's message region (announced: it is an aria-live region); empty clears it. */
+export function Notice({ message }: { message?: string }) {
   return (
-    <div id="alerts" hx-swap-oob="innerHTML">
-      <div class="alert alert-ok" role="status">{message}</div>
+    <div id={DOM_IDS.alerts} hx-swap-oob="innerHTML">
+      {message && <div class="alert alert-ok" role="status">{message}</div>}
     </div>
   );
 }
@@ -27,7 +28,7 @@ export function AddedFragment(
     <>
       <AddPatientForm csrfToken={props.csrfToken} values={{}} errors={{}} open autofocus />
       <template>
-        <tbody hx-swap-oob="afterbegin:#patient-rows">
+        <tbody hx-swap-oob={`afterbegin:${selector(DOM_IDS.patientRows)}`}>
           <PatientRow patient={props.patient} highlight />
         </tbody>
       </template>

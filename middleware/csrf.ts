@@ -11,8 +11,8 @@ import { HTTPException } from "hono/http-exception";
 import { Buffer } from "node:buffer";
 import { getCookie, setCookie } from "hono/cookie";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { isHttps } from "../middleware/security_headers.ts";
-import type { AppEnv } from "./env.ts";
+import { isHttps } from "./security_headers.ts";
+import type { AppEnv } from "../routes/env.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const REFUSED =
@@ -22,7 +22,9 @@ const REFUSED =
 export const ANONYMOUS_CSRF_COOKIE = "spm_csrf";
 
 function signingKey(c: Context<AppEnv>): string {
-  return `spm-csrf:${c.get("deps").config.sessionSecret}`;
+  const key = c.get("csrfSigningKey");
+  if (key === undefined) throw new Error("csrfProtection() must run before csrfToken()");
+  return key;
 }
 
 function sign(c: Context<AppEnv>, nonce: string): string {
@@ -105,20 +107,33 @@ function foreignOrigin(c: Context): boolean {
   return site !== undefined && site !== "same-origin";
 }
 
-export const csrfProtection: MiddlewareHandler<AppEnv> = async function csrfProtection(c, next) {
-  if (SAFE_METHODS.has(c.req.method) || c.get("authenticatedBy") === "token") return await next();
-  if (c.req.path === "/api/tokens" && c.req.method === "POST") return await next(); // no session used
-  const session = c.get("session");
-  if (!session) return await next();
-  try {
-    await originCheck(c, () => Promise.resolve());
-  } catch {
-    throw new HTTPException(403, { message: REFUSED });
-  }
-  if (foreignOrigin(c)) throw new HTTPException(403, { message: REFUSED });
-  const expected = c.get("user") ? session.get("csrf") : anonymousCookieToken(c);
-  if (typeof expected !== "string" || !sameToken(expected, await sentToken(c))) {
-    throw new HTTPException(403, { message: REFUSED });
-  }
-  await next();
-};
+export interface CsrfOptions {
+  /** Signs the logged-out visitors' tokens (derived from the session secret). */
+  secret: string;
+  /** `METHOD /path` pairs that need no token (a form posted by another system on purpose). */
+  exempt?: readonly string[];
+}
+
+/** Checks every unsafe browser request: same origin, and the token of its session or cookie. */
+export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> {
+  const key = `spm-csrf:${options.secret}`;
+  const exempt = new Set(options.exempt ?? []);
+  return async function csrfProtection(c, next) {
+    c.set("csrfSigningKey", key);
+    if (SAFE_METHODS.has(c.req.method) || c.get("authenticatedBy") === "token") return await next();
+    if (exempt.has(`${c.req.method} ${c.req.path}`)) return await next();
+    const session = c.get("session");
+    if (!session) return await next();
+    try {
+      await originCheck(c, () => Promise.resolve());
+    } catch {
+      throw new HTTPException(403, { message: REFUSED });
+    }
+    if (foreignOrigin(c)) throw new HTTPException(403, { message: REFUSED });
+    const expected = c.get("user") ? session.get("csrf") : anonymousCookieToken(c);
+    if (typeof expected !== "string" || !sameToken(expected, await sentToken(c))) {
+      throw new HTTPException(403, { message: REFUSED });
+    }
+    await next();
+  };
+}

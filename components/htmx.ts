@@ -1,0 +1,47 @@
+/**
+ * The htmx vocabulary that pages and routes share: the DOM ids that fragments target, list URLs,
+ * and telling a fragment request from a full-page one.
+ */
+import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
+
+/** Ids of the page regions that htmx requests target or swap out of band. */
+export const DOM_IDS = {
+  /** The page's message region (`aria-live`). */
+  alerts: "alerts",
+  /** The count, table and pagination of the patient list. */
+  patientTable: "patient-table",
+  patientRows: "patient-rows",
+  patientCount: "patient-count",
+  patientEmpty: "patient-empty",
+  /** The add-patient section and its form. */
+  addPatient: "add",
+  addPatientForm: "add-patient",
+  filters: "filters",
+} as const;
+
+/** A CSS selector for one of {@link DOM_IDS}. */
+export function selector(id: (typeof DOM_IDS)[keyof typeof DOM_IDS]): string {
+  return `#${id}`;
+}
+
+/** What fragment detection reads of a request (a Hono context fits). */
+export interface HeaderSource {
+  req: { header(name: string): string | undefined };
+}
+
+/** True for an htmx request that expects a fragment (not a boosted or history-restore one). */
+export function isFragmentRequest(c: HeaderSource): boolean {
+  return c.req.header("HX-Request") === "true" && c.req.header("HX-Boosted") !== "true" &&
+    c.req.header("HX-History-Restore-Request") !== "true";
+}
+
+/** True when the htmx request targets the region with this id. */
+export function targets(c: HeaderSource, id: (typeof DOM_IDS)[keyof typeof DOM_IDS]): boolean {
+  return isFragmentRequest(c) && c.req.header("HX-Target") === id;
+}
+
+/** The browser URL of a list view (defaults left out, so that URLs stay short and stable). */
+export function listUrl(query: PatientListQuery): string {
+  const qs = listQueryString(query);
+  return qs ? `/patients?${qs}` : "/patients";
+}

@@ -1,0 +1,110 @@
+/**
+ * Typed errors of the domain and the stores: every backend and use-case throws these (never a
+ * driver's own), and the one error handler maps each type to its HTTP status. Messages are the
+ * words a user reads.
+ */
+
+/** One problem with one field (or query parameter) of the input. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A database cannot be reached or did not answer in time; the request should get a 503. */
+export class StoreUnavailableError extends Error {
+  constructor(readonly store: "users" | "patients" | "audit", options?: ErrorOptions) {
+    super(
+      store === "users"
+        ? "The account database is not reachable right now"
+        : "The patient database is not reachable right now",
+      options,
+    );
+    this.name = "StoreUnavailableError";
+  }
+}
+
+/** Another patient of the same user already has this id. */
+export class PatientIdTakenError extends Error {
+  constructor(readonly id: number) {
+    super(`You already have a patient with ID ${id}`);
+    this.name = "PatientIdTakenError";
+  }
+}
+
+/** Every patient id from 1 to 2^31 − 1 is in use by this user, so none can be assigned. */
+export class NoFreePatientIdError extends Error {
+  constructor() {
+    super("Every patient ID is in use, so none can be assigned");
+    this.name = "NoFreePatientIdError";
+  }
+}
+
+/** Something asked for does not exist (or belongs to another user, which is the same to the caller). */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+/** No patient with this id among the user's records. */
+export class PatientNotFoundError extends NotFoundError {
+  constructor(readonly id: number | string) {
+    super(`You have no patient with ID ${id}.`);
+    this.name = "PatientNotFoundError";
+  }
+}
+
+/** The record changed since the caller read it; nothing was written. */
+export class StaleRevisionError extends Error {
+  constructor(readonly id: number) {
+    super(
+      `Patient ${id} has changed since you read it; nothing was written. Read it again and retry.`,
+    );
+    this.name = "StaleRevisionError";
+  }
+}
+
+/** An account with this email already exists. */
+export class EmailTakenError extends Error {
+  constructor() {
+    super("An account with this email already exists");
+    this.name = "EmailTakenError";
+  }
+}
+
+/** Input that breaks the rules; nothing was stored. `errors` names each bad field. */
+export class InvalidInputError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(
+      `${errors.length.toLocaleString("en-US")} field${
+        errors.length === 1 ? " has a problem" : "s have problems"
+      }; nothing was stored.`,
+    );
+    this.name = "InvalidInputError";
+  }
+}
+
+/** A patient record that breaks the field rules. */
+export class PatientInvalidError extends InvalidInputError {
+  constructor(errors: FieldError[]) {
+    super(errors);
+    this.name = "PatientInvalidError";
+  }
+}
+
+/** A list query (filters, sort, page) that cannot be run; `errors` names each bad parameter. */
+export class InvalidQueryError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super("The query has problems; see `errors`.");
+    this.name = "InvalidQueryError";
+  }
+}
+
+/** Too many attempts: the caller may try again after `waitMs`. */
+export class ThrottledError extends Error {
+  constructor(readonly waitMs: number, message: string) {
+    super(message);
+    this.name = "ThrottledError";
+  }
+}

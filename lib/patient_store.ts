@@ -1,0 +1,55 @@
+/** The patient store's interface: what the use-cases need, implemented by MongoDB and the embedded store. */
+import type { NewPatient, PatientChanges, PatientFields, PatientRecord } from "./patient_fields.ts";
+import type { PatientFilter, PatientListQuery } from "./patient_query.ts";
+
+export interface PatientPage {
+  items: PatientRecord[];
+  total: number;
+}
+
+export interface InsertManyResult {
+  inserted: number;
+  /** Ids that were already taken (the rows were not stored). */
+  duplicateIds: number[];
+}
+
+/**
+ * Every operation takes the owner's `userId` and sees only that user's records.
+ * Writes may name the `revision` the caller last saw; when the record has changed since,
+ * they throw `StaleRevisionError` and write nothing.
+ */
+export interface PatientStore {
+  /** Where the records live, for the start-up line (never a password). */
+  readonly description: string;
+  /** Stores a new record; assigns the next free id when none is given. Throws `PatientIdTakenError`. */
+  create(userId: number, patient: NewPatient): Promise<PatientRecord>;
+  /** Stores many complete records, skipping those whose id is taken. */
+  insertMany(userId: number, patients: PatientFields[]): Promise<InsertManyResult>;
+  get(userId: number, id: number): Promise<PatientRecord | null>;
+  list(userId: number, query: PatientListQuery): Promise<PatientPage>;
+  count(userId: number, filter?: PatientFilter): Promise<number>;
+  /** Replaces every field but the id. Throws `NotFoundError`, `StaleRevisionError`. */
+  replace(
+    userId: number,
+    id: number,
+    fields: Omit<PatientFields, "id">,
+    revision?: string,
+  ): Promise<PatientRecord>;
+  /** Changes some fields. Throws `NotFoundError`, `StaleRevisionError`. */
+  patch(
+    userId: number,
+    id: number,
+    changes: PatientChanges,
+    revision?: string,
+  ): Promise<PatientRecord>;
+  /** Throws `NotFoundError`, `StaleRevisionError`. */
+  delete(userId: number, id: number, revision?: string): Promise<void>;
+  /** Removes all of a user's records (account deletion); returns how many. */
+  deleteAllOf(userId: number): Promise<number>;
+  /** Resolves when the database answers; throws `StoreUnavailableError` otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** No record ever has this revision: a write expecting it fails as stale. */
+export const NO_REVISION = "\u0000no-such-revision";
