@@ -1,0 +1,602 @@
+/** Server-rendered SVG charts for the dashboard: rates with Wilson intervals, and a forest plot. */
+import type { Child } from "hono/jsx";
+import {
+  formatOddsRatio,
+  formatPercent,
+  formatPValue,
+  type RateInterval,
+  wilsonInterval,
+} from "../lib/intervals.ts";
+
+/** One category of a rate chart: the user's counts and, optionally, the reference dataset's. */
+export interface RateRow {
+  label: string;
+  /** Records with a stroke. */
+  events: number;
+  /** Records in the category. */
+  total: number;
+  /** The patient list filtered to this category. */
+  href?: string | undefined;
+  reference?: { events: number; total: number };
+}
+
+export interface RateChartProps {
+  /** Unique on the page; prefixes the ids inside the chart. */
+  id: string;
+  title: string;
+  description?: string | undefined;
+  rows: RateRow[];
+  /** Names the reference marker in the legend and the table (default "Reference dataset"). */
+  referenceLabel?: string | undefined;
+  /** Names the bars in the legend (default "Your records"). */
+  seriesLabel?: string | undefined;
+  /** The title's heading level (default 3). */
+  headingLevel?: 2 | 3 | 4 | undefined;
+}
+
+/** One term of a logistic regression: its odds ratio with a 95 % interval. */
+export interface ForestTerm {
+  label: string;
+  oddsRatio: number;
+  low: number;
+  high: number;
+  pValue: number;
+  /** The level the term is compared with, e.g. "never smoked". */
+  reference?: string | undefined;
+}
+
+export interface ForestPlotProps {
+  id: string;
+  title: string;
+  description?: string | undefined;
+  terms: ForestTerm[];
+  headingLevel?: 2 | 3 | 4 | undefined;
+}
+
+/** Width of every chart's viewBox: about a phone's width, so 1 unit stays near 1 CSS pixel. */
+const WIDTH = 360;
+/** Right edge of the label column (labels are right-aligned against the plot). */
+const LABEL_END = 128;
+const PLOT_LEFT = 138;
+const PLOT_RIGHT = WIDTH - 16;
+const PLOT_WIDTH = PLOT_RIGHT - PLOT_LEFT;
+const TOP = 8;
+const LABEL_SIZE = 14;
+const SMALL_SIZE = 12;
+
+const count = (x: number) => x.toLocaleString("en-US");
+
+/** A rough width of a text in viewBox units, from DejaVu Sans (wider than most system fonts). */
+function textWidth(text: string, size: number): number {
+  let em = 0;
+  for (const ch of text) {
+    if ("ijl|!'".includes(ch)) em += 0.28;
+    else if (" .,:;()[]/-ftr".includes(ch)) em += 0.36;
+    else if ("mMW%…".includes(ch)) em += 0.97;
+    else if (ch === "w" || (ch >= "A" && ch <= "Z")) em += 0.72;
+    else em += 0.62;
+  }
+  return em * size;
+}
+
+/** A label cut with an ellipsis to fit `width`; the full text stays in the table and names. */
+function fit(text: string, size: number, width: number): string {
+  if (textWidth(text, size) <= width) return text;
+  let cut = text;
+  while (cut.length > 1 && textWidth(`${cut}…`, size) > width) cut = cut.slice(0, -1);
+  return `${cut.trimEnd()}…`;
+}
+
+/** The smallest number of decimals that writes `x` exactly (up to 4). */
+function decimals(x: number): number {
+  for (let d = 0; d < 4; d++) if (Math.abs(Number(x.toFixed(d)) - x) < 1e-9) return d;
+  return 4;
+}
+
+/** A linear 0-based rate axis: at most five nice ticks (1, 2, 2.5 or 5 × 10ⁿ) up to `maxValue`. */
+function rateAxis(maxValue: number): { max: number; ticks: number[]; digits: number } {
+  const target = Math.min(1, Math.max(maxValue, 0.01));
+  const raw = target / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw - 1e-12) ??
+    10 * magnitude;
+  const max = Math.min(1, Math.ceil(target / step - 1e-9) * step);
+  const ticks: number[] = [];
+  for (let i = 0; i * step <= max + 1e-12; i++) ticks.push(Number((i * step).toFixed(12)));
+  return { max, ticks, digits: decimals(step * 100) };
+}
+
+function Heading({ level, id, text }: { level: 2 | 3 | 4; id: string; text: string }) {
+  if (level === 2) return <h2 id={id} class="chart-title">{text}</h2>;
+  if (level === 4) return <h4 id={id} class="chart-title">{text}</h4>;
+  return <h3 id={id} class="chart-title">{text}</h3>;
+}
+
+/** A small legend swatch; the words beside it carry the meaning. */
+function Key({ kind }: { kind: "bar" | "ci" | "ref" | "square" | "arrow" }) {
+  return (
+    <svg class="chart-key" viewBox="0 0 28 14" width="28" height="14" aria-hidden="true">
+      {kind === "bar" && <rect class="chart-bar" x="0" y="2" width="28" height="10" />}
+      {kind === "ci" && <WhiskerShape x1={3} x2={25} y={7} />}
+      {kind === "ref" && <Diamond x={14} y={7} />}
+      {kind === "square" && <rect class="chart-square" x="9" y="2" width="10" height="10" />}
+      {kind === "arrow" && (
+        <>
+          <line class="chart-ci" x1="2" y1="7" x2="19" y2="7" />
+          <polygon class="chart-arrow" points="26,7 18,2.5 18,11.5" />
+        </>
+      )}
+    </svg>
+  );
+}
+
+function WhiskerShape({ x1, x2, y }: { x1: number; x2: number; y: number }) {
+  return (
+    <>
+      <line class="chart-ci" x1={x1} y1={y} x2={x2} y2={y} />
+      <line class="chart-ci" x1={x1} y1={y - 5} x2={x1} y2={y + 5} />
+      <line class="chart-ci" x1={x2} y1={y - 5} x2={x2} y2={y + 5} />
+    </>
+  );
+}
+
+function Diamond({ x, y }: { x: number; y: number }) {
+  return (
+    <polygon class="chart-ref" points={`${x},${y - 7} ${x + 6},${y} ${x},${y + 7} ${x - 6},${y}`} />
+  );
+}
+
+function DataTable({ title, children }: { title: string; children: Child }) {
+  return (
+    <details class="chart-data">
+      <summary>
+        Show the numbers<span class="visually-hidden">: {title}</span>
+      </summary>
+      <div class="table-wrap" role="region" aria-label={`${title}: the numbers`} tabindex={0}>
+        {children}
+      </div>
+    </details>
+  );
+}
+
+/** Counts as "12.4% (31/250)". */
+function rateText(events: number, total: number): string {
+  return `${formatPercent(events / total)} (${count(events)}/${count(total)})`;
+}
+
+/** What a screen reader hears for a row: the counts, rate, interval and reference rate. */
+function rowName(row: RateRow, ci: RateInterval, ref: number | undefined, refLabel: string) {
+  const numbers = row.total === 0 ? "no records" : `${count(row.events)} strokes in ` +
+    `${count(row.total)} records, ${formatPercent(ci.rate)} ` +
+    `(95% CI ${formatPercent(ci.low)} to ${formatPercent(ci.high)})`;
+  const reference = ref === undefined ? "" : `; ${refLabel} ${formatPercent(ref)}`;
+  return `${row.label}: ${numbers}${reference}${row.href ? ". Show these records" : ""}`;
+}
+
+const ROW_HEIGHT = 44;
+
+/**
+ * Stroke rates by category as a horizontal bar chart: a bar and its 95 % Wilson interval per
+ * row, a diamond for the reference dataset's rate, the rate and counts as text, and the same
+ * numbers in a table. Each row with an `href` is one link (label and bar) to those records.
+ */
+export function RateChart(props: RateChartProps) {
+  const { id, title, rows } = props;
+  const referenceLabel = props.referenceLabel ?? "Reference dataset";
+  const titleId = `${id}-title`;
+  const stats = rows.map((row) => ({
+    row,
+    ci: wilsonInterval(row.events, row.total),
+    ref: row.reference && row.reference.total > 0
+      ? wilsonInterval(row.reference.events, row.reference.total).rate
+      : undefined,
+  }));
+  const hasReference = rows.some((row) => row.reference);
+  const axis = rateAxis(
+    Math.max(0, ...stats.map((s) => Math.max(s.row.total > 0 ? s.ci.high : 0, s.ref ?? 0))),
+  );
+  const x = (v: number) => PLOT_LEFT + (v / axis.max) * PLOT_WIDTH;
+  const bottom = TOP + rows.length * ROW_HEIGHT;
+  const height = bottom + 26;
+  return (
+    <figure class="chart rate-chart" id={id} aria-labelledby={titleId}>
+      <figcaption>
+        <Heading level={props.headingLevel ?? 3} id={titleId} text={title} />
+        {props.description && <p class="chart-desc">{props.description}</p>}
+        {rows.length > 0 && (
+          <ul class="chart-legend">
+            <li>
+              <Key kind="bar" /> {props.seriesLabel ?? "Your records"}
+            </li>
+            <li>
+              <Key kind="ci" /> 95% confidence interval
+            </li>
+            {hasReference && (
+              <li>
+                <Key kind="ref" /> {referenceLabel}
+              </li>
+            )}
+          </ul>
+        )}
+      </figcaption>
+      {rows.length === 0 ? <p class="chart-empty">No categories to show.</p> : (
+        <svg
+          class="chart-svg"
+          viewBox={`0 0 ${WIDTH} ${height}`}
+          width="100%"
+          role="group"
+          aria-labelledby={titleId}
+        >
+          <g aria-hidden="true">
+            {axis.ticks.map((t) => (
+              <>
+                <line
+                  class={t === 0 ? "chart-axis" : "chart-gridline"}
+                  x1={x(t)}
+                  y1={TOP}
+                  x2={x(t)}
+                  y2={bottom}
+                />
+                <text
+                  class="chart-tick"
+                  x={x(t)}
+                  y={bottom + 17}
+                  font-size={SMALL_SIZE}
+                  text-anchor="middle"
+                >
+                  {formatPercent(t, axis.digits)}
+                </text>
+              </>
+            ))}
+          </g>
+          {stats.map(({ row, ci, ref }, i) => {
+            const top = TOP + i * ROW_HEIGHT;
+            const mid = top + ROW_HEIGHT / 2;
+            const empty = row.total === 0;
+            const name = rowName(row, ci, ref, referenceLabel);
+            const noneX = ref !== undefined && x(ref) < PLOT_LEFT + 84
+              ? x(ref) + 12
+              : PLOT_LEFT + 6;
+            const graphic = (
+              <g aria-hidden="true">
+                <rect
+                  class="chart-hit"
+                  x="0"
+                  y={top + 1}
+                  width={WIDTH}
+                  height={ROW_HEIGHT - 2}
+                  rx="4"
+                />
+                <text
+                  class="chart-label"
+                  x={LABEL_END}
+                  y={empty ? mid + 5 : top + 19}
+                  font-size={LABEL_SIZE}
+                  text-anchor="end"
+                >
+                  {fit(row.label, LABEL_SIZE, LABEL_END - 2)}
+                </text>
+                {!empty && (
+                  <text
+                    class="chart-value"
+                    x={LABEL_END}
+                    y={top + 35}
+                    font-size={SMALL_SIZE}
+                    text-anchor="end"
+                  >
+                    {rateText(row.events, row.total)}
+                  </text>
+                )}
+                {empty
+                  ? (
+                    <text class="chart-none" x={noneX} y={mid + 4} font-size={SMALL_SIZE}>
+                      no records
+                    </text>
+                  )
+                  : (
+                    <>
+                      <rect
+                        class="chart-bar"
+                        x={PLOT_LEFT}
+                        y={mid - 8}
+                        width={x(ci.rate) - PLOT_LEFT}
+                        height="16"
+                      />
+                      <WhiskerShape x1={x(ci.low)} x2={x(ci.high)} y={mid} />
+                    </>
+                  )}
+                {ref !== undefined && <Diamond x={x(ref)} y={mid} />}
+              </g>
+            );
+            return row.href
+              ? <a class="chart-row chart-link" href={row.href} aria-label={name}>{graphic}</a>
+              : <g class="chart-row" role="img" aria-label={name}>{graphic}</g>;
+          })}
+        </svg>
+      )}
+      {rows.length > 0 && (
+        <DataTable title={title}>
+          <table class="table chart-table">
+            <caption class="visually-hidden">{title}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Category</th>
+                <th scope="col" class="num">Records</th>
+                <th scope="col" class="num">Strokes</th>
+                <th scope="col" class="num">Rate</th>
+                <th scope="col" class="num">95% CI</th>
+                {hasReference && <th scope="col" class="num">{referenceLabel}</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {stats.map(({ row, ci }) => (
+                <tr>
+                  <th scope="row">{row.href ? <a href={row.href}>{row.label}</a> : row.label}</th>
+                  <td class="num">{count(row.total)}</td>
+                  <td class="num">{count(row.events)}</td>
+                  {row.total === 0 ? <td class="num muted" colspan={2}>no records</td> : (
+                    <>
+                      <td class="num">{formatPercent(ci.rate)}</td>
+                      <td class="num">{`${formatPercent(ci.low)}–${formatPercent(ci.high)}`}</td>
+                    </>
+                  )}
+                  {hasReference && (
+                    <td class="num">
+                      {!row.reference
+                        ? "–"
+                        : row.reference.total === 0
+                        ? "no records"
+                        : formatPercent(row.reference.events / row.reference.total)}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </DataTable>
+      )}
+    </figure>
+  );
+}
+
+/** The 1-2-5 values the log axis may stop at or label. */
+const LOG_STEPS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100];
+const DECADES = [0.01, 0.1, 1, 10, 100];
+const LOG_MIN = 0.01;
+const LOG_MAX = 100;
+
+/** A log axis around 1 covering the terms (within 0.01–100), with ticks at nice values. */
+function logAxis(terms: ForestTerm[]): { lo: number; hi: number; ticks: number[] } {
+  const values = terms.flatMap((t) => [t.low, t.oddsRatio, t.high])
+    .filter((v) => Number.isFinite(v) && v > 0);
+  const min = Math.min(0.5, ...values);
+  const max = Math.max(2, ...values);
+  let lo = LOG_STEPS.findLast((s) => s <= min) ?? LOG_MIN;
+  let hi = LOG_STEPS.find((s) => s >= max) ?? LOG_MAX;
+  if (Math.log10(hi / lo) <= 2.25) {
+    return {
+      lo,
+      hi,
+      ticks: LOG_STEPS.filter((s) => s >= lo && s <= hi),
+    };
+  }
+  lo = Math.max(LOG_MIN, 10 ** Math.floor(Math.log10(lo) + 1e-9));
+  hi = Math.min(LOG_MAX, 10 ** Math.ceil(Math.log10(hi) - 1e-9));
+  return { lo, hi, ticks: LOG_STEPS.filter((s) => s >= lo && s <= hi && DECADES.includes(s)) };
+}
+
+/** What a screen reader hears for a term: the odds ratio, its interval and p. */
+function termName(t: ForestTerm, estimable: boolean): string {
+  const term = t.reference ? `${t.label} compared with ${t.reference}` : t.label;
+  if (!estimable) return `${term}: not estimable`;
+  const p = formatPValue(t.pValue);
+  return `${term}: odds ratio ${formatOddsRatio(t.oddsRatio)} (95% CI ` +
+    `${formatOddsRatio(t.low)} to ${formatOddsRatio(t.high)}), p ${
+      p.startsWith("<") ? p : `= ${p}`
+    }`;
+}
+
+const FOREST_ROW = 48;
+
+/**
+ * Odds ratios with 95 % intervals on a log axis: a square and a line per term, a line at
+ * OR = 1, arrows where an interval runs past the axis, and the numbers (with p) in a table.
+ */
+export function ForestPlot(props: ForestPlotProps) {
+  const { id, title, terms } = props;
+  const titleId = `${id}-title`;
+  const axis = logAxis(terms);
+  const span = Math.log(axis.hi / axis.lo);
+  const x = (v: number) => PLOT_LEFT + (Math.log(v / axis.lo) / span) * PLOT_WIDTH;
+  const clipsLow = (t: ForestTerm) => !(t.low >= axis.lo);
+  const clipsHigh = (t: ForestTerm) => !(t.high <= axis.hi);
+  const anyArrow = terms.some((t) => clipsLow(t) || clipsHigh(t));
+  const bottom = TOP + terms.length * FOREST_ROW;
+  const height = bottom + 40;
+  const ciText = (t: ForestTerm) => `${formatOddsRatio(t.low)}–${formatOddsRatio(t.high)}`;
+  return (
+    <figure class="chart forest-plot" id={id} aria-labelledby={titleId}>
+      <figcaption>
+        <Heading level={props.headingLevel ?? 3} id={titleId} text={title} />
+        {props.description && <p class="chart-desc">{props.description}</p>}
+        {terms.length > 0 && (
+          <ul class="chart-legend">
+            <li>
+              <Key kind="square" /> Odds ratio
+            </li>
+            <li>
+              <Key kind="ci" /> 95% confidence interval
+            </li>
+            {anyArrow && (
+              <li>
+                <Key kind="arrow" /> Interval runs past the axis
+              </li>
+            )}
+          </ul>
+        )}
+      </figcaption>
+      {terms.length === 0 ? <p class="chart-empty">No terms to show.</p> : (
+        <svg
+          class="chart-svg"
+          viewBox={`0 0 ${WIDTH} ${height}`}
+          width="100%"
+          role="group"
+          aria-labelledby={titleId}
+        >
+          <g aria-hidden="true">
+            {axis.ticks.map((t) => (
+              <>
+                <line
+                  class={t === 1 ? "chart-null" : "chart-gridline"}
+                  x1={x(t)}
+                  y1={TOP}
+                  x2={x(t)}
+                  y2={bottom}
+                />
+                <text
+                  class={t === 1 ? "chart-tick chart-tick-null" : "chart-tick"}
+                  x={x(t)}
+                  y={bottom + 16}
+                  font-size={SMALL_SIZE}
+                  text-anchor="middle"
+                >
+                  {String(t)}
+                </text>
+              </>
+            ))}
+            <text
+              class="chart-axis-title"
+              x={(PLOT_LEFT + PLOT_RIGHT) / 2}
+              y={bottom + 34}
+              font-size={SMALL_SIZE}
+              text-anchor="middle"
+            >
+              Odds ratio (log scale)
+            </text>
+          </g>
+          {terms.map((t, i) => {
+            const top = TOP + i * FOREST_ROW;
+            const mid = top + 30;
+            const estimable = Number.isFinite(t.oddsRatio) && t.oddsRatio > 0;
+            const inside = estimable && t.oddsRatio >= axis.lo && t.oddsRatio <= axis.hi;
+            const value = estimable
+              ? `${formatOddsRatio(t.oddsRatio)} (${ciText(t)})`
+              : "not estimable";
+            const valueWidth = textWidth(value, SMALL_SIZE);
+            const valueX = Math.min(
+              PLOT_RIGHT - valueWidth / 2,
+              Math.max(
+                PLOT_LEFT + valueWidth / 2,
+                inside ? x(t.oddsRatio) : (PLOT_LEFT + PLOT_RIGHT) / 2,
+              ),
+            );
+            const lineEnd = clipsHigh(t) ? PLOT_RIGHT - 7 : x(t.high);
+            const x1 = Math.min(clipsLow(t) ? PLOT_LEFT + 7 : x(t.low), lineEnd);
+            const x2 = Math.max(x1, lineEnd);
+            const name = termName(t, estimable);
+            return (
+              <g class="chart-row" role="img" aria-label={name}>
+                <g aria-hidden="true">
+                  <text
+                    class="chart-label"
+                    x={LABEL_END}
+                    y={t.reference ? top + 27 : mid + 5}
+                    font-size={LABEL_SIZE}
+                    text-anchor="end"
+                  >
+                    {fit(t.label, LABEL_SIZE, LABEL_END - 2)}
+                  </text>
+                  {t.reference && (
+                    <text
+                      class="chart-value"
+                      x={LABEL_END}
+                      y={top + 42}
+                      font-size={SMALL_SIZE}
+                      text-anchor="end"
+                    >
+                      {fit(`vs ${t.reference}`, SMALL_SIZE, LABEL_END - 2)}
+                    </text>
+                  )}
+                  <rect
+                    class="chart-text-bg"
+                    x={valueX - valueWidth / 2 - 3}
+                    y={top + 8}
+                    width={valueWidth + 6}
+                    height="15"
+                  />
+                  <text
+                    class="chart-value"
+                    x={valueX}
+                    y={top + 19}
+                    font-size={SMALL_SIZE}
+                    text-anchor="middle"
+                  >
+                    {value}
+                  </text>
+                  {estimable && (
+                    <>
+                      <line class="chart-ci" x1={x1} y1={mid} x2={x2} y2={mid} />
+                      {clipsLow(t) && (
+                        <polygon
+                          class="chart-arrow"
+                          points={`${PLOT_LEFT},${mid} ${PLOT_LEFT + 8},${mid - 4.5} ${
+                            PLOT_LEFT + 8
+                          },${mid + 4.5}`}
+                        />
+                      )}
+                      {clipsHigh(t) && (
+                        <polygon
+                          class="chart-arrow"
+                          points={`${PLOT_RIGHT},${mid} ${PLOT_RIGHT - 8},${mid - 4.5} ${
+                            PLOT_RIGHT - 8
+                          },${mid + 4.5}`}
+                        />
+                      )}
+                      {inside && (
+                        <rect
+                          class="chart-square"
+                          x={x(t.oddsRatio) - 5}
+                          y={mid - 5}
+                          width="10"
+                          height="10"
+                        />
+                      )}
+                    </>
+                  )}
+                </g>
+              </g>
+            );
+          })}
+        </svg>
+      )}
+      {terms.length > 0 && (
+        <DataTable title={title}>
+          <table class="table chart-table">
+            <caption class="visually-hidden">{title}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Term</th>
+                <th scope="col" class="num">Odds ratio</th>
+                <th scope="col" class="num">95% CI</th>
+                <th scope="col" class="num">p</th>
+              </tr>
+            </thead>
+            <tbody>
+              {terms.map((t) => (
+                <tr>
+                  <th scope="row">
+                    {t.label}
+                    {t.reference && <span class="chart-vs">{` vs ${t.reference}`}</span>}
+                  </th>
+                  <td class="num">{formatOddsRatio(t.oddsRatio)}</td>
+                  <td class="num">{ciText(t)}</td>
+                  <td class="num chart-p">{formatPValue(t.pValue)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </DataTable>
+      )}
+    </figure>
+  );
+}
