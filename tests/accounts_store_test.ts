@@ -13,7 +13,7 @@ import {
   updateUserName,
   updateUserPasswordHash,
 } from "../db/users.ts";
-import { accountBackends, mysqlServer, uniqueName } from "./helpers.ts";
+import { accountBackends, mysqlServer, uniqueName } from "./helpers/backends.ts";
 
 const HASH = "$2b$12$abcdefghijklmnopqrstuuJ6d1fY5rU0m2vZb5wO7m1a0c6b7e8f9a";
 const MISSING_ID = 2_000_000_000;

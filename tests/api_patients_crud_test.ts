@@ -1,7 +1,8 @@
 /** The JSON API's create, read, replace, patch and delete rows, on every patient backend. */
 import assert from "node:assert/strict";
 import { PATIENT_FIELDS } from "../lib/patient_fields.ts";
-import { apiTest, assertIsoUtc, errorFields, samplePatient } from "./api_helpers.ts";
+import { apiTest, assertIsoUtc, errorFields } from "./helpers/api.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
 
 const URL = "/api/patient_data";
 const KEYS = [...PATIENT_FIELDS, "created_at", "updated_at"].sort();

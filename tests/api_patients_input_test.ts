@@ -1,6 +1,7 @@
 /** The API's strict input (422, 413, 415, 400, injection attempts) and its authentication. */
 import assert from "node:assert/strict";
-import { anonymousApi, type ApiApp, apiTest, errorFields, samplePatient } from "./api_helpers.ts";
+import { anonymousApi, type ApiApp, apiTest, errorFields } from "./helpers/api.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
 
 const URL = "/api/patient_data";
 

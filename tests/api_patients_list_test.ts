@@ -1,8 +1,10 @@
 /** GET /api/patient_data: pagination, sorting, `q` and the field filters, and 400 for a bad query. */
 import assert from "node:assert/strict";
 import type { PatientFields } from "../lib/patient_fields.ts";
-import { apiTest, errorFields, samplePatient, withApiApp } from "./api_helpers.ts";
-import { DATASET, loadDataset, patientBackends, skipWithoutData } from "./helpers.ts";
+import { apiTest, errorFields, withApiApp } from "./helpers/api.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
+import { patientBackends } from "./helpers/backends.ts";
+import { DATASET, loadDataset, skipWithoutData } from "./helpers/dataset.ts";
 
 const URL = "/api/patient_data";
 const NO_DATA = skipWithoutData(DATASET);

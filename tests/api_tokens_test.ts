@@ -1,6 +1,8 @@
 /** API tokens: POST /api/tokens, DELETE /api/tokens/{id}, bearer authentication and the profile's token section. */
 import assert from "node:assert/strict";
-import { accountBackends, type TestApp, TestBrowser, withAccountsApp } from "./helpers.ts";
+import { type TestApp, withAccountsApp } from "./helpers/app.ts";
+import { accountBackends } from "./helpers/backends.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
 

@@ -11,7 +11,7 @@ import { errorHandler } from "../routes/errors.tsx";
 import { requestIds } from "../middleware/request_id.ts";
 import { requestLog } from "../middleware/request_log.ts";
 import { securityHeaders } from "../middleware/security_headers.ts";
-import { createTestApp, type TestApp } from "./helpers.ts";
+import { createTestApp, type TestApp } from "./helpers/app.ts";
 
 async function withApp(body: (app: TestApp) => Promise<void>): Promise<void> {
   const app = await createTestApp();

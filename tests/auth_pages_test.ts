@@ -5,15 +5,10 @@ import { createHash } from "node:crypto";
 import { createUser, findUserByEmail } from "../db/users.ts";
 import { verifyPassword } from "../lib/passwords.ts";
 import { HOME_AFTER_LOGIN } from "../middleware/require_user.ts";
-import {
-  accountBackends,
-  sharedDataFile,
-  skipWithoutData,
-  type TestApp,
-  TestBrowser,
-  WERKZEUG_HASHES,
-  withAccountsApp,
-} from "./helpers.ts";
+import { type TestApp, withAccountsApp } from "./helpers/app.ts";
+import { accountBackends } from "./helpers/backends.ts";
+import { sharedDataFile, skipWithoutData, WERKZEUG_HASHES } from "./helpers/dataset.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
 const ANN = { email: "ann@example.org", password: PASSWORD };

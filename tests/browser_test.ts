@@ -18,7 +18,7 @@ import {
   waitForFocus,
   waitForHtmx,
   watchErrors,
-} from "./browser_helpers.ts";
+} from "./helpers/chromium.ts";
 
 const ANN = "ann@example.org";
 

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { createApiToken } from "../db/api_tokens.ts";
 import { findUserByEmail } from "../db/users.ts";
 import { verifyPassword } from "../lib/passwords.ts";
-import { accountBackends, type TestApp, TestBrowser, withAccountsApp } from "./helpers.ts";
+import { type TestApp, withAccountsApp } from "./helpers/app.ts";
+import { accountBackends } from "./helpers/backends.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";

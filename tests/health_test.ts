@@ -6,14 +6,8 @@ import { openAccountsDb } from "../db/accounts_db.ts";
 import { openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import { createUser, findUserByEmail } from "../db/users.ts";
-import {
-  createTestApp,
-  dropMongoDatabase,
-  mongoServer,
-  mysqlServer,
-  type TestApp,
-  uniqueName,
-} from "./helpers.ts";
+import { createTestApp, type TestApp } from "./helpers/app.ts";
+import { dropMongoDatabase, mongoServer, mysqlServer, uniqueName } from "./helpers/backends.ts";
 
 const mysql = mysqlServer();
 const mongo = mongoServer();

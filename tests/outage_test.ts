@@ -9,17 +9,16 @@ import { openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import type { Stores } from "../db/stores.ts";
 import { createUser, findUserByEmail } from "../db/users.ts";
+import { createTestApp, type TestApp } from "./helpers/app.ts";
 import {
-  createTestApp,
   dropMongoDatabase,
   mongoServer,
   mysqlServer,
   OUTAGE_TIMEOUT_MS,
-  samplePatient,
-  type TestApp,
   uniqueName,
-} from "./helpers.ts";
-import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
+} from "./helpers/backends.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
+import { startTcpProxy, type TcpProxy } from "./helpers/tcp_proxy.ts";
 
 const mysql = mysqlServer();
 const mongo = mongoServer();

@@ -10,7 +10,7 @@ import {
 } from "../lib/passwords.ts";
 import { createHash, createHmac } from "node:crypto";
 import { passwordProblems } from "../lib/account_rules.ts";
-import { sharedDataFile, skipWithoutData, WERKZEUG_HASHES } from "./helpers.ts";
+import { sharedDataFile, skipWithoutData, WERKZEUG_HASHES } from "./helpers/dataset.ts";
 
 interface Vector {
   password: string;

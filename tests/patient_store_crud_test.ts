@@ -12,13 +12,8 @@ import {
   type PatientFields,
   type PatientRecord,
 } from "../lib/patient_fields.ts";
-import {
-  dropMongoDatabase,
-  FIRST_ROW,
-  mongoServer,
-  patientBackends,
-  uniqueName,
-} from "./helpers.ts";
+import { dropMongoDatabase, mongoServer, patientBackends, uniqueName } from "./helpers/backends.ts";
+import { FIRST_ROW } from "./helpers/fixtures.ts";
 
 const ALICE = 1;
 const BOB = 2;

@@ -7,7 +7,8 @@ import {
   PATIENT_FIELDS,
   type PatientFields,
 } from "../lib/patient_fields.ts";
-import { DATASET, loadDataset, patientBackends, skipWithoutData } from "./helpers.ts";
+import { patientBackends } from "./helpers/backends.ts";
+import { DATASET, loadDataset, skipWithoutData } from "./helpers/dataset.ts";
 
 const USER = 1;
 const OTHER_USER = 2;

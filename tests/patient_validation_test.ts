@@ -14,7 +14,8 @@ import {
   validatePatient,
   type ValidationMode,
 } from "../lib/patient_validation.ts";
-import { DATASET, FIRST_ROW, loadDataset, skipWithoutData } from "./helpers.ts";
+import { DATASET, loadDataset, skipWithoutData } from "./helpers/dataset.ts";
+import { FIRST_ROW } from "./helpers/fixtures.ts";
 
 const ROW: PatientFields = { ...FIRST_ROW };
 const { id: _, ...FIELDS } = ROW;

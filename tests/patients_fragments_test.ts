@@ -1,25 +1,22 @@
 /** Add, edit and delete on `/patients`: htmx fragments, the same forms without JavaScript, CSRF. */
 import assert from "node:assert/strict";
 import type { NewPatient } from "../lib/patient_fields.ts";
-import {
-  patientBackends,
-  samplePatient,
-  type TestApp,
-  TestBrowser,
-  withPatientsApp,
-} from "./helpers.ts";
+import { type TestApp, withPatientsApp } from "./helpers/app.ts";
+import { patientBackends } from "./helpers/backends.ts";
+import { FIRST_ROW, PASSWORD, samplePatient } from "./helpers/fixtures.ts";
+import { type Dom, type DomElement, parseDom, textOf } from "./helpers/html.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
-const PASSWORD = "correct horse battery staple";
 const PATIENT: NewPatient = samplePatient();
 
 /** One test per backend, with a logged-in user (id 1) who owns patient 9046 (the dataset's first). */
 function eachBackend(name: string, body: (app: TestApp, browser: TestBrowser) => Promise<void>) {
   for (const backend of patientBackends()) {
-    Deno.test(`${name} (${backend.name})`, () =>
+    Deno.test(`[${backend.name}] ${name}`, () =>
       withPatientsApp(backend, async (app) => {
         const browser = new TestBrowser(app);
         assert.equal((await browser.register("Ann", "ann@example.org", PASSWORD)).status, 303);
-        await app.stores.patients.create(1, { ...PATIENT, id: 9046 });
+        await app.stores.patients.create(1, { ...FIRST_ROW });
         assert.equal((await browser.get("/patients")).status, 200);
         await body(app, browser);
       }));
@@ -39,21 +36,72 @@ const form = (fields: Record<string, unknown>, extra: Record<string, string> = {
     ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v === null ? "" : String(v)])),
     ...extra,
   });
-/** The `<div class="field">` holding the control with this id: label, input, hint and error. */
-const field = (html: string, id: string) =>
-  new RegExp(`<div class="field[^"]*"><label for="${id}">(?:(?!</div>).)*</div>`, "s")
-    .exec(html)?.[0] ?? "";
 const send = (b: TestBrowser, method: string, path: string, h: HeadersInit, body?: BodyInit) =>
   b.request(path, { method, headers: h, ...(body === undefined ? {} : { body }) });
-const oobCount = (text: string) =>
-  new RegExp(`<p id="patient-count" class="count" hx-swap-oob="true">${text}</p>`);
-const oobAlert = (text: string) =>
-  new RegExp(`<div id="alerts" hx-swap-oob="innerHTML"><div [^>]*role="status">${text}</div>`);
-const revisionOf = (html: string) => /name="revision" value="([^"]+)"/.exec(html)?.[1];
 
-function assertLabelled(html: string) {
-  const ids = [...html.matchAll(/<(?:input|select) id="([^"]+)"/g)].map((m) => m[1]!);
-  for (const id of ids) assert.match(html, new RegExp(`<label for="${id}">`), `${id} has a label`);
+/**
+ * Whether an answer is a whole page. parseDom makes a page of a fragment too, so only the raw
+ * start of the answer tells the two apart.
+ */
+const isPage = (html: string) => html.startsWith("<!DOCTYPE html>");
+/** Every attribute of an element, by name (to pin an element's exact opening tag). */
+const attributesOf = (element: DomElement | null | undefined) =>
+  Object.fromEntries(
+    (element?.getAttributeNames() ?? []).map((n) => [n, element?.getAttribute(n)]),
+  );
+/** The element a fragment starts with. */
+const firstOf = (dom: Dom) => dom.get("body").children[0];
+/** The text of the whole answer, head and body. */
+const allText = (dom: Dom) => dom.text("html");
+/** The `<div class="field">` holding the control with this id: label, input, hint and error. */
+function field(dom: Dom, id: string): DomElement {
+  const box = dom.get(`#${id}`).closest("div.field");
+  if (!box?.querySelector(`label[for="${id}"]`)) throw new Error(`#${id} is in no labelled field`);
+  return box;
+}
+/** The value attribute of the control with this id inside a field. */
+const valueIn = (box: DomElement, id: string) => box.querySelector(`#${id}`)?.getAttribute("value");
+/** The text of a field's error message (its `role="alert"` element). */
+const errorIn = (box: DomElement) => textOf(box.querySelector('[role="alert"]'));
+/** The values of the selected options of a select. */
+const selectedIn = (scope: DomElement, selector: string) =>
+  [...scope.querySelectorAll(`${selector} option[selected]`)].map((o) => o.getAttribute("value"));
+const revisionOf = (dom: Dom) => dom.find('input[name="revision"]')?.getAttribute("value");
+/**
+ * Every table row of an answer, those sent out of band in a `<template>` too (a template's
+ * content is not part of the document tree, so it is parsed on its own, inside a table).
+ */
+function rowsOf(dom: Dom): DomElement[] {
+  const inTemplates = dom.all("template")
+    .flatMap((template) => parseDom(`<table>${template.innerHTML}</table>`).all("tr"));
+  return [...dom.all("tr"), ...inTemplates];
+}
+/** The text of each cell of a row: id, gender, age, … stroke, actions. */
+const cellsOf = (row: DomElement | undefined) => [...(row?.children ?? [])].map(textOf);
+
+/** The out-of-band patient count: `<p id="patient-count" class="count" hx-swap-oob="true">`. */
+function assertOobCount(dom: Dom, text: string) {
+  const count = dom.find("p#patient-count");
+  assert.deepEqual(attributesOf(count), {
+    id: "patient-count",
+    class: "count",
+    "hx-swap-oob": "true",
+  });
+  assert.equal(textOf(count), text);
+}
+/** The out-of-band message: `#alerts` replaced inside, starting with a `role="status"` div. */
+function assertOobAlert(dom: Dom, text: string) {
+  const alerts = dom.find("div#alerts");
+  assert.deepEqual(attributesOf(alerts), { id: "alerts", "hx-swap-oob": "innerHTML" });
+  const message = alerts?.children[0];
+  assert.deepEqual([message?.localName, message?.getAttribute("role")], ["div", "status"]);
+  assert.equal(textOf(message), text);
+}
+
+/** Every input and select with an id has a label naming it; answers the ids. */
+function assertLabelled(dom: Dom) {
+  const ids = dom.all("input[id], select[id]").map((control) => control.id);
+  for (const id of ids) assert.ok(textOf(dom.find(`label[for="${id}"]`)), `${id} has a label`);
   return ids;
 }
 
@@ -65,17 +113,38 @@ eachBackend("an invalid add answers 422 with messages by fields, input kept", as
   assert.equal(plain.status, 422);
   const answers = [[await frag.text(), false], [await plain.text(), true]] as const;
   for (const [html, fullPage] of answers) {
-    assert.equal(html.startsWith("<!DOCTYPE html>"), fullPage);
-    assert.match(html, /<details id="add" class="card add-patient" open>/);
-    assert.match(html, /role="alert">The patient was not added/);
-    const age = field(html, "add-age");
-    assert.match(age, /value="abc"[^>]*aria-invalid="true"/);
-    assert.match(age, /<p class="field-error" id="add-age-error" role="alert">Age must be/);
-    assert.match(field(html, "add-avg_glucose_level"), /value="-5"[^]*role="alert">Average/);
-    assert.match(field(html, "add-gender"), /value="Male" selected>/);
-    assert.match(field(html, "add-smoking_status"), /value="formerly smoked" selected>/);
-    assert.doesNotMatch(field(html, "add-bmi") + field(html, "add-gender"), /field-error/);
-    assertLabelled(html);
+    assert.equal(isPage(html), fullPage);
+    const dom = parseDom(html);
+    assert.deepEqual(attributesOf(dom.find("details#add")), {
+      id: "add",
+      class: "card add-patient",
+      open: "",
+    });
+    assert.match(dom.text('#add .alert[role="alert"]'), /^The patient was not added/);
+    const age = field(dom, "add-age");
+    const ageInput = age.querySelector("#add-age");
+    assert.deepEqual(
+      [ageInput?.getAttribute("value"), ageInput?.getAttribute("aria-invalid")],
+      ["abc", "true"],
+    );
+    const ageError = age.querySelector("#add-age-error");
+    assert.deepEqual(
+      [ageError?.localName, ageError?.getAttribute("class"), ageError?.getAttribute("role")],
+      ["p", "field-error", "alert"],
+    );
+    assert.match(textOf(ageError), /^Age must be/);
+    const glucose = field(dom, "add-avg_glucose_level");
+    assert.equal(valueIn(glucose, "add-avg_glucose_level"), "-5");
+    assert.match(errorIn(glucose), /^Average/);
+    assert.deepEqual(selectedIn(field(dom, "add-gender"), "#add-gender"), ["Male"]);
+    assert.deepEqual(
+      selectedIn(field(dom, "add-smoking_status"), "#add-smoking_status"),
+      ["formerly smoked"],
+    );
+    for (const id of ["add-bmi", "add-gender"]) {
+      assert.equal(field(dom, id).querySelector(".field-error"), null, `${id} has no error`);
+    }
+    assertLabelled(dom);
   }
   assert.equal(await app.stores.patients.count(1), 1, "nothing was stored");
 });
@@ -84,37 +153,57 @@ eachBackend("an htmx add answers a fresh form, the row, count and message", asyn
   const female = form({ ...PATIENT, gender: "Female", bmi: null }, { id: "" });
   const res = await send(b, "POST", "/patients", hx(b, "add", "/patients?gender=Female"), female);
   assert.equal(res.status, 200);
-  const html = await res.text();
-  const id = Number(/Patient (\d+) added/.exec(html)?.[1]);
+  const dom = parseDom(await res.text());
+  const id = Number(/Patient (\d+) added/.exec(dom.text("#alerts"))?.[1]);
   assert.notEqual(id, 9046);
   assert.equal((await app.stores.patients.get(1, id))?.gender, "Female", "the app chose an id");
-  assert.match(html, /^<details id="add" class="card add-patient" open>/);
-  assert.match(field(html, "add-id"), /value=""[^>]*autofocus/);
-  assert.match(field(html, "add-age"), /value=""/);
-  const rows = '<template><tbody hx-swap-oob="afterbegin:#patient-rows">';
-  assert.ok(
-    html.includes(`${rows}<tr id="patient-${id}" class="changed">`),
+  const first = firstOf(dom);
+  assert.equal(first?.localName, "details");
+  assert.deepEqual(attributesOf(first), { id: "add", class: "card add-patient", open: "" });
+  const idInput = field(dom, "add-id").querySelector("#add-id");
+  assert.deepEqual([idInput?.getAttribute("value"), idInput?.hasAttribute("autofocus")], [
+    "",
+    true,
+  ]);
+  assert.equal(valueIn(field(dom, "add-age"), "add-age"), "");
+  // The row, out of band: <template><tbody hx-swap-oob="afterbegin:#patient-rows"><tr …>.
+  const template = dom.find("body > template");
+  const oob = parseDom(`<table>${template?.innerHTML ?? ""}</table>`).find("table")?.children[0];
+  assert.deepEqual(
+    [oob?.localName, oob?.getAttribute("hx-swap-oob")],
+    ["tbody", "afterbegin:#patient-rows"],
     "the row, out of band",
   );
-  assert.match(html, /<td[^>]*>Female<\/td><td[^>]*>67<\/td>[^]*228\.69<\/td><td[^>]*>N\/A</);
-  assert.match(html, oobCount("1–1 of 1 patient"));
-  assert.match(html, oobAlert(`Patient ${id} added.`));
+  const row = oob?.children[0];
+  assert.deepEqual(
+    [row?.localName, attributesOf(row)],
+    ["tr", { id: `patient-${id}`, class: "changed" }],
+    "the row, out of band",
+  );
+  const cells = cellsOf(row);
+  assert.deepEqual([cells[1], cells[2], cells[8], cells[9]], ["Female", "67", "228.69", "N/A"]);
+  assertOobCount(dom, "1–1 of 1 patient");
+  assertOobAlert(dom, `Patient ${id} added.`);
 });
 
 eachBackend("a no-JS add redirects with a flash; a taken id is refused", async (app, b) => {
   const res = await b.postForm("/patients", Object.fromEntries(form({ ...PATIENT, id: 77 })));
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("Location"), "/patients?q=77");
-  const next = await (await b.get("/patients?q=77")).text();
-  assert.match(next, /<div id="alerts"[^>]*><div [^>]*role="status">Patient 77 added\.<\/div>/);
-  assert.match(next, /<tr id="patient-77"/);
-  assert.doesNotMatch(await (await b.get("/patients")).text(), /Patient 77 added/, "shown once");
+  const next = parseDom(await (await b.get("/patients?q=77")).text());
+  const flash = next.find("div#alerts")?.children[0];
+  assert.deepEqual([flash?.localName, flash?.getAttribute("role")], ["div", "status"]);
+  assert.equal(textOf(flash), "Patient 77 added.");
+  assert.ok(next.find("tr#patient-77"), "the new row is listed");
+  const after = parseDom(await (await b.get("/patients")).text());
+  assert.doesNotMatch(allText(after), /Patient 77 added/, "shown once");
   const taken = form({ ...PATIENT, id: 9046, age: 1 }, { _csrf: b.csrf });
   for (const headers of [{}, hx(b, "add")]) {
     const again = await send(b, "POST", "/patients", headers, taken);
     assert.equal(again.status, 422);
-    const id = field(await again.text(), "add-id");
-    assert.match(id, /value="9046"[^]*role="alert">You already have a patient with ID 9046/);
+    const id = field(parseDom(await again.text()), "add-id");
+    assert.equal(valueIn(id, "add-id"), "9046");
+    assert.match(errorIn(id), /^You already have a patient with ID 9046/);
   }
   assert.equal((await app.stores.patients.get(1, 9046))?.age, 67);
 });
@@ -123,28 +212,42 @@ eachBackend("the edit row has labelled inputs, selects for categorical fields", 
   const res = await b.get("/patients/9046/edit", hx(b, "patient-9046"));
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("Vary"), "HX-Request");
-  const html = await res.text();
-  assert.match(html, /^<tr id="patient-9046" class="editing" data-edit-row="true">/);
-  assert.equal([...html.matchAll(/<select [^>]*form="edit-9046"/g)].length, 8);
-  assert.equal([...html.matchAll(/<input [^>]*form="edit-9046"/g)].length, 3);
-  assert.equal(assertLabelled(html).length, 11);
-  assert.match(field(html, "edit-9046-gender"), /<select [^>]*autofocus[^]*"Male" selected>/);
-  assert.match(field(html, "edit-9046-age"), /value="67"/);
-  assert.match(field(html, "edit-9046-avg_glucose_level"), /value="228.69"/);
-  assert.equal(revisionOf(html), (await app.stores.patients.get(1, 9046))?.revision);
-  assert.match(html, /hx-get="\/patients\/9046\/row"[^>]*data-cancel="true">Cancel</);
-  const row = await b.get("/patients/9046/row", hx(b, "patient-9046"));
-  assert.match(await row.text(), /^<tr id="patient-9046"\s*>[^]*<a [^>]*autofocus[^>]*>Edit</);
+  const dom = parseDom(await res.text());
+  const first = firstOf(dom);
+  assert.equal(first?.localName, "tr");
+  assert.deepEqual(attributesOf(first), {
+    id: "patient-9046",
+    class: "editing",
+    "data-edit-row": "true",
+  });
+  assert.equal(dom.all('select[form="edit-9046"]').length, 8);
+  assert.equal(dom.all('input[form="edit-9046"]').length, 3);
+  assert.equal(assertLabelled(dom).length, 11);
+  const gender = field(dom, "edit-9046-gender");
+  assert.equal(gender.querySelector("select#edit-9046-gender")?.hasAttribute("autofocus"), true);
+  assert.deepEqual(selectedIn(gender, "#edit-9046-gender"), ["Male"]);
+  assert.equal(valueIn(field(dom, "edit-9046-age"), "edit-9046-age"), "67");
+  const glucose = field(dom, "edit-9046-avg_glucose_level");
+  assert.equal(valueIn(glucose, "edit-9046-avg_glucose_level"), "228.69");
+  assert.equal(revisionOf(dom), (await app.stores.patients.get(1, 9046))?.revision);
+  const cancel = dom.find('[hx-get="/patients/9046/row"][data-cancel="true"]');
+  assert.equal(textOf(cancel), "Cancel");
+  const row = parseDom(await (await b.get("/patients/9046/row", hx(b, "patient-9046"))).text());
+  const shown = firstOf(row);
+  assert.deepEqual([shown?.localName, attributesOf(shown)], ["tr", { id: "patient-9046" }]);
+  assert.equal(textOf(shown?.querySelector("a[autofocus]")), "Edit");
   const plainRow = await b.get("/patients/9046/row");
   assert.equal(plainRow.headers.get("Location"), "/patients/9046");
-  const page = await (await b.get("/patients/9046/edit")).text();
-  assert.match(page, /^<!DOCTYPE html>[^]*hx-history="false"[^]*<h1>Edit patient 9046<\/h1>/);
-  assert.match(page, /<form method="post" action="\/patients\/9046"/);
+  const html = await (await b.get("/patients/9046/edit")).text();
+  assert.ok(isPage(html), "a whole page without htmx");
+  const page = parseDom(html);
+  assert.equal(page.text('[hx-history="false"] h1'), "Edit patient 9046");
+  assert.ok(page.find('form[method="post"][action="/patients/9046"]'), "a plain form");
   assertLabelled(page);
 });
 
 eachBackend("a save answers the row or a redirect; bad input answers 422", async (app, b) => {
-  const edit = await (await b.get("/patients/9046/edit", hx(b, "patient-9046"))).text();
+  const edit = parseDom(await (await b.get("/patients/9046/edit", hx(b, "patient-9046"))).text());
   const changed = { ...PATIENT, age: 68, smoking_status: "smokes", bmi: null };
   const put = await send(
     b,
@@ -154,11 +257,16 @@ eachBackend("a save answers the row or a redirect; bad input answers 422", async
     form(changed, { revision: revisionOf(edit)! }),
   );
   assert.equal(put.status, 200);
-  const row = await put.text();
-  assert.match(row, /^<tr id="patient-9046" class="changed">/);
-  assert.match(row, /<td[^>]*>68<\/td>[^]*N\/A<\/td><td[^>]*>Smokes<\/td>/);
-  assert.match(row, /<a [^>]*autofocus[^>]*>Edit</);
-  assert.match(row, oobAlert("Patient 9046 saved."));
+  const dom = parseDom(await put.text());
+  const row = firstOf(dom);
+  assert.deepEqual(
+    [row?.localName, attributesOf(row)],
+    ["tr", { id: "patient-9046", class: "changed" }],
+  );
+  const cells = cellsOf(row);
+  assert.deepEqual([cells[2], cells[9], cells[10]], ["68", "N/A", "Smokes"]);
+  assert.equal(textOf(row?.querySelector("a[autofocus]")), "Edit");
+  assertOobAlert(dom, "Patient 9046 saved.");
   const saved = await app.stores.patients.get(1, 9046);
   assert.deepEqual([saved?.age, saved?.smoking_status, saved?.bmi], [68, "smokes", null]);
 
@@ -168,38 +276,42 @@ eachBackend("a save answers the row or a redirect; bad input answers 422", async
   });
   const invalid = await send(b, "PUT", "/patients/9046", hx(b, "patient-9046"), bad);
   assert.equal(invalid.status, 422);
-  const age = field(await invalid.text(), "edit-9046-age");
-  assert.match(age, /value="-1"[^>]*autofocus[^]*role="alert">Age must be a number/);
+  const age = field(parseDom(await invalid.text()), "edit-9046-age");
+  const ageInput = age.querySelector("#edit-9046-age");
+  assert.deepEqual([ageInput?.getAttribute("value"), ageInput?.hasAttribute("autofocus")], [
+    "-1",
+    true,
+  ]);
+  assert.match(errorIn(age), /^Age must be a number/);
   const invalidPage = await send(b, "POST", "/patients/9046", {}, bad);
   assert.equal(invalidPage.status, 422);
-  assert.match(field(await invalidPage.text(), "edit-age"), /value="-1"[^]*role="alert">Age/);
+  const pageAge = field(parseDom(await invalidPage.text()), "edit-age");
+  assert.equal(valueIn(pageAge, "edit-age"), "-1");
+  assert.match(errorIn(pageAge), /^Age/);
 
   const post = await b.postForm("/patients/9046", Object.fromEntries(form(PATIENT)));
   assert.equal(post.status, 303);
   assert.equal(post.headers.get("Location"), "/patients?q=9046");
-  assert.match(await (await b.get("/patients")).text(), /role="status">Patient 9046 saved\./);
+  const list = parseDom(await (await b.get("/patients")).text());
+  assert.match(list.text('[role="status"]'), /^Patient 9046 saved\./);
   assert.equal((await app.stores.patients.get(1, 9046))?.age, 67);
 });
 
 eachBackend("a stale save answers 409 with current values, overwriting nothing", async (app, b) => {
   const old = revisionOf(
-    await (await b.get("/patients/9046/edit", hx(b, "patient-9046"))).text(),
+    parseDom(await (await b.get("/patients/9046/edit", hx(b, "patient-9046"))).text()),
   )!;
   const current = await app.stores.patients.patch(1, 9046, { age: 70, work_type: "Govt_job" });
   const mine = form({ ...PATIENT, age: 50 }, { revision: old, _csrf: b.csrf });
-  const ways = [["PUT", hx(b, "patient-9046"), "edit-9046-age"], [
-    "POST",
-    {},
-    "edit-age",
-  ]] as const;
-  for (const [method, headers, ageId] of ways) {
+  const ways = [["PUT", hx(b, "patient-9046"), "edit-9046"], ["POST", {}, "edit"]] as const;
+  for (const [method, headers, prefix] of ways) {
     const res = await send(b, method, "/patients/9046", headers, mine);
     assert.equal(res.status, 409);
-    const html = await res.text();
-    assert.match(html, /role="alert">Someone else changed this patient[^<]*not saved/);
-    assert.match(field(html, ageId), /value="70"/);
-    assert.match(html, /value="Govt_job" selected>/);
-    assert.equal(revisionOf(html), current.revision);
+    const dom = parseDom(await res.text());
+    assert.match(dom.text('[role="alert"]'), /^Someone else changed this patient.*not saved/);
+    assert.equal(valueIn(field(dom, `${prefix}-age`), `${prefix}-age`), "70");
+    assert.deepEqual(selectedIn(dom.document, `#${prefix}-work_type`), ["Govt_job"]);
+    assert.equal(revisionOf(dom), current.revision);
     assert.equal((await app.stores.patients.get(1, 9046))?.age, 70, "nothing overwritten");
   }
   const retry = form({ ...PATIENT, age: 50 }, { revision: current.revision });
@@ -209,20 +321,28 @@ eachBackend("a stale save answers 409 with current values, overwriting nothing",
 });
 
 eachBackend("saving a record deleted meanwhile answers a row saying so", async (app, b) => {
-  const old = revisionOf(await (await b.get("/patients/9046/edit", hx(b, "patient-9046"))).text())!;
+  const edit = await (await b.get("/patients/9046/edit", hx(b, "patient-9046"))).text();
+  const old = revisionOf(parseDom(edit))!;
   await app.stores.patients.delete(1, 9046);
   const mine = form(PATIENT, { revision: old, _csrf: b.csrf });
   const res = await send(b, "PUT", "/patients/9046", hx(b, "patient-9046"), mine);
   assert.equal(res.status, 404);
-  const gone = '<tr id="patient-9046" class="gone"><td colspan="13" role="alert">Patient 9046 was';
+  const row = firstOf(parseDom(await res.text()));
+  assert.deepEqual(
+    [row?.localName, attributesOf(row)],
+    ["tr", { id: "patient-9046", class: "gone" }],
+  );
+  const cell = row?.children[0];
+  assert.deepEqual([cell?.localName, attributesOf(cell)], ["td", { colspan: "13", role: "alert" }]);
   assert.ok(
-    (await res.text()).startsWith(
-      `${gone} already deleted, or does not exist. Your changes were not`,
+    textOf(cell).startsWith(
+      "Patient 9046 was already deleted, or does not exist. Your changes were not",
     ),
+    textOf(cell),
   );
   const page = await send(b, "POST", "/patients/9046", {}, mine);
   assert.equal(page.status, 404);
-  assert.match(await page.text(), /was already deleted, or does not exist/);
+  assert.match(parseDom(await page.text()).text("main"), /was already deleted, or does not exist/);
   assert.equal(await app.stores.patients.get(1, 9046), null, "not brought back");
 });
 
@@ -231,26 +351,29 @@ eachBackend("a delete answers no row, the count and a message; again says so", a
   const del = () => send(b, "DELETE", "/patients/9046", hx(b, "patient-9046"));
   const res = await del();
   assert.equal(res.status, 200);
-  const html = await res.text();
-  assert.doesNotMatch(html, /<tr/);
-  assert.match(html, oobCount("1–1 of 1 patient"));
-  assert.match(html, oobAlert("Patient 9046 deleted."));
+  const dom = parseDom(await res.text());
+  assert.equal(rowsOf(dom).length, 0, "no row, not even out of band");
+  assertOobCount(dom, "1–1 of 1 patient");
+  assertOobAlert(dom, "Patient 9046 deleted.");
   assert.equal(await app.stores.patients.get(1, 9046), null);
   const again = await del();
   assert.equal(again.status, 404);
-  assert.match(await again.text(), /Patient 9046 was already deleted, or does not exist\./);
+  const againText = allText(parseDom(await again.text()));
+  assert.match(againText, /Patient 9046 was already deleted, or does not exist\./);
 
-  const confirm = await (await b.get("/patients/5/delete")).text();
-  assert.match(confirm, /<h1>Delete patient 5\?<\/h1>/);
+  const confirm = parseDom(await (await b.get("/patients/5/delete")).text());
+  assert.equal(confirm.text("h1"), "Delete patient 5?");
   const post = await b.postForm("/patients/5/delete", {});
   assert.equal(post.status, 303);
   assert.equal(post.headers.get("Location"), "/patients");
-  assert.match(await (await b.get("/patients")).text(), /role="status">Patient 5 deleted\./);
+  const list = parseDom(await (await b.get("/patients")).text());
+  assert.match(list.text('[role="status"]'), /^Patient 5 deleted\./);
   assert.equal(await app.stores.patients.count(1), 0);
   // Gone: a 404 page that says so (a 404 is also what another user's id must get).
   const gonePage = await b.postForm("/patients/5/delete", {});
   assert.equal(gonePage.status, 404);
-  assert.match(await gonePage.text(), /Patient 5 was already deleted, or does not exist\./);
+  const goneText = allText(parseDom(await gonePage.text()));
+  assert.match(goneText, /Patient 5 was already deleted, or does not exist\./);
 });
 
 eachBackend("add, edit and delete are refused without the session's CSRF token", async (app, b) => {
@@ -282,5 +405,11 @@ eachBackend("add, edit and delete are refused without the session's CSRF token",
 eachBackend("htmx errors come back as fragments, not pages", async (_app, b) => {
   const res = await b.get("/patients/123/edit", hx(b, "patient-123"));
   assert.equal(res.status, 404);
-  assert.match(await res.text(), /^<div class="alert alert-error" role="alert">/);
+  const html = await res.text();
+  assert.ok(!isPage(html), "a fragment");
+  const first = firstOf(parseDom(html));
+  assert.deepEqual(
+    [first?.localName, attributesOf(first)],
+    ["div", { class: "alert alert-error", role: "alert" }],
+  );
 });

@@ -4,13 +4,10 @@ import { createApiToken } from "../db/api_tokens.ts";
 import { findUserByEmail } from "../db/users.ts";
 import type { NewPatient } from "../lib/patient_fields.ts";
 import { verifyPassword } from "../lib/passwords.ts";
-import {
-  accountBackends,
-  samplePatient,
-  type TestApp,
-  TestBrowser,
-  withAccountsApp,
-} from "./helpers.ts";
+import { type TestApp, withAccountsApp } from "./helpers/app.ts";
+import { accountBackends } from "./helpers/backends.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";

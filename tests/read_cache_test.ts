@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_LIST_QUERY } from "../lib/patient_query.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import { ReadCache } from "../db/read_cache.ts";
-import { samplePatient } from "./helpers.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
 
 Deno.test("the embedded store's list sees a write made through another connection to the file", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "spm-cache-" });

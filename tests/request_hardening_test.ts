@@ -5,16 +5,15 @@
 import assert from "node:assert/strict";
 import { MAX_PATIENT_ID } from "../lib/patient_fields.ts";
 import {
-  accountBackends,
   createTestApp,
-  patientBackends,
-  samplePatient,
   type TestApp,
-  TestBrowser,
   testConfig,
   withAccountsApp,
   withPatientsApp,
-} from "./helpers.ts";
+} from "./helpers/app.ts";
+import { accountBackends, patientBackends } from "./helpers/backends.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
 

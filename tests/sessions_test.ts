@@ -1,14 +1,9 @@
 /** Browser sessions: cookie attributes, renewal at login, logout, password change, timeouts, clean-up. */
 import assert from "node:assert/strict";
 import { cleanUp } from "../db/housekeeping.ts";
-import {
-  accountBackends,
-  createTestApp,
-  type TestApp,
-  TestBrowser,
-  testConfig,
-  withAccountsApp,
-} from "./helpers.ts";
+import { createTestApp, type TestApp, testConfig, withAccountsApp } from "./helpers/app.ts";
+import { accountBackends } from "./helpers/backends.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";

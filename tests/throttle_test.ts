@@ -1,7 +1,9 @@
 /** Throttling of failed logins and token requests, per account and per client, kept in the database. */
 import assert from "node:assert/strict";
 import type { ThrottleRule } from "../config.ts";
-import { accountBackends, type TestApp, TestBrowser, withAccountsApp } from "./helpers.ts";
+import { type TestApp, withAccountsApp } from "./helpers/app.ts";
+import { accountBackends } from "./helpers/backends.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";

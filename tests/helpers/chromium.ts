@@ -4,13 +4,13 @@
  */
 import { type Browser, chromium, type Page } from "playwright-core";
 import { join } from "node:path";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import { closeStores, type Stores } from "../db/stores.ts";
-import type { PatientFields } from "../lib/patient_fields.ts";
-import { createApp } from "../routes/app.tsx";
-import { loadAssets } from "../routes/assets.ts";
-import { testConfig } from "./helpers.ts";
+import { openAccountsDb } from "../../db/accounts_db.ts";
+import { openSqlitePatientStore } from "../../db/patient_sqlite.ts";
+import { closeStores, type Stores } from "../../db/stores.ts";
+import type { PatientFields } from "../../lib/patient_fields.ts";
+import { createApp } from "../../routes/app.tsx";
+import { loadAssets } from "../../routes/assets.ts";
+import { testConfig } from "./app.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
