@@ -49,6 +49,10 @@ export interface Config {
   /** Set: patients live in MongoDB; unset: in the embedded store under `dataDir`. */
   mongo: MongoConfig | null;
   dataDir: string;
+  /** Largest CSV import, in bytes. */
+  importMaxBytes: number;
+  /** How long a deleted record can be restored before it is purged (ms). */
+  deletedRetentionMs: number;
   security: SecurityConfig;
 }
 
@@ -180,6 +184,8 @@ export function loadConfig(env: Env): Config {
     mysql,
     mongo,
     dataDir: text(env, "DATA_DIR") ?? "./data",
+    importMaxBytes: wholeNumberOf(env, "IMPORT_MAX_BYTES", 20_000_000),
+    deletedRetentionMs: wholeNumberOf(env, "DELETED_RETENTION_DAYS", 30) * 86_400_000,
     security: {
       bcryptCost: 12,
       sessionIdleMs: positiveNumberOf(env, "SESSION_IDLE_MINUTES", 60) * 60_000,

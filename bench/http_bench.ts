@@ -14,7 +14,8 @@ import type { PatientStore } from "../lib/patient_store.ts";
 import { findUserByEmail } from "../db/users.ts";
 import { createApp } from "../routes/app.tsx";
 import { loadAssets } from "../routes/assets.ts";
-import { dropMongoDatabase, loadDataset, uniqueName } from "../tests/helpers.ts";
+import { dropMongoDatabase, uniqueName } from "../tests/helpers/backends.ts";
+import { loadDataset } from "../tests/helpers/dataset.ts";
 
 const CONCURRENCY = 32;
 /** FerretDB takes about a second per list of 5,110 records: fewer loops keep latency bounded. */

@@ -6,6 +6,7 @@ import { PAGE_SIZES } from "../lib/patient_query.ts";
 import { CsrfField, Field, type FieldErrors, SelectField } from "./Form.tsx";
 import { DOM_IDS, selector } from "./htmx.ts";
 import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
+import { ExportPanel } from "./ExportPanel.tsx";
 import { PatientTable, type PatientTableProps } from "./PatientTable.tsx";
 
 export interface AddPatientFormProps {
@@ -130,9 +131,15 @@ export interface PatientsPageProps extends PatientTableProps {
 export function PatientsPage(props: PatientsPageProps) {
   return (
     <div class="patients-page" hx-history="false">
-      <h1>Patients</h1>
+      <div class="page-heading">
+        <h1>Patients</h1>
+        <p class="actions">
+          <a class="button button-secondary" href="/patients/import">Import a CSV file</a>
+        </p>
+      </div>
       <AddPatientForm csrfToken={props.csrfToken} {...props.add} />
       <Filters query={props.query} />
+      <ExportPanel query={props.query} total={props.total} />
       <PatientTable {...props} />
     </div>
   );

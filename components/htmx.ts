@@ -17,6 +17,8 @@ export const DOM_IDS = {
   addPatient: "add",
   addPatientForm: "add-patient",
   filters: "filters",
+  /** The export panel's part that follows the list's view. */
+  exportView: "export-view",
 } as const;
 
 /** A CSS selector for one of {@link DOM_IDS}. */

@@ -36,11 +36,37 @@ export interface LoginFailuresTable {
   failed_at: number;
 }
 
+/** A CSV upload between its preview and its import, and the import's progress and result. */
+export interface ImportsTable {
+  id: string;
+  user_id: number;
+  file_name: string;
+  bytes: number;
+  on_conflict: string;
+  /** `previewed`, `running`, `done` or `failed`. */
+  status: string;
+  rows_total: number;
+  rows_done: number;
+  /** The preview's or the import's counts and first errors, as JSON. */
+  result: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The uploaded file, in pieces small enough for any database's packet limit. */
+export interface ImportChunksTable {
+  import_id: string;
+  seq: number;
+  data: Uint8Array;
+}
+
 export interface AccountsSchema {
   login_data: LoginDataTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_failures: LoginFailuresTable;
+  imports: ImportsTable;
+  import_chunks: ImportChunksTable;
 }
 
 /**
@@ -96,6 +122,36 @@ export function accountsMigrations(dialect: "mysql" | "sqlite"): Record<string, 
           "throttle_key",
           "failed_at",
         ]);
+      },
+    },
+    "003_imports": {
+      // deno-lint-ignore no-explicit-any
+      async up(db: Kysely<any>) {
+        const big = dialect === "mysql" ? "mediumtext" : "text";
+        await db.schema.createTable("imports").ifNotExists()
+          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+          .addColumn("user_id", "integer", (c) => c.notNull())
+          .addColumn("file_name", "varchar(255)", (c) => c.notNull())
+          .addColumn("bytes", "bigint", (c) => c.notNull())
+          .addColumn("on_conflict", "varchar(10)", (c) => c.notNull())
+          .addColumn("status", "varchar(16)", (c) => c.notNull())
+          .addColumn("rows_total", "integer", (c) => c.notNull())
+          .addColumn("rows_done", "integer", (c) => c.notNull())
+          .addColumn("result", sql.raw(big), (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await ensureIndex(db, dialect, "imports_user_id", "imports", ["user_id"]);
+        await db.schema.createTable("import_chunks").ifNotExists()
+          .addColumn("import_id", "varchar(36)", (c) => c.notNull())
+          .addColumn("seq", "integer", (c) => c.notNull())
+          .addColumn(
+            "data",
+            dialect === "mysql" ? sql.raw("mediumblob") : "blob",
+            (c) => c.notNull(),
+          )
+          .addPrimaryKeyConstraint("import_chunks_pk", ["import_id", "seq"])
+          .execute();
       },
     },
   };

@@ -13,7 +13,7 @@ import {
   type Sort,
 } from "mongodb";
 import type { MongoConfig } from "../config.ts";
-import type { PatientRecord } from "../lib/patient_fields.ts";
+import { PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
 import { onceSucceeded } from "./once.ts";
 import {
@@ -24,8 +24,8 @@ import {
   newRevision,
   newRow,
 } from "./patient_rows.ts";
-import type { PatientFilter } from "../lib/patient_query.ts";
-import type { PatientStore } from "../lib/patient_store.ts";
+import type { PatientFilter, PatientSort } from "../lib/patient_query.ts";
+import type { GroupCount, PatientStore } from "../lib/patient_store.ts";
 
 interface PatientDocument extends PatientRecord {
   user_id: number;
@@ -37,6 +37,8 @@ export interface MongoStoreOptions {
 }
 
 const DUPLICATE_KEY = 11000;
+/** The fields a write may change (all but the id). */
+const CHANGEABLE_FIELDS = PATIENT_FIELDS.filter((f) => f !== "id");
 /** Never sent to the app: the driver's `_id` and the owner. */
 const PROJECTION = { _id: 0, user_id: 0 } as const;
 
@@ -67,6 +69,12 @@ function toMongoFilter(userId: number, filter: PatientFilter): Filter<PatientDoc
     };
   }
   return query as Filter<PatientDocument>;
+}
+
+/** The sort of a list or export: the field, ties broken by id. */
+function orderOf(sort: PatientSort): Sort {
+  const direction = sort.direction === "asc" ? 1 : -1;
+  return sort.field === "id" ? { id: direction } : { [sort.field]: direction, id: 1 };
 }
 
 /**
@@ -179,12 +187,111 @@ export function openMongoPatientStore(
     get(userId, id) {
       return run(() => collection.findOne({ user_id: userId, id }, { projection: PROJECTION }));
     },
+    getMany(userId, ids) {
+      return run(async () => {
+        const out: PatientRecord[] = [];
+        for (let i = 0; i < ids.length; i += 1000) {
+          const batch = ids.slice(i, i + 1000);
+          const filter: Filter<PatientDocument> = { user_id: userId, id: { $in: batch } };
+          out.push(...await collection.find(filter, { projection: PROJECTION }).toArray());
+        }
+        return out;
+      });
+    },
+
+    updateMany(userId, patients) {
+      return run(async () => {
+        if (patients.length === 0) return 0;
+        const now = new Date();
+        const result = await collection.bulkWrite(
+          patients.map((patient) => ({
+            updateOne: {
+              // Only a record that differs in some field matches, so equal ones keep their revision.
+              filter: {
+                user_id: userId,
+                id: patient.id,
+                $or: CHANGEABLE_FIELDS.map((field) => ({ [field]: { $ne: patient[field] } })),
+              } as Filter<PatientDocument>,
+              update: {
+                $set: { ...changeableFields(patient), updated_at: now, revision: newRevision() },
+              },
+            },
+          })),
+          { ordered: false },
+        );
+        return result.modifiedCount;
+      });
+    },
+
+    existingIds(userId, ids) {
+      return run(async () => {
+        const found = new Set<number>();
+        for (let i = 0; i < ids.length; i += 10_000) {
+          const filter: Filter<PatientDocument> = {
+            user_id: userId,
+            id: { $in: ids.slice(i, i + 10_000) },
+          };
+          const docs = collection.find(filter, { projection: { _id: 0, id: 1 } });
+          for await (const { id } of docs) found.add(id);
+        }
+        return found;
+      });
+    },
+
+    async *stream(userId, filter, sort) {
+      const cursor = await run(() =>
+        Promise.resolve(
+          collection.find(toMongoFilter(userId, filter), { projection: PROJECTION })
+            .sort(orderOf(sort)).batchSize(1000),
+        )
+      );
+      try {
+        for await (const doc of cursor) yield doc;
+      } catch (error) {
+        if (isUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
+        throw error;
+      }
+    },
+
+    async *streamIds(userId, filter) {
+      const cursor = collection.find(toMongoFilter(userId, filter), {
+        projection: { _id: 0, id: 1 },
+      }).sort({ id: 1 }).batchSize(5000);
+      try {
+        for await (const { id } of cursor) yield id;
+      } catch (error) {
+        if (isUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
+        throw error;
+      }
+    },
+
+    countGroups(userId, filter, by) {
+      return run(async () => {
+        // `stroke` is part of the key and the only accumulator counts: FerretDB v1 answers 0
+        // for a second `$sum` in the same `$group`, so strokes are folded in here instead.
+        const key = Object.fromEntries([...by, "stroke"].map((field) => [field, `$${field}`]));
+        const groups = await collection.aggregate<
+          { _id: Record<string, string | number | null>; n: number }
+        >([
+          { $match: toMongoFilter(userId, filter) },
+          { $group: { _id: key, n: { $sum: 1 } } },
+        ]).toArray();
+        const folded = new Map<string, GroupCount>();
+        for (const { _id, n } of groups) {
+          const values = by.map((field) => _id[field] ?? null);
+          const id = JSON.stringify(values);
+          const group = folded.get(id) ?? { values, total: 0, stroke: 0 };
+          group.total += n;
+          if (_id.stroke === 1) group.stroke += n;
+          folded.set(id, group);
+        }
+        return [...folded.values()];
+      });
+    },
 
     list(userId, { filter, sort, page, perPage }) {
       return run(async () => {
-        const order: Sort = sort.field === "id"
-          ? { id: sort.direction === "asc" ? 1 : -1 }
-          : { [sort.field]: sort.direction === "asc" ? 1 : -1, id: 1 };
+        const order = orderOf(sort);
         const query = toMongoFilter(userId, filter);
         const [items, total] = await Promise.all([
           collection.find(query, { projection: PROJECTION }).sort(order)

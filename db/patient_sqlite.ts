@@ -17,6 +17,7 @@ import {
 import type { PatientFilter, PatientListQuery } from "../lib/patient_query.ts";
 import type { PatientPage, PatientStore } from "../lib/patient_store.ts";
 import { ReadCache } from "./read_cache.ts";
+import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { isSqliteUniqueViolation, kyselyOver, openSqliteDatabase } from "./sqlite.ts";
 
 interface PatientsTable extends Omit<PatientFields, "hypertension" | "heart_disease" | "stroke"> {
@@ -66,6 +67,21 @@ const migrations: Record<string, Migration> = {
 
 type Row = Schema["patients"];
 
+/** The columns of a stored row, and those a write may change. */
+const ROW_COLUMNS = [
+  "user_id",
+  ...PATIENT_FIELDS,
+  "created_at",
+  "updated_at",
+  "revision",
+] as const satisfies readonly (keyof Row)[];
+const CHANGEABLE_COLUMNS = PATIENT_FIELDS.filter((f) => f !== "id");
+
+/** A value as SQLite stores it. */
+function sqlValue(value: unknown): SQLInputValue {
+  return value === undefined ? null : value as SQLInputValue;
+}
+
 function toRecord(row: Row): PatientRecord {
   const record = {} as Record<string, unknown>;
   for (const field of PATIENT_FIELDS) record[field] = row[field];
@@ -111,6 +127,35 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       throw new StoreUnavailableError("patients", { cause: error });
     }
     return kysely;
+  };
+
+  /** Bulk writes: prepared once (after the migration), run in one synchronous transaction. */
+  let statements: { insert: StatementSync; update: StatementSync } | null = null;
+  const bulk = () =>
+    statements ??= {
+      insert: database.prepare(
+        `INSERT INTO patients (${ROW_COLUMNS.join(", ")}) VALUES (${
+          ROW_COLUMNS.map(() => "?").join(", ")
+        }) ON CONFLICT DO NOTHING`,
+      ),
+      update: database.prepare(
+        `UPDATE patients SET ${
+          CHANGEABLE_COLUMNS.map((c) => `${c} = ?`).join(", ")
+        }, updated_at = ?, revision = ? WHERE user_id = ? AND id = ? AND NOT (${
+          CHANGEABLE_COLUMNS.map((c) => `${c} IS ?`).join(" AND ")
+        })`,
+      ),
+    };
+  /** Runs `work` in one transaction; nothing else can run in between, as nothing awaits. */
+  const inTransaction = (work: () => void) => {
+    database.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      database.exec("COMMIT");
+    } catch (error) {
+      database.exec("ROLLBACK");
+      throw error;
+    }
   };
 
   const select = (handle: Kysely<Schema>, userId: number, id: number) =>
@@ -187,21 +232,92 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     },
 
     async insertMany(userId, patients) {
-      const handle = await db();
+      await db();
       const now = new Date().toISOString();
       const duplicateIds: number[] = [];
       let inserted = 0;
-      await handle.transaction().execute(async (trx) => {
+      const insert = bulk().insert;
+      inTransaction(() => {
         for (const patient of patients) {
-          const result = await trx.insertInto("patients")
-            .values(newRow(userId, patient, patient.id, now))
-            .onConflict((oc) => oc.doNothing())
-            .executeTakeFirst();
-          if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 1) inserted++;
+          const row = newRow(userId, patient, patient.id, now);
+          const result = insert.run(...ROW_COLUMNS.map((column) => sqlValue(row[column])));
+          if (Number(result.changes) === 1) inserted++;
           else duplicateIds.push(patient.id);
         }
       });
       return { inserted, duplicateIds };
+    },
+
+    async getMany(userId, ids) {
+      const handle = await db();
+      const out: PatientRecord[] = [];
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await handle.selectFrom("patients").selectAll().where("user_id", "=", userId)
+          .where("id", "in", ids.slice(i, i + 500)).execute();
+        out.push(...rows.map(toRecord));
+      }
+      return out;
+    },
+
+    async updateMany(userId, patients) {
+      await db();
+      const now = new Date().toISOString();
+      const update = bulk().update;
+      let changed = 0;
+      inTransaction(() => {
+        for (const patient of patients) {
+          const values = CHANGEABLE_COLUMNS.map((column) => sqlValue(patient[column]));
+          const result = update.run(...values, now, newRevision(), userId, patient.id, ...values);
+          changed += Number(result.changes);
+        }
+      });
+      return changed;
+    },
+
+    async existingIds(userId, ids) {
+      const handle = await db();
+      const found = new Set<number>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await handle.selectFrom("patients").select("id").where("user_id", "=", userId)
+          .where("id", "in", ids.slice(i, i + 500)).execute();
+        for (const row of rows) found.add(Number(row.id));
+      }
+      return found;
+    },
+
+    async *stream(userId, filter, sort) {
+      const handle = await db();
+      let query = where(handle.selectFrom("patients").selectAll(), userId, filter)
+        .orderBy(sort.field, sort.direction);
+      if (sort.field !== "id") query = query.orderBy("id", "asc");
+      for await (const row of query.stream()) yield toRecord(row);
+    },
+
+    async *streamIds(userId, filter) {
+      const handle = await db();
+      const query = where(handle.selectFrom("patients").select("id"), userId, filter).orderBy("id");
+      for await (const row of query.stream()) yield Number(row.id);
+    },
+
+    async countGroups(userId, filter, by) {
+      const handle = await db();
+      const rows = await where(
+        handle.selectFrom("patients").select((eb) => [
+          ...by.map((field) => eb.ref(field).as(field)),
+          eb.fn.countAll<number>().as("total"),
+          eb.fn.sum<number>("stroke").as("stroke"),
+        ]),
+        userId,
+        filter,
+      ).groupBy([...by]).execute();
+      return rows.map((row) => {
+        const values = row as unknown as Record<string, string | number | null>;
+        return {
+          values: by.map((field) => values[field] ?? null),
+          total: Number(row.total),
+          stroke: Number(row.stroke),
+        };
+      });
     },
 
     async get(userId, id) {
@@ -242,7 +358,15 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     close: () => kysely.destroy(),
   };
   for (
-    const name of ["create", "insertMany", "replace", "patch", "delete", "deleteAllOf"] as const
+    const name of [
+      "create",
+      "insertMany",
+      "updateMany",
+      "replace",
+      "patch",
+      "delete",
+      "deleteAllOf",
+    ] as const
   ) {
     const original = store[name] as (...args: unknown[]) => Promise<unknown>;
     (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>

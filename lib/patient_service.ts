@@ -3,9 +3,18 @@
  * the browser forms and the importer: each validates its input, calls the store and throws
  * typed errors, so that handlers only parse requests and choose responses.
  */
+import type { CsvRecord } from "./csv_rows.ts";
 import { PatientInvalidError, PatientNotFoundError } from "./errors.ts";
+import {
+  anonymity,
+  type ExportOptions,
+  exportPatients,
+  type ExportPlan,
+  quasiIdentifierGroups,
+} from "./patient_export.ts";
+import { type ImportOptions, importPatients, type ImportResult } from "./patient_import.ts";
 import type { PatientRecord } from "./patient_fields.ts";
-import type { PatientFilter, PatientListQuery } from "./patient_query.ts";
+import type { PatientFilter, PatientListQuery, PatientSort } from "./patient_query.ts";
 import { NO_REVISION, type PatientPage, type PatientStore } from "./patient_store.ts";
 import { validatePatient } from "./patient_validation.ts";
 
@@ -43,6 +52,27 @@ export interface PatientService {
   >;
   /** Throws `PatientNotFoundError`, `StaleRevisionError`. */
   delete(actor: Actor, id: number, expected?: ExpectedRevisions): Promise<void>;
+  /** Imports CSV records (header first); throws `ImportFileError` for a file that is not one. */
+  importRecords(
+    actor: Actor,
+    records: AsyncIterable<CsvRecord>,
+    options: ImportOptions,
+  ): Promise<ImportResult>;
+  /**
+   * What a de-identified export of `filter` would hold: k and the rows left out for `kMin`, the
+   * rows, and the smallest group when none is left out.
+   */
+  anonymity(
+    actor: Actor,
+    filter: PatientFilter,
+    kMin: number,
+  ): Promise<{ k: number; suppressed: number; total: number; smallestGroup: number }>;
+  /** Plans an export of the records matching `query`. */
+  exportRecords(
+    actor: Actor,
+    query: { filter: PatientFilter; sort: PatientSort },
+    options: ExportOptions,
+  ): Promise<ExportPlan>;
 }
 
 export function createPatientService(store: PatientStore): PatientService {
@@ -95,6 +125,17 @@ export function createPatientService(store: PatientStore): PatientService {
 
     async delete(actor, id, expected) {
       await store.delete(actor.userId, id, await revisionFor(actor, id, expected));
+    },
+
+    importRecords: (actor, records, options) =>
+      importPatients(store, actor.userId, records, options),
+
+    exportRecords: (actor, query, options) => exportPatients(store, actor.userId, query, options),
+
+    async anonymity(actor, filter, kMin) {
+      const groups = await quasiIdentifierGroups(store, actor.userId, filter);
+      const total = [...groups.values()].reduce((sum, size) => sum + size, 0);
+      return { ...anonymity(groups, kMin), total, smallestGroup: anonymity(groups).k };
     },
   };
 }

@@ -1,6 +1,12 @@
 /** The patient store's interface: what the use-cases need, implemented by MongoDB and the embedded store. */
-import type { NewPatient, PatientChanges, PatientFields, PatientRecord } from "./patient_fields.ts";
-import type { PatientFilter, PatientListQuery } from "./patient_query.ts";
+import type {
+  NewPatient,
+  PatientChanges,
+  PatientField,
+  PatientFields,
+  PatientRecord,
+} from "./patient_fields.ts";
+import type { PatientFilter, PatientListQuery, PatientSort } from "./patient_query.ts";
 
 export interface PatientPage {
   items: PatientRecord[];
@@ -11,6 +17,14 @@ export interface InsertManyResult {
   inserted: number;
   /** Ids that were already taken (the rows were not stored). */
   duplicateIds: number[];
+}
+
+/** How many records share one combination of values of some fields, and how many had a stroke. */
+export interface GroupCount {
+  /** The values, in the order of the fields asked for. */
+  values: (string | number | null)[];
+  total: number;
+  stroke: number;
 }
 
 /**
@@ -26,6 +40,25 @@ export interface PatientStore {
   /** Stores many complete records, skipping those whose id is taken. */
   insertMany(userId: number, patients: PatientFields[]): Promise<InsertManyResult>;
   get(userId: number, id: number): Promise<PatientRecord | null>;
+  /** The user's records with these ids, in any order; ids without a record are left out. */
+  getMany(userId: number, ids: readonly number[]): Promise<PatientRecord[]>;
+  /**
+   * Replaces every field but the id of existing records whose fields differ from these (a bulk
+   * import's updates); records already equal are left as they are. Returns how many changed.
+   */
+  updateMany(userId: number, patients: readonly PatientFields[]): Promise<number>;
+  /** Which of these ids the user has. */
+  existingIds(userId: number, ids: readonly number[]): Promise<Set<number>>;
+  /** Every record the filter matches, in the sort's order, read in batches (for exports). */
+  stream(userId: number, filter: PatientFilter, sort: PatientSort): AsyncIterable<PatientRecord>;
+  /** The ids the filter matches, in ascending order, read in batches. */
+  streamIds(userId: number, filter: PatientFilter): AsyncIterable<number>;
+  /** Records and strokes per combination of the `by` fields' values, counted in the database. */
+  countGroups(
+    userId: number,
+    filter: PatientFilter,
+    by: readonly PatientField[],
+  ): Promise<GroupCount[]>;
   list(userId: number, query: PatientListQuery): Promise<PatientPage>;
   count(userId: number, filter?: PatientFilter): Promise<number>;
   /** Replaces every field but the id. Throws `NotFoundError`, `StaleRevisionError`. */

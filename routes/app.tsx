@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { jsxRenderer } from "hono/jsx-renderer";
 import { Layout } from "../components/Layout.tsx";
 import { userForToken } from "../db/api_tokens.ts";
+import { CsvTooLargeError } from "../lib/csv_rows.ts";
 import { createPatientService } from "../lib/patient_service.ts";
 import { allowedHosts } from "../middleware/allowed_hosts.ts";
 import { apiAuth } from "../middleware/api_auth.ts";
@@ -14,20 +15,39 @@ import { requestIds } from "../middleware/request_id.ts";
 import { requestLog, safeLog } from "../middleware/request_log.ts";
 import { securityHeaders } from "../middleware/security_headers.ts";
 import { sessions } from "../middleware/session.ts";
+import { apiDataRoutes, publicApiDataRoutes } from "./api_data.ts";
 import { apiPatientRoutes } from "./api_patients.ts";
 import { apiTokenRoutes, publicApiTokenRoutes } from "./api_tokens.ts";
 import { assetRoutes, assetUrl } from "./assets.ts";
 import { authRoutes } from "./auth.tsx";
 import type { AppDeps, AppEnv } from "./env.ts";
+import { codebookRoutes } from "./codebook.tsx";
 import { errorHandler, notFound } from "./errors.tsx";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.tsx";
 import { openApiRoutes } from "./openapi.ts";
+import { exportRoutes } from "./export_pages.tsx";
+import { importRoutes } from "./import_pages.tsx";
 import { patientRoutes } from "./patients.tsx";
 import { profileRoutes } from "./profile.tsx";
 
 /** Largest request body outside the CSV import. */
 const MAX_BODY_BYTES = 256 * 1024;
+/** Where CSV files are uploaded. */
+const IMPORT_PATHS = new Set(["/api/patient_data/import", "/patients/import"]);
+
+function limitBody(
+  maxSize: number,
+  tooLarge: () => Error = () =>
+    new HTTPException(413, { message: "The request is larger than this app accepts." }),
+) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // Every line the app writes is escaped: nothing a client sends can forge a line of the log.
@@ -51,12 +71,13 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     c.set("user", null);
     await next();
   });
-  app.use(bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new HTTPException(413, { message: "The request is larger than this app accepts." });
-    },
-  }));
+  // CSV uploads may be up to IMPORT_MAX_BYTES (their routes check as they read); the rest 256 KiB.
+  const importLimit = limitBody(
+    config.importMaxBytes,
+    () => new CsvTooLargeError(config.importMaxBytes),
+  );
+  const bodyLimited = limitBody(MAX_BODY_BYTES);
+  app.use((c, next) => (IMPORT_PATHS.has(c.req.path) ? importLimit : bodyLimited)(c, next));
   app.use(
     jsxRenderer(({ children, title }, c) => {
       const user = c.get("user");
@@ -83,6 +104,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes);
   app.route("/", openApiRoutes);
   app.route("/", publicApiTokenRoutes);
+  app.route("/", publicApiDataRoutes);
 
   // Everything else: the session, then bearer tokens for the API, then the CSRF check.
   app.use(sessions({
@@ -94,10 +116,14 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use(csrfProtection({ secret: config.sessionSecret }));
 
   app.route("/", homeRoutes);
+  app.route("/", codebookRoutes);
   app.route("/", authRoutes);
   app.route("/", profileRoutes);
+  app.route("/", importRoutes); // these two before /patients/{id}
+  app.route("/", exportRoutes);
   app.route("/", patientRoutes);
   app.route("/", apiTokenRoutes);
+  app.route("/", apiDataRoutes);
   app.route("/", apiPatientRoutes);
 
   app.notFound(notFound);

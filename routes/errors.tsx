@@ -19,6 +19,8 @@ import {
   StoreUnavailableError,
   ThrottledError,
 } from "../lib/errors.ts";
+import { CsvTooLargeError } from "../lib/csv_rows.ts";
+import { ImportFileError } from "../lib/patient_import.ts";
 import type { AppEnv, Log } from "./env.ts";
 import { problem, wantsProblemJson } from "./problem.ts";
 
@@ -47,11 +49,13 @@ type ErrorType = abstract new (...args: any[]) => Error;
  */
 const STATUS_TABLE: [ErrorType, ContentfulStatusCode, ContentfulStatusCode?][] = [
   [InvalidQueryError, 400],
+  [ImportFileError, 400],
   [NotFoundError, 404],
   [PatientIdTakenError, 409],
   [NoFreePatientIdError, 409],
   [EmailTakenError, 409],
   [StaleRevisionError, 412, 409],
+  [CsvTooLargeError, 413],
   [InvalidInputError, 422],
   [ThrottledError, 429],
   [StoreUnavailableError, 503],

@@ -5,6 +5,7 @@
  * to show the form again.
  */
 import { type Context, Hono } from "hono";
+import { ExportView } from "../components/ExportPanel.tsx";
 import type { FieldErrors } from "../components/Form.tsx";
 import { DOM_IDS, isFragmentRequest, listUrl, targets } from "../components/htmx.ts";
 import {
@@ -108,6 +109,7 @@ async function render(
     return c.html(
       <>
         <PatientTable {...table} />
+        <ExportView query={query} total={total} oob />
         <Notice />
       </>,
     );
