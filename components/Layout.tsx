@@ -4,8 +4,8 @@ import { DOM_IDS } from "./htmx.ts";
 
 export interface LayoutProps {
   title: string;
-  /** URLs of the stylesheet and scripts (versioned by content). */
-  stylesheet: string;
+  /** URLs of the stylesheets and scripts (versioned by content), in the order they load. */
+  stylesheets: string[];
   icon: string;
   scripts: string[];
   /** The logged-in user, for the navigation bar. */
@@ -59,7 +59,7 @@ function NavLinks({ user, csrfToken }: Pick<LayoutProps, "user" | "csrfToken">) 
 }
 
 export function Layout(
-  { title, stylesheet, icon, scripts, user, csrfToken, flash, children }: LayoutProps,
+  { title, stylesheets, icon, scripts, user, csrfToken, flash, children }: LayoutProps,
 ) {
   return (
     <html lang="en">
@@ -68,7 +68,7 @@ export function Layout(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{title} · Stroke Patient Management</title>
         <meta name="htmx-config" content={HTMX_CONFIG} />
-        <link rel="stylesheet" href={stylesheet} />
+        {stylesheets.map((href) => <link rel="stylesheet" href={href} />)}
         <link rel="icon" href={icon} type="image/svg+xml" />
         {scripts.map((src) => <script src={src} defer></script>)}
       </head>

@@ -18,7 +18,7 @@ import { sessions } from "../middleware/session.ts";
 import { apiDataRoutes, publicApiDataRoutes } from "./api_data.ts";
 import { apiPatientRoutes } from "./api_patients.ts";
 import { apiTokenRoutes, publicApiTokenRoutes } from "./api_tokens.ts";
-import { assetRoutes, assetUrl } from "./assets.ts";
+import { assetRoutes, assetUrl, assetUrls } from "./assets.ts";
 import { authRoutes } from "./auth.tsx";
 import type { AppDeps, AppEnv } from "./env.ts";
 import { codebookRoutes } from "./codebook.tsx";
@@ -55,9 +55,12 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const { config, stores } = deps;
   const patients = createPatientService(stores.patients);
   const app = new Hono<AppEnv>();
-  const stylesheet = assetUrl(deps.assets, "app.css");
+  const stylesheets = assetUrls(deps.assets, ".css", "app.css");
   const icon = assetUrl(deps.assets, "favicon.svg");
-  const scripts = [assetUrl(deps.assets, "vendor/htmx.min.js"), assetUrl(deps.assets, "app.js")];
+  const scripts = [
+    assetUrl(deps.assets, "vendor/htmx.min.js"),
+    ...assetUrls(deps.assets, ".js", "app.js"),
+  ];
 
   // Every request: ids and the log line, headers, the Host check, what handlers share.
   app.use(requestIds());
@@ -86,7 +89,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       return (
         <Layout
           title={title}
-          stylesheet={stylesheet}
+          stylesheets={stylesheets}
           icon={icon}
           scripts={scripts}
           user={user}

@@ -53,6 +53,16 @@ export function assetUrl(manifest: AssetManifest, name: string): string {
   return `/static/${name}?v=${asset.hash}`;
 }
 
+/**
+ * The URLs of every top-level asset with this extension, `first` before the rest (by name):
+ * each area's stylesheet or script in `static/` is on every page without further wiring.
+ */
+export function assetUrls(manifest: AssetManifest, extension: string, first: string): string[] {
+  const names = [...manifest.keys()].filter((n) => !n.includes("/") && n.endsWith(extension));
+  names.sort((a, b) => Number(b === first) - Number(a === first) || a.localeCompare(b));
+  return names.map((name) => assetUrl(manifest, name));
+}
+
 /** `GET /static/*`: a versioned URL is cached for a year; any other is revalidated by ETag. */
 export function assetRoutes(manifest: AssetManifest): Hono {
   const app = new Hono();
