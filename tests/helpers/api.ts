@@ -9,7 +9,7 @@ import type { PatientStore } from "../../lib/patient_store.ts";
 import { findUserByEmail } from "../../db/users.ts";
 import { createTestApp, type TestApp, testConfig } from "./app.ts";
 import { type Backend, patientBackends } from "./backends.ts";
-import { samplePatient } from "./fixtures.ts";
+import { PASSWORD, samplePatient } from "./fixtures.ts";
 import { TestBrowser } from "./test_browser.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -50,9 +50,8 @@ export interface ApiApp {
   sessionApi(browser: TestBrowser): ApiCall;
 }
 
-export { samplePatient };
+export { PASSWORD, samplePatient };
 
-export const PASSWORD = "correct horse battery staple";
 const DOC_ID = "https://spm.test/openapi.json";
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 

@@ -11,6 +11,9 @@ import type { PatientFields } from "../../lib/patient_fields.ts";
 import { createApp } from "../../routes/app.tsx";
 import { loadAssets } from "../../routes/assets.ts";
 import { testConfig } from "./app.ts";
+import { PASSWORD } from "./fixtures.ts";
+
+export { PASSWORD };
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -153,8 +156,6 @@ interface PageGlobals {
     querySelector(selector: string): unknown;
   };
 }
-
-export const PASSWORD = "correct horse battery staple";
 
 /** Creates an account through the register form; the browser is then logged in on /patients. */
 export async function registerThrough(page: Page, origin: string, name: string, email: string) {
