@@ -84,6 +84,15 @@ export function RestoredRow({ id, error }: { id: number; error?: string | undefi
   );
 }
 
+/** "3 deleted patients" (swapped out of band after a restore). */
+export function DeletedCount({ total, oob }: { total: number; oob?: boolean }) {
+  return (
+    <p id="deleted-count" class="count" hx-swap-oob={oob ? "true" : undefined}>
+      {total.toLocaleString("en-US")} deleted patient{total === 1 ? "" : "s"}
+    </p>
+  );
+}
+
 export interface DeletedPageProps {
   items: DeletedRecord[];
   total: number;
@@ -152,9 +161,7 @@ export function DeletedPage(props: DeletedPageProps) {
             </table>
           </div>
         )}
-      <p class="count">
-        {total.toLocaleString("en-US")} deleted patient{total === 1 ? "" : "s"}
-      </p>
+      <DeletedCount total={total} />
       <PageLinks paging={props.paging} total={total} />
     </div>
   );

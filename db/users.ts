@@ -41,8 +41,9 @@ export function toUser(row: Row): User {
     name: row.name ?? "",
     email: row.email ?? "",
     passwordHash: row.password ?? "",
-    admin: Number(row.is_admin ?? 0) === 1,
-    locked: row.locked_at !== null && row.locked_at !== undefined,
+    // Present only when set, so that an ordinary account looks as it always did.
+    ...(Number(row.is_admin ?? 0) === 1 ? { admin: true } : {}),
+    ...(row.locked_at !== null && row.locked_at !== undefined ? { locked: true } : {}),
   };
 }
 

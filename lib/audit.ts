@@ -187,13 +187,17 @@ export const ADMIN_AUDIT_COLUMNS = [
   "details",
 ] as const;
 
-/** An admin item as the CSV's cells. */
+/**
+ * An admin item as the CSV's cells. A cell that a spreadsheet would run as a formula (a typed
+ * reason starting with `=`, `+`, `-` or `@`) gets a leading apostrophe.
+ */
 export function adminAuditCells(item: AdminAuditItem): string[] {
   return ADMIN_AUDIT_COLUMNS.map((column) => {
     const value = item[column];
     if (value === null) return "";
     if (Array.isArray(value)) return value.join(" ");
     if (typeof value === "object") return JSON.stringify(value);
-    return String(value);
+    const text = String(value);
+    return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   });
 }

@@ -4,7 +4,7 @@
  * `/patients/{id}`, whose path would otherwise take `deleted` for an id.
  */
 import { type Context, Hono } from "hono";
-import { DeletedPage, RestoredRow } from "../components/DeletedPage.tsx";
+import { DeletedCount, DeletedPage, RestoredRow } from "../components/DeletedPage.tsx";
 import { HistoryPage } from "../components/HistoryPanel.tsx";
 import { isFragmentRequest } from "../components/htmx.ts";
 import { Notice, RestoredFragment } from "../components/PatientFragments.tsx";
@@ -70,9 +70,11 @@ deletedRoutes.post("/patients/:id/restore", async (c) => {
       return c.redirect(from === "deleted" ? "/patients/deleted" : `/patients?q=${id}`, 303);
     }
     if (from === "deleted") {
+      const { total } = await patients.listDeleted(actorOf(c), { page: 1, perPage: 1 });
       return c.html(
         <>
           <RestoredRow id={id} />
+          <DeletedCount total={total} oob />
           <Notice message={message} />
         </>,
       );

@@ -60,7 +60,7 @@ for (const store of ["sqlite", "mysql"] as const) {
         ]);
         assert.match(out[3]!, /^No account has the email nobody@example.org/);
         assert.equal(out[4], "Usage: deno task admin grant|revoke <email>");
-        assert.equal((await findUserByEmail(accounts, "ada@example.org"))?.admin, false);
+        assert.equal((await findUserByEmail(accounts, "ada@example.org"))?.admin ?? false, false);
       } finally {
         await accounts.close();
         if (store === "mysql") await dropMysqlDatabase(mysql!, database);

@@ -354,7 +354,7 @@ eachBackend("a delete answers no row, the count and a message; again says so", a
   const dom = parseDom(await res.text());
   assert.equal(rowsOf(dom).length, 0, "no row, not even out of band");
   assertOobCount(dom, "1–1 of 1 patient");
-  assertOobAlert(dom, "Patient 9046 deleted.");
+  assertOobAlert(dom, "Patient 9046 deleted. Undo Recently deleted"); // Undo: deleted_pages_test
   assert.equal(await app.stores.patients.get(1, 9046), null);
   const again = await del();
   assert.equal(again.status, 404);
