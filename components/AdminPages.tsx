@@ -5,21 +5,12 @@
  */
 import { AUDIT_ACTIONS, type AuditEntry } from "../lib/audit.ts";
 import type { Paging } from "../lib/query_params.ts";
-import { formatTime } from "../lib/time_format.ts";
+import type { UserSummary } from "../db/admin.ts";
 import { CsrfField, Field, FormAlert, SelectField } from "./Form.tsx";
+import { HeaderRow, PageLinks, Time } from "./Paging.tsx";
 
-/** A user as the list shows them. */
-export interface AdminUser {
-  id: number;
-  name: string;
-  email: string;
-  admin: boolean;
-  locked: boolean;
-  lockedAt: Date | null;
-  createdAt: Date | null;
-  lastLoginAt: Date | null;
-  records: number;
-}
+/** A user as the list shows them: the account and how many patients they have. */
+export type AdminUser = UserSummary & { records: number };
 
 function AdminTabs({ current }: { current: "users" | "audit" }) {
   return (
@@ -30,8 +21,7 @@ function AdminTabs({ current }: { current: "users" | "audit" }) {
   );
 }
 
-const when = (date: Date | null, none: string) =>
-  date ? <time datetime={date.toISOString()}>{formatTime(date)}</time> : none;
+const when = (date: Date | null, none: string) => date ? <Time date={date} /> : none;
 
 function ActionButton(
   { user, action, label, csrfToken, danger }: {
@@ -90,40 +80,6 @@ export function AdminUserRow(
   );
 }
 
-function PageLinks(
-  { base, query, paging, total }: {
-    base: string;
-    query: URLSearchParams;
-    paging: Paging;
-    total: number;
-  },
-) {
-  const pages = Math.max(1, Math.ceil(total / paging.perPage));
-  if (pages === 1) return null;
-  const href = (page: number) => {
-    const params = new URLSearchParams(query);
-    params.set("page", String(page));
-    return `${base}?${params}`;
-  };
-  return (
-    <nav class="pagination" aria-label="Pages">
-      {paging.page > 1 && (
-        <a class="button button-small button-secondary" rel="prev" href={href(paging.page - 1)}>
-          ‹ Previous
-        </a>
-      )}
-      <span class="page-of">
-        Page {paging.page.toLocaleString("en-US")} of {pages.toLocaleString("en-US")}
-      </span>
-      {paging.page < pages && (
-        <a class="button button-small button-secondary" rel="next" href={href(paging.page + 1)}>
-          Next ›
-        </a>
-      )}
-    </nav>
-  );
-}
-
 export function AdminUsersPage(
   props: {
     users: AdminUser[];
@@ -145,18 +101,9 @@ export function AdminUsersPage(
         <table class="table admin-users">
           <caption class="visually-hidden">Users</caption>
           <thead>
-            <tr>
-              <th scope="col">ID</th>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last login</th>
-              <th scope="col">Records</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="row-actions">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
+            <HeaderRow
+              labels={["ID", "Name", "Email", "Created", "Last login", "Records", "Status", ""]}
+            />
           </thead>
           <tbody>
             {props.users.map((user) => (
@@ -191,53 +138,46 @@ export interface AuditFilterValues {
   to?: string;
 }
 
+/** The filters' fields: name, label and input type. */
+const FILTER_FIELDS: [keyof AuditFilterValues, string, string][] = [
+  ["user_id", "User ID", "text"],
+  ["action", "Action", "select"],
+  ["patient_id", "Patient ID", "text"],
+  ["from", "From", "date"],
+  ["to", "To", "date"],
+];
+
 function AuditFilters(
   { values, errors }: { values: AuditFilterValues; errors: Record<string, string> },
 ) {
   return (
     <form class="card filters audit-filters" method="get" action="/admin/audit" role="search">
       <div class="filter-grid">
-        <Field
-          name="user_id"
-          label="User ID"
-          inputmode="numeric"
-          value={values.user_id}
-          error={errors.user_id}
-          idPrefix="audit-"
-        />
-        <SelectField
-          name="action"
-          label="Action"
-          value={values.action}
-          options={ACTION_OPTIONS}
-          placeholder="Any"
-          error={errors.action}
-          idPrefix="audit-"
-        />
-        <Field
-          name="patient_id"
-          label="Patient ID"
-          inputmode="numeric"
-          value={values.patient_id}
-          error={errors.patient_id}
-          idPrefix="audit-"
-        />
-        <Field
-          name="from"
-          label="From"
-          type="date"
-          value={values.from}
-          error={errors.from}
-          idPrefix="audit-"
-        />
-        <Field
-          name="to"
-          label="To"
-          type="date"
-          value={values.to}
-          error={errors.to}
-          idPrefix="audit-"
-        />
+        {FILTER_FIELDS.map(([name, label, type]) =>
+          name === "action"
+            ? (
+              <SelectField
+                name={name}
+                label={label}
+                value={values[name]}
+                options={ACTION_OPTIONS}
+                placeholder="Any"
+                error={errors[name]}
+                idPrefix="audit-"
+              />
+            )
+            : (
+              <Field
+                name={name}
+                label={label}
+                type={type}
+                inputmode={type === "text" ? "numeric" : undefined}
+                value={values[name]}
+                error={errors[name]}
+                idPrefix="audit-"
+              />
+            )
+        )}
       </div>
       <div class="filter-actions">
         <button type="submit">Apply</button>
@@ -262,11 +202,25 @@ function detailsText(entry: AuditEntry): string {
   return "";
 }
 
+const AUDIT_HEADINGS = [
+  "When",
+  "Owner",
+  "By",
+  "Action",
+  "Patient",
+  "Fields",
+  "Details",
+  "Reason",
+  "Client",
+  "Request",
+  "Status",
+];
+
 function AuditRow({ entry }: { entry: AuditEntry }) {
   return (
     <tr class={`status-${entry.status}`}>
       <td>
-        <time datetime={entry.at.toISOString()}>{formatTime(entry.at)}</time>
+        <Time date={entry.at} />
       </td>
       <td class="num">{entry.owner_id}</td>
       <td>{entry.user_id ?? "the app"}</td>
@@ -319,19 +273,7 @@ export function AdminAuditPage(
             <table class="table admin-audit">
               <caption class="visually-hidden">Audit log</caption>
               <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Patient</th>
-                  <th scope="col">Fields</th>
-                  <th scope="col">Details</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Client</th>
-                  <th scope="col">Request</th>
-                  <th scope="col">Status</th>
-                </tr>
+                <HeaderRow labels={AUDIT_HEADINGS} />
               </thead>
               <tbody>
                 {props.entries.map((entry) => <AuditRow entry={entry} />)}

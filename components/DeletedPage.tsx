@@ -3,8 +3,8 @@ import type { DeletedRecord } from "../lib/patient_store.ts";
 import { FIELD_LABELS } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
 import type { Paging } from "../lib/query_params.ts";
-import { formatTime } from "../lib/time_format.ts";
 import { CsrfField, FormAlert } from "./Form.tsx";
+import { PageLinks, Time } from "./Paging.tsx";
 
 /** Where a restore was asked from: the list (Undo) or the "Recently deleted" page. */
 export type RestoreFrom = "list" | "deleted";
@@ -60,7 +60,7 @@ export function DeletedRow(
       <th scope="row">{record.id}</th>
       {COLUMNS.map((field) => <td class="detail">{displayValue(field, record[field])}</td>)}
       <td>
-        <time datetime={record.deleted_at.toISOString()}>{formatTime(record.deleted_at)}</time>
+        <Time date={record.deleted_at} />
       </td>
       <td class="row-actions">
         <RestoreForm id={record.id} csrfToken={csrfToken} from="deleted" label="Restore" />
@@ -102,27 +102,6 @@ export interface DeletedPageProps {
   error?: string | undefined;
 }
 
-function PageLinks({ paging, total }: { paging: Paging; total: number }) {
-  const pages = Math.max(1, Math.ceil(total / paging.perPage));
-  if (pages === 1) return null;
-  const href = (page: number) => `/patients/deleted?page=${page}`;
-  return (
-    <nav class="pagination" aria-label="Pages">
-      {paging.page > 1 && (
-        <a class="button button-small button-secondary" rel="prev" href={href(paging.page - 1)}>
-          ‹ Previous
-        </a>
-      )}
-      <span class="page-of">Page {paging.page} of {pages}</span>
-      {paging.page < pages && (
-        <a class="button button-small button-secondary" rel="next" href={href(paging.page + 1)}>
-          Next ›
-        </a>
-      )}
-    </nav>
-  );
-}
-
 export function DeletedPage(props: DeletedPageProps) {
   const { items, total, retentionDays } = props;
   return (
@@ -162,7 +141,7 @@ export function DeletedPage(props: DeletedPageProps) {
           </div>
         )}
       <DeletedCount total={total} />
-      <PageLinks paging={props.paging} total={total} />
+      <PageLinks base="/patients/deleted" paging={props.paging} total={total} />
     </div>
   );
 }

@@ -2,7 +2,7 @@
 import type { AuditEntry } from "../lib/audit.ts";
 import { FIELD_LABELS, isPatientField, type PatientFields } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
-import { formatTime } from "../lib/time_format.ts";
+import { HeaderRow, Time } from "./Paging.tsx";
 
 const VIA: Record<string, string> = {
   api: "through the API",
@@ -45,11 +45,7 @@ function Changes({ entry }: { entry: AuditEntry }) {
     <table class="table history-changes">
       <caption class="visually-hidden">Changed fields</caption>
       <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-        </tr>
+        <HeaderRow labels={["Field", "Before", "After"]} />
       </thead>
       <tbody>
         {fields.map((field) => {
@@ -85,7 +81,7 @@ export function HistoryPanel({ entries, you }: { entries: AuditEntry[]; you: num
                     ? "by you"
                     : `by user ${entry.user_id}`}
                   {", "}
-                  <time datetime={entry.at.toISOString()}>{formatTime(entry.at)}</time>
+                  <Time date={entry.at} />
                 </p>
                 <Changes entry={entry} />
                 {entry.reason && <p class="history-reason">Reason: {entry.reason}</p>}

@@ -7,7 +7,7 @@
 import { type Collection, type Filter, MongoServerError } from "mongodb";
 import { PatientIdTakenError, PatientNotFoundError } from "../lib/errors.ts";
 import type { PatientRecord } from "../lib/patient_fields.ts";
-import type { DeletedRecord, PatientStore } from "../lib/patient_store.ts";
+import type { DeletedRecord, DeletedRecordMethods } from "../lib/patient_store.ts";
 import { newRevision } from "./patient_rows.ts";
 
 interface LiveDocument extends PatientRecord {
@@ -23,17 +23,6 @@ export interface DeletedDocument extends DeletedRecord {
 const DUPLICATE_KEY = 11000;
 /** Never sent to the app. */
 const HIDDEN = { _id: 0, user_id: 0, from_revision: 0 } as const;
-
-type DeletedMethods = Pick<
-  PatientStore,
-  | "delete"
-  | "listDeleted"
-  | "getDeleted"
-  | "restore"
-  | "purge"
-  | "expiredDeleted"
-  | "findRevision"
->;
 
 /** The deleted collection's indexes: one copy per revision, by id, by time. */
 export async function ensureDeletedIndexes(
@@ -67,7 +56,7 @@ export function mongoDeletedRecords(
   deleted: Collection<DeletedDocument>,
   run: <T>(work: () => Promise<T>) => Promise<T>,
   missOrStale: (userId: number, id: number) => Promise<never>,
-): DeletedMethods {
+): DeletedRecordMethods {
   return {
     delete(userId, id, revision, options = {}) {
       return run(async () => {

@@ -6,7 +6,7 @@
 import type { Kysely } from "kysely";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { PatientIdTakenError, PatientNotFoundError, StaleRevisionError } from "../lib/errors.ts";
-import type { PatientStore } from "../lib/patient_store.ts";
+import type { DeletedRecordMethods } from "../lib/patient_store.ts";
 import { newRevision } from "./patient_rows.ts";
 import {
   COPIED_COLUMNS,
@@ -16,17 +16,6 @@ import {
   toRecord,
 } from "./patient_sqlite_schema.ts";
 import { inTransaction, isSqliteUniqueViolation } from "./sqlite.ts";
-
-type DeletedMethods = Pick<
-  PatientStore,
-  | "delete"
-  | "listDeleted"
-  | "getDeleted"
-  | "restore"
-  | "purge"
-  | "expiredDeleted"
-  | "findRevision"
->;
 
 interface Statements {
   copyToDeleted: StatementSync;
@@ -42,7 +31,7 @@ const copied = COPIED_COLUMNS.join(", ");
 export function sqliteDeletedRecords(
   database: DatabaseSync,
   db: () => Promise<Kysely<Schema>>,
-): DeletedMethods {
+): DeletedRecordMethods {
   let statements: Statements | null = null;
   const prepared = () =>
     statements ??= {

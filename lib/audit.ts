@@ -183,8 +183,8 @@ export const ADMIN_AUDIT_COLUMNS = [
   "reason",
   "client",
   "request_id",
-  "status",
   "details",
+  "status",
 ] as const;
 
 /**

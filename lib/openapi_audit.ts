@@ -3,7 +3,7 @@
  * administration (users, lock, unlock, end sessions, the audit log).
  */
 import { z } from "zod";
-import { AUDIT_ACTIONS } from "./audit.ts";
+import { ADMIN_AUDIT_COLUMNS, AUDIT_ACTIONS } from "./audit.ts";
 import {
   etagHeader,
   idParameter,
@@ -248,20 +248,7 @@ export function auditArea(): OpenApiArea {
       },
       AdminAuditEntry: {
         type: "object",
-        required: [
-          "id",
-          "at",
-          "owner_id",
-          "user_id",
-          "action",
-          "patient_id",
-          "fields",
-          "reason",
-          "client",
-          "request_id",
-          "details",
-          "status",
-        ],
+        required: ["id", ...ADMIN_AUDIT_COLUMNS],
         additionalProperties: false,
         properties: {
           id: { type: "string" },

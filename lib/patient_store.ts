@@ -146,5 +146,11 @@ export function newRevision(): string {
   return crypto.randomUUID();
 }
 
+/** The part of the store that keeps "recently deleted" (each backend has its own module for it). */
+export type DeletedRecordMethods = Pick<
+  PatientStore,
+  "delete" | "listDeleted" | "getDeleted" | "restore" | "purge" | "expiredDeleted" | "findRevision"
+>;
+
 /** No record ever has this revision: a write expecting it fails as stale. */
 export const NO_REVISION = "\u0000no-such-revision";

@@ -1,17 +1,15 @@
 /** What the admin page and the admin API share: the user list with record counts, lock, unlock, end sessions. */
 import type { Context } from "hono";
-import { findUserSummary, listUsers, setLocked, type UserSummary } from "../db/admin.ts";
+import type { AdminUser } from "../components/AdminPages.tsx";
+import { findUserSummary, listUsers, setLocked } from "../db/admin.ts";
 import { LockSelfError, NotFoundError } from "../lib/errors.ts";
 import type { Paging } from "../lib/query_params.ts";
 import type { AppEnv } from "./env.ts";
 
-/** A user with how many (live) patient records they have; never the records themselves. */
-export type UserRow = UserSummary & { records: number };
-
 export async function usersPage(
   c: Context<AppEnv>,
   { page, perPage }: Paging,
-): Promise<{ items: UserRow[]; total: number }> {
+): Promise<{ items: AdminUser[]; total: number }> {
   const { stores } = c.get("deps");
   const [users, counts] = await Promise.all([
     listUsers(stores.accounts, { offset: (page - 1) * perPage, limit: perPage }),
@@ -41,7 +39,7 @@ export async function applyAdminAction(
   c: Context<AppEnv>,
   id: number,
   action: AdminAction,
-): Promise<{ user: UserRow; ended: number }> {
+): Promise<{ user: AdminUser; ended: number }> {
   const { stores } = c.get("deps");
   if (action === "lock" && id === c.get("user")!.id) throw new LockSelfError();
   const exists = action === "end-sessions"

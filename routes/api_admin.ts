@@ -14,13 +14,8 @@ import { csvLine } from "../lib/csv_rows.ts";
 import { type FieldError, InvalidQueryError } from "../lib/errors.ts";
 import { onlyKnown, readPaging } from "../lib/query_params.ts";
 import { requireAdmin } from "../middleware/require_admin.ts";
-import {
-  type AdminAction,
-  applyAdminAction,
-  userIdOf,
-  type UserRow,
-  usersPage,
-} from "./admin_actions.ts";
+import type { AdminUser } from "../components/AdminPages.tsx";
+import { type AdminAction, applyAdminAction, userIdOf, usersPage } from "./admin_actions.ts";
 import type { AppEnv } from "./env.ts";
 
 export const apiAdminRoutes = new Hono<AppEnv>();
@@ -28,7 +23,7 @@ apiAdminRoutes.use("/api/admin/*", requireAdmin());
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-function userJson(user: UserRow) {
+function userJson(user: AdminUser) {
   return {
     id: user.id,
     name: user.name,

@@ -185,7 +185,7 @@ for (const backend of accountBackends()) {
     const lines = csv.trim().split("\r\n");
     assert.equal(
       lines[0],
-      "at,owner_id,user_id,action,patient_id,fields,reason,client,request_id,status,details",
+      "at,owner_id,user_id,action,patient_id,fields,reason,client,request_id,details,status",
     );
     assert.equal(lines.length, 3, "the create and the update");
     assert.doesNotMatch(csv, /43\.5|44\.5/);

@@ -1,30 +1,25 @@
 /** Undo, "Recently deleted" and history in the browser: htmx fragments and the same forms without JavaScript. */
 import assert from "node:assert/strict";
-import { type TestApp, withPatientsApp } from "./helpers/app.ts";
-import { patientBackends } from "./helpers/backends.ts";
-import { FIRST_ROW, PASSWORD } from "./helpers/fixtures.ts";
+import { patientsPageTest } from "./helpers/app.ts";
+import { FIRST_ROW } from "./helpers/fixtures.ts";
 import { type Dom, parseDom, textOf } from "./helpers/html.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
-/** One test per backend, with a logged-in user (id 1) who owns patient 9046. */
-function eachBackend(name: string, body: (app: TestApp, browser: TestBrowser) => Promise<void>) {
-  for (const backend of patientBackends()) {
-    Deno.test(`[${backend.name}] ${name}`, () =>
-      withPatientsApp(backend, async (app) => {
-        const browser = new TestBrowser(app);
-        assert.equal((await browser.register("Ann", "ann@example.org", PASSWORD)).status, 303);
-        await app.stores.patients.create(1, { ...FIRST_ROW });
-        assert.equal((await browser.get("/patients")).status, 200);
-        await body(app, browser);
-      }));
-  }
-}
+const eachBackend = patientsPageTest;
 
 const hx = (browser: TestBrowser, current = "/patients") => ({
   "HX-Request": "true",
   "HX-Current-URL": `http://127.0.0.1:5000${current}`,
   "X-CSRF-Token": browser.csrf,
 });
+
+/** Submits a restore form as htmx does, from the page at `current`. */
+const restoreByHtmx = (browser: TestBrowser, fields: Record<string, string>, current: string) =>
+  browser.request("/patients/9046/restore", {
+    method: "POST",
+    headers: { ...hx(browser, current), "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields),
+  });
 
 /** The form that submits the button with this accessible name. */
 function formOf(dom: Dom, label: string) {
@@ -81,11 +76,7 @@ eachBackend(
     assert.equal(undo.getAttribute("hx-post"), "/patients/9046/restore");
     assert.equal(undo.getAttribute("hx-swap"), "none");
     assert.match(fragment.text("#patient-count"), /0 of 0 patients/);
-    const restored = await browser.request("/patients/9046/restore", {
-      method: "POST",
-      headers: { ...hx(browser), "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(fieldsOf(undo)),
-    });
+    const restored = await restoreByHtmx(browser, fieldsOf(undo), "/patients");
     assert.equal(restored.status, 200);
     const html = await restored.text();
     const answer = parseDom(html);
@@ -111,14 +102,7 @@ eachBackend(
     const restore = formOf(page, "Restore (patient 9046)");
     // Another patient takes the id meanwhile: the restore is refused and the copy waits.
     await app.stores.patients.create(1, { ...FIRST_ROW, age: 30 });
-    const taken = await browser.request("/patients/9046/restore", {
-      method: "POST",
-      headers: {
-        ...hx(browser, "/patients/deleted"),
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: new URLSearchParams(fieldsOf(restore)),
-    });
+    const taken = await restoreByHtmx(browser, fieldsOf(restore), "/patients/deleted");
     assert.equal(taken.status, 409);
     assert.match(
       parseDom(await taken.text()).text('tr [role="alert"]'),
@@ -128,14 +112,7 @@ eachBackend(
     assert.equal(plain.status, 409, "without JavaScript: the page again, with the message");
     assert.match(parseDom(await plain.text()).text(".alert-error"), /already have a patient/);
     await browser.postForm("/patients/9046/delete", {});
-    const swapped = await browser.request("/patients/9046/restore", {
-      method: "POST",
-      headers: {
-        ...hx(browser, "/patients/deleted"),
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: new URLSearchParams(fieldsOf(restore)),
-    });
+    const swapped = await restoreByHtmx(browser, fieldsOf(restore), "/patients/deleted");
     assert.equal(swapped.status, 200);
     const row = parseDom(await swapped.text());
     assert.match(row.text("tr.restored"), /Patient 9046 is restored/);
