@@ -1,12 +1,12 @@
 /**
- * The audit log of the embedded patient store: a table in the same SQLite file. Triggers make
- * it append-only in the database itself: no entry can be deleted, and only a pending entry can
- * be settled (once).
+ * The audit log of the embedded patient store: tables in the same SQLite file — `audit_log`,
+ * which triggers make append-only in the database itself (no entry can be changed or deleted),
+ * and `audit_pending`, the journal of changes in progress.
  */
 import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { AuditAction, AuditEntry, AuditLog, AuditSearch, AuditStatus } from "../lib/audit.ts";
-import { inTransaction } from "./sqlite.ts";
+import { inTransaction, isSqliteUniqueViolation } from "./sqlite.ts";
 
 export interface AuditTable {
   id: string;
@@ -27,6 +27,7 @@ export interface AuditTable {
 
 interface Schema {
   audit_log: AuditTable;
+  audit_pending: AuditTable;
 }
 
 const COLUMNS = [
@@ -49,37 +50,39 @@ const COLUMNS = [
 /** Rows read per batch by `stream()`. */
 const BATCH = 1000;
 
-/** Creates the table, its indexes (owner, patient, time) and the append-only triggers. */
+/** The columns of both tables. */
+const TABLE_COLUMNS = sql`
+  id TEXT PRIMARY KEY,
+  at TEXT NOT NULL,
+  owner_id INTEGER NOT NULL,
+  user_id INTEGER,
+  action TEXT NOT NULL,
+  patient_id INTEGER,
+  changes TEXT NOT NULL,
+  reason TEXT,
+  client TEXT,
+  request_id TEXT,
+  details TEXT,
+  status TEXT NOT NULL,
+  revision_before TEXT,
+  revision_after TEXT`;
+
+/** Creates the log and the journal, the log's indexes (owner, patient, time) and its triggers. */
 // deno-lint-ignore no-explicit-any
-export async function createAuditTable(db: Kysely<any>): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS audit_log (
-    id TEXT PRIMARY KEY,
-    at TEXT NOT NULL,
-    owner_id INTEGER NOT NULL,
-    user_id INTEGER,
-    action TEXT NOT NULL,
-    patient_id INTEGER,
-    changes TEXT NOT NULL,
-    reason TEXT,
-    client TEXT,
-    request_id TEXT,
-    details TEXT,
-    status TEXT NOT NULL,
-    revision_before TEXT,
-    revision_after TEXT
-  ) WITHOUT ROWID`.execute(db);
+export async function createAuditTables(db: Kysely<any>): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS audit_log (${TABLE_COLUMNS}) WITHOUT ROWID`.execute(db);
   await sql`CREATE INDEX IF NOT EXISTS audit_owner_patient_at
     ON audit_log (owner_id, patient_id, at)`.execute(db);
   await sql`CREATE INDEX IF NOT EXISTS audit_owner_at ON audit_log (owner_id, at)`.execute(db);
   await sql`CREATE INDEX IF NOT EXISTS audit_at ON audit_log (at)`.execute(db);
-  await sql`CREATE INDEX IF NOT EXISTS audit_pending ON audit_log (at)
-    WHERE status = 'pending'`.execute(db);
-  await sql`CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`.execute(db);
-  await sql`CREATE TRIGGER IF NOT EXISTS audit_log_settle_once BEFORE UPDATE ON audit_log
-    WHEN OLD.status <> 'pending' OR NEW.id <> OLD.id OR NEW.at <> OLD.at
-      OR NEW.owner_id <> OLD.owner_id OR NEW.action <> OLD.action
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`.execute(db);
+  for (const operation of ["UPDATE", "DELETE"]) {
+    await sql`CREATE TRIGGER IF NOT EXISTS ${sql.id(`audit_log_no_${operation.toLowerCase()}`)}
+      BEFORE ${sql.raw(operation)} ON audit_log
+      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`.execute(db);
+  }
+  await sql`CREATE TABLE IF NOT EXISTS audit_pending (${TABLE_COLUMNS}) WITHOUT ROWID`
+    .execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS audit_pending_at ON audit_pending (at)`.execute(db);
 }
 
 function toEntry(row: AuditTable): AuditEntry {
@@ -138,31 +141,62 @@ export function sqliteAuditLog(
     await ready();
     return db;
   };
-  let statement: StatementSync | null = null;
+  let statements: { log: StatementSync; journal: StatementSync; drop: StatementSync } | null = null;
+  const insertInto = (table: string) =>
+    database.prepare(
+      `INSERT INTO ${table} (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`,
+    );
+  const prepared = () =>
+    statements ??= {
+      log: insertInto("audit_log"),
+      journal: insertInto("audit_pending"),
+      drop: database.prepare("DELETE FROM audit_pending WHERE id = ?"),
+    };
+  const getEntry = async (id: string) => {
+    const row = await (await handle()).selectFrom("audit_log").selectAll().where("id", "=", id)
+      .executeTakeFirst();
+    return row ? toEntry(row) : null;
+  };
+  const values = (entry: AuditEntry) => {
+    const row = toRow(entry);
+    return COLUMNS.map((column) => row[column]);
+  };
   return {
     async append(entries) {
       await ready();
-      const insert = statement ??= database.prepare(
-        `INSERT INTO audit_log (${COLUMNS.join(", ")}) VALUES (${
-          COLUMNS.map(() => "?").join(", ")
-        })`,
-      );
+      const { log } = prepared();
       inTransaction(database, () => {
-        for (const entry of entries) {
-          const row = toRow(entry);
-          insert.run(...COLUMNS.map((column) => row[column]));
-        }
+        for (const entry of entries) log.run(...values(entry));
       });
     },
 
-    async settle(id, outcome) {
-      const result = await (await handle()).updateTable("audit_log").set({
-        status: outcome.status,
-        ...(outcome.patient_id !== undefined ? { patient_id: outcome.patient_id } : {}),
-        ...(outcome.changes !== undefined ? { changes: JSON.stringify(outcome.changes) } : {}),
-        ...(outcome.details !== undefined ? { details: JSON.stringify(outcome.details) } : {}),
-      }).where("id", "=", id).where("status", "=", "pending").executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    async begin(entry) {
+      await ready();
+      prepared().journal.run(...values(entry));
+    },
+
+    async finish(entry) {
+      await ready();
+      const { log, drop } = prepared();
+      try {
+        inTransaction(database, () => {
+          log.run(...values(entry));
+          drop.run(entry.id);
+        });
+        return true;
+      } catch (error) {
+        // Only the log having this very entry is fine; any other refusal is an error.
+        if (!isSqliteUniqueViolation(error) || !(await getEntry(entry.id))) throw error;
+        drop.run(entry.id);
+        return false;
+      }
+    },
+
+    get: getEntry,
+
+    async forget(id) {
+      await ready();
+      prepared().drop.run(id);
     },
 
     async history(ownerId, patientId) {
@@ -204,17 +238,20 @@ export function sqliteAuditLog(
     },
 
     async pending(before, limit) {
-      const rows = await (await handle()).selectFrom("audit_log").selectAll()
-        .where("status", "=", "pending").where("at", "<", before.toISOString())
-        .orderBy("at").limit(limit).execute();
+      const rows = await (await handle()).selectFrom("audit_pending").selectAll()
+        .where("at", "<", before.toISOString()).orderBy("at").limit(limit).execute();
       return rows.map(toEntry);
     },
 
     async continuedFrom(ownerId, revision, exceptId) {
-      const row = await (await handle()).selectFrom("audit_log").selectAll()
-        .where("owner_id", "=", ownerId).where("revision_before", "=", revision)
-        .where("id", "!=", exceptId).where("status", "!=", "failed").executeTakeFirst();
-      return row ? toEntry(row) : null;
+      const h = await handle();
+      for (const table of ["audit_pending", "audit_log"] as const) {
+        const row = await h.selectFrom(table).selectAll().where("owner_id", "=", ownerId)
+          .where("revision_before", "=", revision).where("id", "!=", exceptId)
+          .where("status", "!=", "failed").executeTakeFirst();
+        if (row) return toEntry(row);
+      }
+      return null;
     },
   };
 }

@@ -112,10 +112,11 @@ export function openMongoPatientStore(
   const collection = database.collection<PatientDocument>(config.collection);
   const deleted = database.collection<DeletedDocument>(`${config.collection}_deleted`);
   const audit = database.collection<AuditDocument>(`${config.collection}_audit`);
+  const journal = database.collection<AuditDocument>(`${config.collection}_audit_pending`);
   const indexed = onceSucceeded(async () => {
     await ensureIndexes(collection);
     await ensureDeletedIndexes(deleted);
-    await ensureAuditIndexes(audit);
+    await ensureAuditIndexes(audit, journal);
   });
 
   /** Runs `work` once the indexes exist, turning a lost server into `StoreUnavailableError`. */
@@ -182,7 +183,7 @@ export function openMongoPatientStore(
 
   return {
     description: `MongoDB at ${host}/${config.database}.${config.collection}`,
-    audit: mongoAuditLog(audit, run, guard),
+    audit: mongoAuditLog(audit, journal, run, guard),
     ...mongoDeletedRecords(collection, deleted, run, missOrStale),
 
     create(userId, patient, next) {

@@ -3,7 +3,7 @@ import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 import { PATIENT_FIELDS, type PatientFields, type PatientRecord } from "../lib/patient_fields.ts";
 import type { DeletedRecord } from "../lib/patient_store.ts";
-import { type AuditTable, createAuditTable } from "./audit_sqlite.ts";
+import { type AuditTable, createAuditTables } from "./audit_sqlite.ts";
 
 export interface PatientsTable
   extends Omit<PatientFields, "hypertension" | "heart_disease" | "stroke"> {
@@ -28,6 +28,7 @@ export interface Schema {
   patients: PatientsTable;
   deleted_patients: DeletedPatientsTable;
   audit_log: AuditTable;
+  audit_pending: AuditTable;
 }
 
 /** The columns of a stored row. */
@@ -111,7 +112,7 @@ export const migrations: Record<string, Migration> = {
         ON deleted_patients (user_id, deleted_at)`.execute(db);
       await sql`CREATE INDEX IF NOT EXISTS deleted_at
         ON deleted_patients (deleted_at)`.execute(db);
-      await createAuditTable(db);
+      await createAuditTables(db);
     },
   },
 };

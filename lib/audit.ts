@@ -69,14 +69,24 @@ export interface AuditOutcome {
 }
 
 /**
- * The audit log of one patient database. Entries are only ever appended, and a `pending`
- * entry settled once; nothing changes or removes an entry after that.
+ * The audit log of one patient database: the log itself, which entries are only ever appended
+ * to (never changed or removed), and a small journal of the changes in progress, whose pending
+ * entries move to the log once their outcome is known.
  */
 export interface AuditLog {
-  /** Writes entries; resolves once the database has acknowledged them, throws otherwise. */
+  /** Appends finished entries to the log; resolves once the database has acknowledged them. */
   append(entries: readonly AuditEntry[]): Promise<void>;
-  /** Settles a pending entry; false when it was not pending (already settled). */
-  settle(id: string, outcome: AuditOutcome): Promise<boolean>;
+  /** Writes a pending entry to the journal, before its change is made. */
+  begin(entry: AuditEntry): Promise<void>;
+  /**
+   * Appends a journal entry, finished, to the log, then drops it from the journal. False when
+   * the log has it already (finished by the housekeeping).
+   */
+  finish(entry: AuditEntry): Promise<boolean>;
+  /** The entry with this id in the log, or null. */
+  get(id: string): Promise<AuditEntry | null>;
+  /** Drops an entry from the journal (one the log has already). */
+  forget(id: string): Promise<void>;
   /** The owner's entries about one patient that happened (done), newest first. */
   history(ownerId: number, patientId: number): Promise<AuditEntry[]>;
   /** A page of the whole log, newest first, and how many entries match. */
@@ -86,9 +96,12 @@ export interface AuditLog {
   ): Promise<{ items: AuditEntry[]; total: number }>;
   /** Every matching entry, newest first, read in batches (the CSV download). */
   stream(query: AuditSearch): AsyncIterable<AuditEntry>;
-  /** Pending entries written before `before`, oldest first. */
+  /** Journal entries begun before `before`, oldest first. */
   pending(before: Date, limit: number): Promise<AuditEntry[]>;
-  /** The entry other than `exceptId`, not failed, that started from this revision, or null. */
+  /**
+   * The entry other than `exceptId`, in the journal or in the log and not failed, that started
+   * from this revision, or null.
+   */
   continuedFrom(ownerId: number, revision: string, exceptId: string): Promise<AuditEntry | null>;
 }
 

@@ -2,14 +2,15 @@
  * How the use-cases write the audit log so that an acknowledged change always has its entry,
  * on MongoDB (no transactions) as on the embedded store:
  *
- * 1. the entry is appended as `pending`, naming the revision the record has (`revision_before`)
- *    and the fresh one the change will write (`revision_after`); if that fails, nothing is done;
+ * 1. the entry is written to the journal as `pending`, naming the revision the record has
+ *    (`revision_before`) and the fresh one the change will write (`revision_after`); if that
+ *    fails, nothing is done;
  * 2. the change is made, conditional on `revision_before`, writing `revision_after`;
- * 3. the entry is settled `done` (or `failed` when the store refused the change) — and only then
- *    is the change reported as made.
+ * 3. the entry is appended to the log as `done` (or `failed` when the store refused the change)
+ *    and leaves the journal — and only then is the change reported as made.
  *
- * A crash or an outage between the steps leaves a pending entry; `settlePending` later decides
- * it from the revisions, which are random and written by exactly one change each.
+ * A crash or an outage between the steps leaves the entry in the journal; `settlePending` later
+ * decides it from the revisions, which are random and written by exactly one change each.
  */
 import {
   type AuditAction,
@@ -89,10 +90,32 @@ function refused(error: unknown): boolean {
   ].some((type) => error instanceof type);
 }
 
+/** Writes the entry to the journal before its change; a 503 when it cannot be. */
+export async function beginEntry(audit: AuditLog, entry: AuditEntry): Promise<void> {
+  try {
+    await audit.begin({ ...entry, status: "pending" });
+  } catch (error) {
+    throw new StoreUnavailableError("audit", { cause: error });
+  }
+}
+
+/** Moves a journal entry to the log with its outcome; a 503 when it cannot be. */
+export async function finishEntry(
+  audit: AuditLog,
+  entry: AuditEntry,
+  outcome: AuditOutcome,
+): Promise<void> {
+  try {
+    await audit.finish({ ...entry, ...outcome });
+  } catch (error) {
+    throw new StoreUnavailableError("audit", { cause: error });
+  }
+}
+
 /**
- * Makes one change under a pending entry (see the module's comment). `outcome` adds what the
+ * Makes one change under a journal entry (see the module's comment). `outcome` adds what the
  * change taught (a new record's id). Throws what the change threw, or a 503 when the entry can
- * be neither written nor settled.
+ * be neither written nor finished.
  */
 export async function auditedChange<T>(
   audit: AuditLog,
@@ -100,25 +123,21 @@ export async function auditedChange<T>(
   change: () => Promise<T>,
   outcome: (result: T) => Omit<AuditOutcome, "status"> = () => ({}),
 ): Promise<T> {
-  await appendEntries(audit, [{ ...entry, status: "pending" }]);
+  await beginEntry(audit, entry);
   let result: T;
   try {
     result = await change();
   } catch (error) {
     // Anything else (an outage mid-write) leaves the entry pending: the change may have happened.
-    if (refused(error)) await audit.settle(entry.id, { status: "failed" }).catch(() => {});
+    if (refused(error)) await audit.finish({ ...entry, status: "failed" }).catch(() => {});
     throw error;
   }
-  try {
-    await audit.settle(entry.id, { status: "done", ...outcome(result) });
-  } catch (error) {
-    throw new StoreUnavailableError("audit", { cause: error });
-  }
+  await finishEntry(audit, entry, { status: "done", ...outcome(result) });
   return result;
 }
 
 /** How long a pending entry is left to its request before the housekeeping decides it. */
-export const PENDING_GRACE_MS = 2 * 60_000;
+export const PENDING_GRACE_MS = 15 * 60_000;
 /** An import may run for long: its pending entry is called interrupted only after this. */
 export const IMPORT_GRACE_MS = 60 * 60_000;
 
@@ -171,13 +190,21 @@ async function outcomeOf(
   };
 }
 
-/** Settles the pending entries left by crashes and outages; returns how many it settled. */
+/**
+ * Settles the journal entries left by crashes and outages (those the log has already are only
+ * dropped from the journal); returns how many it settled.
+ */
 export async function settlePending(store: PatientStore, now: Date): Promise<number> {
+  const { audit } = store;
   let settled = 0;
   const before = new Date(now.getTime() - PENDING_GRACE_MS);
-  for (const entry of await store.audit.pending(before, 500)) {
+  for (const entry of await audit.pending(before, 500)) {
+    if (await audit.get(entry.id)) {
+      await audit.forget(entry.id);
+      continue;
+    }
     const outcome = await outcomeOf(store, entry, now);
-    if (outcome && await store.audit.settle(entry.id, outcome)) settled++;
+    if (outcome && await audit.finish({ ...entry, ...outcome })) settled++;
   }
   return settled;
 }

@@ -6,14 +6,20 @@
  * `audit_trail.ts` for how a change and its entry are kept together).
  */
 import { type AuditEntry, changedFields } from "./audit.ts";
-import { type Actor, appendEntries, auditedChange, entryBy } from "./audit_trail.ts";
+import {
+  type Actor,
+  appendEntries,
+  auditedChange,
+  beginEntry,
+  entryBy,
+  finishEntry,
+} from "./audit_trail.ts";
 import type { CsvRecord } from "./csv_rows.ts";
 import {
   DeletedPatientNotFoundError,
   PatientInvalidError,
   PatientNotFoundError,
   StaleRevisionError,
-  StoreUnavailableError,
 } from "./errors.ts";
 import {
   anonymity,
@@ -266,7 +272,7 @@ export function createPatientService(store: PatientStore): PatientService {
       const entry = entryBy(actor, "import", null, {
         details: { on_conflict: options.onConflict },
       });
-      await appendEntries(audit, [{ ...entry, status: "pending" }]);
+      await beginEntry(audit, entry);
       let result: ImportResult;
       try {
         result = await importPatients(store, actor.userId, records, options);
@@ -274,17 +280,20 @@ export function createPatientService(store: PatientStore): PatientService {
         // A file refused at its header stored nothing; anything later may have stored rows.
         const status = error instanceof ImportFileError ? "failed" : "interrupted";
         const details = { on_conflict: options.onConflict, error: (error as Error).message };
-        await audit.settle(entry.id, { status, details }).catch(() => {});
+        await audit.finish({ ...entry, status, details }).catch(() => {});
         throw error;
       }
       const { inserted, updated, skipped, rows } = result;
-      await auditedSettle(entry.id, {
-        on_conflict: options.onConflict,
-        rows,
-        inserted,
-        updated,
-        skipped,
-        errors: result.errors.length,
+      await finishEntry(audit, entry, {
+        status: "done",
+        details: {
+          on_conflict: options.onConflict,
+          rows,
+          inserted,
+          updated,
+          skipped,
+          errors: result.errors.length,
+        },
       });
       return result;
     },
@@ -312,13 +321,4 @@ export function createPatientService(store: PatientStore): PatientService {
       return { ...anonymity(groups, kMin), total, smallestGroup: anonymity(groups).k };
     },
   };
-
-  /** Settles an import's entry as done; a 503 when it cannot be (the import stays pending). */
-  async function auditedSettle(id: string, details: Record<string, unknown>): Promise<void> {
-    try {
-      await audit.settle(id, { status: "done", details });
-    } catch (error) {
-      throw new StoreUnavailableError("audit", { cause: error });
-    }
-  }
 }
