@@ -1,6 +1,7 @@
 /** Starts the app: read config → open stores → createApp → serve; close everything on a signal. */
 import { appUrl, ConfigError, loadConfig } from "./config.ts";
 import { startHousekeeping } from "./db/housekeeping.ts";
+import { keepRecords } from "./lib/record_keeping.ts";
 import { closeStores, openStores } from "./db/stores.ts";
 import { createApp } from "./routes/app.tsx";
 import { loadAssets } from "./routes/assets.ts";
@@ -38,7 +39,17 @@ await Promise.all([
   stores.patients.ping().catch((e) => console.warn(`Patient store not ready: ${e.cause ?? e}`)),
 ]);
 
-const stopHousekeeping = startHousekeeping(stores.accounts, config.security, console.warn);
+// Every ten minutes: expired sessions, old login failures, deleted records past their retention
+// (each purge audited) and audit entries left pending by a crash.
+const stopHousekeeping = startHousekeeping(
+  stores.accounts,
+  config.security,
+  console.warn,
+  600_000,
+  [
+    () => keepRecords(stores.patients, new Date(), config.deletedRetentionMs),
+  ],
+);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {

@@ -8,12 +8,12 @@ export interface LayoutProps {
   stylesheets: string[];
   icon: string;
   scripts: string[];
-  /** The logged-in user, for the navigation bar. */
-  user?: { name: string } | null | undefined;
+  /** The logged-in user, for the navigation bar (admins also get a link to `/admin`). */
+  user?: { name: string; admin?: boolean | undefined } | null | undefined;
   /** The session's CSRF token: sent by htmx with every request, and by the log-out form. */
   csrfToken?: string | undefined;
-  /** A message left by the previous request ("Your name is saved."). */
-  flash?: string | undefined;
+  /** A message left by the previous request ("Your name is saved."), perhaps with a button. */
+  flash?: Child | undefined;
   children?: Child | undefined;
 }
 
@@ -47,6 +47,7 @@ function NavLinks({ user, csrfToken }: Pick<LayoutProps, "user" | "csrfToken">) 
   return (
     <div class="nav-links">
       <a href="/patients">Patients</a>
+      {user.admin && <a href="/admin">Admin</a>}
       <a href="/profile" class="nav-user">
         <span class="visually-hidden">Profile of</span> {user.name}
       </a>

@@ -2,7 +2,9 @@
 import { FIELD_LABELS, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
 import { formatTime } from "../lib/time_format.ts";
-import { CsrfField, FormAlert } from "./Form.tsx";
+import type { AuditEntry } from "../lib/audit.ts";
+import { CsrfField, Field, FormAlert } from "./Form.tsx";
+import { HistoryPanel } from "./HistoryPanel.tsx";
 import { PatientInputs } from "./PatientInputs.tsx";
 import type { PatientEditRowProps } from "./PatientTable.tsx";
 
@@ -14,7 +16,23 @@ function BackLink() {
   );
 }
 
-export function PatientDetailPage({ patient }: { patient: PatientRecord }) {
+/** The optional reason a change or delete form sends (kept in the patient's history). */
+export function ReasonField({ idPrefix, form }: { idPrefix: string; form?: string }) {
+  return (
+    <Field
+      name="reason"
+      label="Reason (optional)"
+      hint="Kept in the patient's history"
+      maxlength={500}
+      idPrefix={idPrefix}
+      form={form}
+    />
+  );
+}
+
+export function PatientDetailPage(
+  { patient, history, you }: { patient: PatientRecord; history: AuditEntry[]; you: number },
+) {
   const base = `/patients/${patient.id}`;
   return (
     <div hx-history="false">
@@ -40,6 +58,7 @@ export function PatientDetailPage({ patient }: { patient: PatientRecord }) {
         <a class="button" href={`${base}/edit`}>Edit</a>
         <a class="button button-danger" href={`${base}/delete`}>Delete</a>
       </p>
+      <HistoryPanel entries={history} you={you} />
     </div>
   );
 }
@@ -63,6 +82,7 @@ export function PatientEditPage(props: PatientEditPageProps) {
           fields={PATIENT_FIELDS.filter((f) => f !== "id")}
           autofocusFirst
         />
+        <ReasonField idPrefix="edit-" />
         <p class="actions">
           <button type="submit">Save</button>
           <a class="button button-secondary" href="/patients">Cancel</a>
@@ -77,11 +97,18 @@ export function PatientDeletePage({ id, csrfToken }: { id: number; csrfToken: st
     <div hx-history="false">
       <BackLink />
       <h1>Delete patient {id}?</h1>
-      <p class="lead">The record is removed for good. This cannot be undone.</p>
-      <form method="post" action={`/patients/${id}/delete`} class="actions">
+      <p class="lead">
+        The record leaves your list and goes to{" "}
+        <a href="/patients/deleted">Recently deleted</a>, where you can restore it until it is
+        removed for good.
+      </p>
+      <form method="post" action={`/patients/${id}/delete`} class="card">
         <CsrfField token={csrfToken} />
-        <button type="submit" class="button-danger" autofocus>Delete patient {id}</button>
-        <a class="button button-secondary" href="/patients">Keep it</a>
+        <ReasonField idPrefix="delete-" />
+        <p class="actions">
+          <button type="submit" class="button-danger" autofocus>Delete patient {id}</button>
+          <a class="button button-secondary" href="/patients">Keep it</a>
+        </p>
       </form>
     </div>
   );

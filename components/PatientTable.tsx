@@ -78,6 +78,13 @@ export function PatientRow(
         >
           Edit
         </a>
+        <a
+          class="button button-small button-secondary"
+          href={`${base}/history`}
+          aria-label={`History of patient ${patient.id}`}
+        >
+          History
+        </a>
         {/* Without JavaScript the button opens the confirmation page; with htmx it asks here. */}
         <form
           method="get"
@@ -86,7 +93,7 @@ export function PatientRow(
           hx-target="closest tr"
           hx-swap="outerHTML"
           hx-push-url="false"
-          hx-confirm={`Delete patient ${patient.id}? This cannot be undone.`}
+          hx-confirm={`Delete patient ${patient.id}? You can undo it, or restore it later from Recently deleted.`}
         >
           <button
             type="submit"
@@ -145,6 +152,14 @@ export function PatientEditRow(props: PatientEditRowProps) {
           <CsrfField token={props.csrfToken} />
           <input type="hidden" name="revision" value={props.revision} />
           {props.message && <p class="row-message" role="alert">{props.message}</p>}
+          <input
+            type="text"
+            name="reason"
+            maxlength={500}
+            class="row-reason"
+            placeholder="Reason (optional)"
+            aria-label={`Reason for changing patient ${props.id} (optional)`}
+          />
           <button type="submit" class="button-small">Save</button>
           <a
             class="button button-small button-secondary"

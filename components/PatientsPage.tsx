@@ -135,6 +135,7 @@ export function PatientsPage(props: PatientsPageProps) {
         <h1>Patients</h1>
         <p class="actions">
           <a class="button button-secondary" href="/patients/import">Import a CSV file</a>
+          <a class="button button-secondary" href="/patients/deleted">Recently deleted</a>
         </p>
       </div>
       <AddPatientForm csrfToken={props.csrfToken} {...props.add} />

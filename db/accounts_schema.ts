@@ -1,13 +1,21 @@
 /** The accounts database's tables, as Kysely types, and the migrations that create them. */
-import { type Generated, type Kysely, sql } from "kysely";
+import { type ColumnDefinitionBuilder, type Generated, type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 
-/** The original app's table, column for column. */
+/** The original app's table, column for column, plus nullable or defaulted columns of ours. */
 export interface LoginDataTable {
   id: Generated<number>;
   name: string | null;
   email: string | null;
   password: string | null;
+  /** 1 for an admin (`deno task admin grant`), else 0. */
+  is_admin: Generated<number>;
+  /** When an admin locked the account (epoch ms), or null. */
+  locked_at: number | null;
+  /** When the account was registered (epoch ms); null for accounts from before this column. */
+  created_at: number | null;
+  /** The last successful login or token request (epoch ms), or null. */
+  last_login_at: number | null;
 }
 
 /** Server-side sessions (hono-sessions' store); times are epoch milliseconds. */
@@ -154,7 +162,31 @@ export function accountsMigrations(dialect: "mysql" | "sqlite"): Record<string, 
           .execute();
       },
     },
+    "004_admin": {
+      // deno-lint-ignore no-explicit-any
+      async up(db: Kysely<any>) {
+        await addColumn(db, "login_data", "is_admin", "integer", (c) => c.notNull().defaultTo(0));
+        await addColumn(db, "login_data", "locked_at", "bigint");
+        await addColumn(db, "login_data", "created_at", "bigint");
+        await addColumn(db, "login_data", "last_login_at", "bigint");
+      },
+    },
   };
+}
+
+/** Adds a column unless the table has it (neither MySQL 8 nor SQLite has `ADD COLUMN IF NOT EXISTS`). */
+async function addColumn(
+  // deno-lint-ignore no-explicit-any
+  db: Kysely<any>,
+  table: string,
+  column: string,
+  type: "integer" | "bigint",
+  build: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder = (c) => c,
+): Promise<void> {
+  const tables = await db.introspection.getTables();
+  const existing = tables.find((t) => t.name === table)?.columns ?? [];
+  if (existing.some((c) => c.name === column)) return;
+  await db.schema.alterTable(table).addColumn(column, type, build).execute();
 }
 
 /** Creates an index unless it exists (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`). */

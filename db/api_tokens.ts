@@ -89,6 +89,8 @@ type LookupRow = {
   name: string | null;
   email: string | null;
   password: string | null;
+  is_admin: number;
+  locked_at: number | null;
 };
 
 function lookupQuery(db: Kysely<AccountsSchema>): CompiledQuery<LookupRow> {
@@ -103,6 +105,8 @@ function lookupQuery(db: Kysely<AccountsSchema>): CompiledQuery<LookupRow> {
         "login_data.name",
         "login_data.email",
         "login_data.password",
+        "login_data.is_admin",
+        "login_data.locked_at",
       ])
       .where("api_tokens.token_hash", "=", "")
       .compile();
@@ -111,7 +115,7 @@ function lookupQuery(db: Kysely<AccountsSchema>): CompiledQuery<LookupRow> {
   return compiled;
 }
 
-/** The owner of a token, or null for an unknown one; notes when it was last used. */
+/** The owner of a token, or null for an unknown one or a locked account's; notes when it was last used. */
 export function userForToken(accounts: AccountsDb, token: string): Promise<User | null> {
   if (!token.startsWith(PREFIX) || token.length > 100) return Promise.resolve(null);
   const tokenHash = sha256Hex(token);
@@ -119,7 +123,7 @@ export function userForToken(accounts: AccountsDb, token: string): Promise<User 
     const query: CompiledQuery<LookupRow> = { ...lookupQuery(db), parameters: [tokenHash] };
     const { rows } = await db.executeQuery(query);
     const row = rows[0];
-    if (!row) return null;
+    if (!row || row.locked_at !== null) return null;
     const now = Date.now();
     if (row.last_used_at === null || now - Number(row.last_used_at) > TOUCH_EVERY_MS) {
       await db.updateTable("api_tokens").set({ last_used_at: now })

@@ -1,4 +1,7 @@
-/** Periodic clean-up of the accounts database: expired sessions and old login failures. */
+/**
+ * Periodic clean-up: expired sessions and old login failures in the accounts database, and
+ * whatever other jobs the app adds (the patient database's purge of old deleted records).
+ */
 import type { SecurityConfig } from "../config.ts";
 import type { AccountsDb } from "./accounts_db.ts";
 import { deleteOldFailures } from "./login_throttle.ts";
@@ -19,16 +22,19 @@ export async function cleanUp(
   };
 }
 
-/** Cleans up now and every `everyMs`; returns a function that stops it. */
+/** Cleans up now and every `everyMs`, then runs each of `jobs`; returns a function that stops it. */
 export function startHousekeeping(
   accounts: AccountsDb,
   security: SecurityConfig,
   log: (line: string) => void,
   everyMs = 10 * 60_000,
+  jobs: (() => Promise<unknown>)[] = [],
 ): () => void {
   const run = () =>
-    cleanUp(accounts, security).catch((error) =>
-      log(`Housekeeping skipped: ${(error as Error).message}`)
+    Promise.allSettled(
+      [() => cleanUp(accounts, security), ...jobs].map((job) =>
+        job().catch((error) => log(`Housekeeping skipped: ${(error as Error).message}`))
+      ),
     );
   run();
   const timer = setInterval(run, everyMs);

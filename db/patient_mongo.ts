@@ -26,6 +26,12 @@ import {
 } from "./patient_rows.ts";
 import type { PatientFilter, PatientSort } from "../lib/patient_query.ts";
 import type { GroupCount, PatientStore } from "../lib/patient_store.ts";
+import { type AuditDocument, ensureAuditIndexes, mongoAuditLog } from "./audit_mongo.ts";
+import {
+  type DeletedDocument,
+  ensureDeletedIndexes,
+  mongoDeletedRecords,
+} from "./deleted_mongo.ts";
 
 interface PatientDocument extends PatientRecord {
   user_id: number;
@@ -102,8 +108,16 @@ export function openMongoPatientStore(
     serverSelectionTimeoutMS: timeout,
     connectTimeoutMS: timeout,
   });
-  const collection = client.db(config.database).collection<PatientDocument>(config.collection);
-  const indexed = onceSucceeded(() => ensureIndexes(collection));
+  const database = client.db(config.database);
+  const collection = database.collection<PatientDocument>(config.collection);
+  const deleted = database.collection<DeletedDocument>(`${config.collection}_deleted`);
+  const audit = database.collection<AuditDocument>(`${config.collection}_audit`);
+  const journal = database.collection<AuditDocument>(`${config.collection}_audit_pending`);
+  const indexed = onceSucceeded(async () => {
+    await ensureIndexes(collection);
+    await ensureDeletedIndexes(deleted);
+    await ensureAuditIndexes(audit, journal);
+  });
 
   /** Runs `work` once the indexes exist, turning a lost server into `StoreUnavailableError`. */
   async function run<T>(work: () => Promise<T>): Promise<T> {
@@ -116,19 +130,35 @@ export function openMongoPatientStore(
     }
   }
 
+  /** A cursor whose lost server becomes `StoreUnavailableError`, as in `run`. */
+  async function* guard<T>(cursor: AsyncIterable<T>): AsyncIterable<T> {
+    try {
+      yield* cursor;
+    } catch (error) {
+      if (isUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
+      throw error;
+    }
+  }
+
   async function missOrStale(userId: number, id: number): Promise<never> {
     const exists = await collection.countDocuments({ user_id: userId, id }, { limit: 1 });
     if (exists > 0) throw new StaleRevisionError(id);
     throw new PatientNotFoundError(id);
   }
 
-  function update(userId: number, id: number, changes: object, revision?: string) {
+  function update(
+    userId: number,
+    id: number,
+    changes: object,
+    revision?: string,
+    next = newRevision(),
+  ) {
     return run(async () => {
       const filter: Filter<PatientDocument> = { user_id: userId, id };
       if (revision !== undefined) filter.revision = revision;
       const after = await collection.findOneAndUpdate(
         filter,
-        { $set: { ...changeableFields(changes), updated_at: new Date(), revision: newRevision() } },
+        { $set: { ...changeableFields(changes), updated_at: new Date(), revision: next } },
         // No projection here: FerretDB v1 does not implement one on findAndModify.
         { returnDocument: "after" },
       );
@@ -153,11 +183,13 @@ export function openMongoPatientStore(
 
   return {
     description: `MongoDB at ${host}/${config.database}.${config.collection}`,
+    audit: mongoAuditLog(audit, journal, run, guard),
+    ...mongoDeletedRecords(collection, deleted, run, missOrStale),
 
-    create(userId, patient) {
+    create(userId, patient, next) {
       return run(() =>
         insertWithFreeId(patient, () => nextId(userId), async (id) => {
-          const doc: PatientDocument = newRow(userId, patient, id, new Date());
+          const doc: PatientDocument = newRow(userId, patient, id, new Date(), next);
           await collection.insertOne({ ...doc });
           return toRecord(doc);
         }, (error) => error instanceof MongoServerError && error.code === DUPLICATE_KEY)
@@ -245,24 +277,14 @@ export function openMongoPatientStore(
             .sort(orderOf(sort)).batchSize(1000),
         )
       );
-      try {
-        for await (const doc of cursor) yield doc;
-      } catch (error) {
-        if (isUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
-        throw error;
-      }
+      yield* guard(cursor);
     },
 
     async *streamIds(userId, filter) {
       const cursor = collection.find(toMongoFilter(userId, filter), {
         projection: { _id: 0, id: 1 },
       }).sort({ id: 1 }).batchSize(5000);
-      try {
-        for await (const { id } of cursor) yield id;
-      } catch (error) {
-        if (isUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
-        throw error;
-      }
+      for await (const { id } of guard(cursor)) yield id;
     },
 
     countGroups(userId, filter, by) {
@@ -306,20 +328,23 @@ export function openMongoPatientStore(
       return run(() => collection.countDocuments(toMongoFilter(userId, filter)));
     },
 
-    replace: (userId, id, fields, revision) => update(userId, id, fields, revision),
-    patch: (userId, id, changes, revision) => update(userId, id, changes, revision),
+    replace: (userId, id, fields, revision, next) => update(userId, id, fields, revision, next),
+    patch: (userId, id, changes, revision, next) => update(userId, id, changes, revision, next),
 
-    delete(userId, id, revision) {
+    countsByOwner() {
       return run(async () => {
-        const filter: Filter<PatientDocument> = { user_id: userId, id };
-        if (revision !== undefined) filter.revision = revision;
-        const result = await collection.deleteOne(filter);
-        if (result.deletedCount === 0) await missOrStale(userId, id);
+        const groups = await collection.aggregate<{ _id: number; n: number }>([
+          { $group: { _id: "$user_id", n: { $sum: 1 } } },
+        ]).toArray();
+        return new Map(groups.map((g) => [g._id, g.n]));
       });
     },
 
     deleteAllOf(userId) {
-      return run(async () => (await collection.deleteMany({ user_id: userId })).deletedCount);
+      return run(async () => {
+        await deleted.deleteMany({ user_id: userId });
+        return (await collection.deleteMany({ user_id: userId })).deletedCount;
+      });
     },
 
     async ping() {

@@ -10,6 +10,7 @@ import {
   type PatientFields,
 } from "../lib/patient_fields.ts";
 import type { PatientFilter } from "../lib/patient_query.ts";
+import { newRevision } from "../lib/patient_store.ts";
 
 /** The categorical filters that are set, in field order. */
 export function categoricalFilters(filter: PatientFilter): [CategoricalField, string | number][] {
@@ -27,15 +28,24 @@ export function categoricalFilters(filter: PatientFilter): [CategoricalField, st
  */
 export const ID_ATTEMPTS = 100;
 
-/** What both stores write for a new record: the dataset's fields plus the server-kept ones. */
-export function newRow<Time>(userId: number, patient: NewPatient, id: number, now: Time) {
+/**
+ * What both stores write for a new record: the dataset's fields plus the server-kept ones, under
+ * the revision `revision` (a new one when not given).
+ */
+export function newRow<Time>(
+  userId: number,
+  patient: NewPatient,
+  id: number,
+  now: Time,
+  revision = newRevision(),
+) {
   return {
     ...(changeableFields(patient) as Omit<PatientFields, "id">),
     id,
     user_id: userId,
     created_at: now,
     updated_at: now,
-    revision: newRevision(),
+    revision,
   };
 }
 
@@ -80,10 +90,7 @@ export async function freeIdAfter(
   throw new NoFreePatientIdError();
 }
 
-/** A fresh revision token. */
-export function newRevision(): string {
-  return crypto.randomUUID();
-}
+export { newRevision };
 
 /** Only the dataset's fields, without the id: what a write may change, whatever the caller passed. */
 export function changeableFields(changes: PatientChanges): PatientChanges {

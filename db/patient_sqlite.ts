@@ -1,6 +1,5 @@
 /** The embedded patient store: a SQLite file in DATA_DIR that behaves like the MongoDB store. */
-import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
-import type { Migration } from "kysely/migration";
+import type { Kysely, SelectQueryBuilder } from "kysely";
 import { join } from "node:path";
 import { PATIENT_FIELDS, type PatientFields, type PatientRecord } from "../lib/patient_fields.ts";
 import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
@@ -18,79 +17,29 @@ import type { PatientFilter, PatientListQuery } from "../lib/patient_query.ts";
 import type { PatientPage, PatientStore } from "../lib/patient_store.ts";
 import { ReadCache } from "./read_cache.ts";
 import type { SQLInputValue, StatementSync } from "node:sqlite";
-import { isSqliteUniqueViolation, kyselyOver, openSqliteDatabase } from "./sqlite.ts";
+import { sqliteAuditLog } from "./audit_sqlite.ts";
+import { sqliteDeletedRecords } from "./deleted_sqlite.ts";
+import {
+  migrations,
+  type PatientsTable,
+  ROW_COLUMNS,
+  type Schema,
+  toRecord,
+} from "./patient_sqlite_schema.ts";
+import {
+  inTransaction as transaction,
+  isSqliteUniqueViolation,
+  kyselyOver,
+  openSqliteDatabase,
+} from "./sqlite.ts";
 
-interface PatientsTable extends Omit<PatientFields, "hypertension" | "heart_disease" | "stroke"> {
-  user_id: number;
-  hypertension: number;
-  heart_disease: number;
-  stroke: number;
-  created_at: string;
-  updated_at: string;
-  revision: string;
-}
+type Row = PatientsTable;
 
-interface Schema {
-  patients: PatientsTable;
-}
-
-const migrations: Record<string, Migration> = {
-  "001_patients": {
-    // deno-lint-ignore no-explicit-any
-    async up(db: Kysely<any>) {
-      await sql`CREATE TABLE IF NOT EXISTS patients (
-        user_id INTEGER NOT NULL,
-        id INTEGER NOT NULL,
-        gender TEXT NOT NULL,
-        age REAL NOT NULL,
-        hypertension INTEGER NOT NULL,
-        heart_disease INTEGER NOT NULL,
-        ever_married TEXT NOT NULL,
-        work_type TEXT NOT NULL,
-        Residence_type TEXT NOT NULL,
-        avg_glucose_level REAL NOT NULL,
-        bmi REAL,
-        smoking_status TEXT NOT NULL,
-        stroke INTEGER NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        revision TEXT NOT NULL,
-        PRIMARY KEY (user_id, id)
-      ) WITHOUT ROWID`.execute(db);
-      for (const field of ["age", "avg_glucose_level", "bmi", "stroke"]) {
-        await sql`CREATE INDEX IF NOT EXISTS ${sql.id(`patients_user_${field}`)}
-          ON patients (user_id, ${sql.id(field)}, id)`.execute(db);
-      }
-    },
-  },
-};
-
-type Row = Schema["patients"];
-
-/** The columns of a stored row, and those a write may change. */
-const ROW_COLUMNS = [
-  "user_id",
-  ...PATIENT_FIELDS,
-  "created_at",
-  "updated_at",
-  "revision",
-] as const satisfies readonly (keyof Row)[];
 const CHANGEABLE_COLUMNS = PATIENT_FIELDS.filter((f) => f !== "id");
 
 /** A value as SQLite stores it. */
 function sqlValue(value: unknown): SQLInputValue {
   return value === undefined ? null : value as SQLInputValue;
-}
-
-function toRecord(row: Row): PatientRecord {
-  const record = {} as Record<string, unknown>;
-  for (const field of PATIENT_FIELDS) record[field] = row[field];
-  return {
-    ...(record as unknown as PatientFields),
-    created_at: new Date(row.created_at),
-    updated_at: new Date(row.updated_at),
-    revision: row.revision,
-  };
 }
 
 function where<O>(
@@ -146,17 +95,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
         })`,
       ),
     };
-  /** Runs `work` in one transaction; nothing else can run in between, as nothing awaits. */
-  const inTransaction = (work: () => void) => {
-    database.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      database.exec("COMMIT");
-    } catch (error) {
-      database.exec("ROLLBACK");
-      throw error;
-    }
-  };
+  const inTransaction = (work: () => void) => transaction(database, work);
 
   const select = (handle: Kysely<Schema>, userId: number, id: number) =>
     handle.selectFrom("patients").selectAll().where("user_id", "=", userId).where("id", "=", id)
@@ -173,13 +112,14 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     id: number,
     changes: Partial<Omit<PatientFields, "id">>,
     revision?: string,
+    next = newRevision(),
   ): Promise<PatientRecord> {
     const handle = await db();
     let query = handle.updateTable("patients")
       .set({
         ...changeableFields(changes),
         updated_at: new Date().toISOString(),
-        revision: newRevision(),
+        revision: next,
       })
       .where("user_id", "=", userId).where("id", "=", id);
     if (revision !== undefined) query = query.where("revision", "=", revision);
@@ -221,11 +161,13 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
 
   const store: PatientStore = {
     description: `embedded store at ${path}`,
+    audit: sqliteAuditLog(database, kysely, db),
+    ...sqliteDeletedRecords(database, db),
 
-    async create(userId, patient) {
+    async create(userId, patient, next) {
       const handle = await db();
       return await insertWithFreeId(patient, () => nextId(handle, userId), async (id) => {
-        const row: Row = newRow(userId, patient, id, new Date().toISOString());
+        const row: Row = newRow(userId, patient, id, new Date().toISOString(), next);
         await handle.insertInto("patients").values(row).execute();
         return toRecord(row);
       }, isSqliteUniqueViolation);
@@ -333,19 +275,19 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       return cache.get(`count ${userId} ${JSON.stringify(filter)}`, () => countNow(userId, filter));
     },
 
-    replace: (userId, id, fields, revision) => update(userId, id, fields, revision),
-    patch: (userId, id, changes, revision) => update(userId, id, changes, revision),
+    replace: (userId, id, fields, revision, next) => update(userId, id, fields, revision, next),
+    patch: (userId, id, changes, revision, next) => update(userId, id, changes, revision, next),
 
-    async delete(userId, id, revision) {
-      const handle = await db();
-      let query = handle.deleteFrom("patients").where("user_id", "=", userId).where("id", "=", id);
-      if (revision !== undefined) query = query.where("revision", "=", revision);
-      const result = await query.executeTakeFirst();
-      if (result.numDeletedRows === 0n) await missOrStale(handle, userId, id);
+    async countsByOwner() {
+      const rows = await (await db()).selectFrom("patients")
+        .select((eb) => ["user_id", eb.fn.countAll<number>().as("n")]).groupBy("user_id")
+        .execute();
+      return new Map(rows.map((row) => [Number(row.user_id), Number(row.n)]));
     },
 
     async deleteAllOf(userId) {
       const handle = await db();
+      await handle.deleteFrom("deleted_patients").where("user_id", "=", userId).execute();
       const result = await handle.deleteFrom("patients").where("user_id", "=", userId)
         .executeTakeFirst();
       return Number(result.numDeletedRows);
@@ -365,6 +307,8 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       "replace",
       "patch",
       "delete",
+      "restore",
+      "purge",
       "deleteAllOf",
     ] as const
   ) {

@@ -58,3 +58,19 @@ export function isSqliteUniqueViolation(error: unknown): boolean {
   return e?.errcode === 2067 || e?.errcode === 1555 ||
     /UNIQUE constraint failed/.test(e?.message ?? "");
 }
+
+/**
+ * Runs `work` in one transaction on `db`, committed before this returns; nothing else can run in
+ * between, as nothing awaits. Whatever `work` throws rolls it back and is thrown again.
+ */
+export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}

@@ -8,6 +8,10 @@ export interface User {
   email: string;
   /** A bcrypt hash, or a werkzeug hash from the original app until the user's next login. */
   passwordHash: string;
+  /** Granted by `deno task admin grant` (see `db/admin.ts`). */
+  admin?: boolean;
+  /** Locked by an admin: cannot log in, and its sessions and tokens do not work. */
+  locked?: boolean;
 }
 
 export interface NewUser {
@@ -21,7 +25,14 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-type Row = { id: number; name: string | null; email: string | null; password: string | null };
+type Row = {
+  id: number;
+  name: string | null;
+  email: string | null;
+  password: string | null;
+  is_admin?: number | null;
+  locked_at?: number | null;
+};
 
 /** A `login_data` row as a user. */
 export function toUser(row: Row): User {
@@ -30,6 +41,9 @@ export function toUser(row: Row): User {
     name: row.name ?? "",
     email: row.email ?? "",
     passwordHash: row.password ?? "",
+    // Present only when set, so that an ordinary account looks as it always did.
+    ...(Number(row.is_admin ?? 0) === 1 ? { admin: true } : {}),
+    ...(row.locked_at !== null && row.locked_at !== undefined ? { locked: true } : {}),
   };
 }
 
@@ -39,7 +53,7 @@ export function createUser(accounts: AccountsDb, user: NewUser): Promise<User> {
   return accounts.run(async (db) => {
     try {
       const result = await db.insertInto("login_data")
-        .values({ name: user.name, email, password: user.passwordHash })
+        .values({ name: user.name, email, password: user.passwordHash, created_at: Date.now() })
         .executeTakeFirstOrThrow();
       return {
         id: Number(result.insertId),

@@ -16,6 +16,8 @@ export class StoreUnavailableError extends Error {
     super(
       store === "users"
         ? "The account database is not reachable right now"
+        : store === "audit"
+        ? "The audit log cannot be written right now, so nothing was done"
         : "The patient database is not reachable right now",
       options,
     );
@@ -52,6 +54,14 @@ export class PatientNotFoundError extends NotFoundError {
   constructor(readonly id: number | string) {
     super(`You have no patient with ID ${id}.`);
     this.name = "PatientNotFoundError";
+  }
+}
+
+/** No deleted copy of this id among the user's recently deleted records. */
+export class DeletedPatientNotFoundError extends NotFoundError {
+  constructor(readonly id: number | string) {
+    super(`Patient ${id} is not among your recently deleted records.`);
+    this.name = "DeletedPatientNotFoundError";
   }
 }
 
@@ -106,5 +116,21 @@ export class ThrottledError extends Error {
   constructor(readonly waitMs: number, message: string) {
     super(message);
     this.name = "ThrottledError";
+  }
+}
+
+/** Only administrators may do this. */
+export class AdminOnlyError extends Error {
+  constructor() {
+    super("Only administrators can use this page.");
+    this.name = "AdminOnlyError";
+  }
+}
+
+/** An admin may not lock their own account (they would lock themselves out). */
+export class LockSelfError extends Error {
+  constructor() {
+    super("You cannot lock your own account.");
+    this.name = "LockSelfError";
   }
 }

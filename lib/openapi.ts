@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ACCOUNT_RULES } from "./account_rules.ts";
+import { auditArea } from "./openapi_audit.ts";
 import { dataArea } from "./openapi_data.ts";
 import {
   etagHeader,
@@ -15,6 +16,7 @@ import {
   listParameters,
   type OpenApiArea,
   pick,
+  reasonHeader,
   ref,
   schemaOf,
 } from "./openapi_parts.ts";
@@ -91,6 +93,7 @@ function recordsArea(): OpenApiArea {
         post: {
           tags,
           summary: "Create a patient (the id is assigned when left out)",
+          parameters: [reasonHeader],
           requestBody: { required: true, ...json(ref("NewPatient")) },
           responses: {
             201: {
@@ -116,7 +119,7 @@ function recordsArea(): OpenApiArea {
         put: {
           tags,
           summary: "Replace every field of a patient",
-          parameters: [ifMatch],
+          parameters: [ifMatch, reasonHeader],
           requestBody: { required: true, ...json(ref("PatientReplacement")) },
           responses: {
             200: { description: "The new record", headers: etagHeader, ...json(ref("Patient")) },
@@ -126,7 +129,7 @@ function recordsArea(): OpenApiArea {
         patch: {
           tags,
           summary: "Change some fields of a patient",
-          parameters: [ifMatch],
+          parameters: [ifMatch, reasonHeader],
           requestBody: { required: true, ...json(ref("PatientChanges")) },
           responses: {
             200: { description: "The new record", headers: etagHeader, ...json(ref("Patient")) },
@@ -135,8 +138,8 @@ function recordsArea(): OpenApiArea {
         },
         delete: {
           tags,
-          summary: "Delete a patient",
-          parameters: [ifMatch],
+          summary: "Move a patient to recently deleted (restorable until it is purged)",
+          parameters: [ifMatch, reasonHeader],
           responses: { 204: { description: "Deleted" }, ...pick(401, 403, 404, 412, 503) },
         },
       },
@@ -176,7 +179,7 @@ function recordsArea(): OpenApiArea {
  * Every area's paths and schemas, in the order they appear in the document. A new area adds
  * its own `openapi_*.ts` module and one line here.
  */
-const AREAS: (() => OpenApiArea)[] = [recordsArea, dataArea];
+const AREAS: (() => OpenApiArea)[] = [recordsArea, dataArea, auditArea];
 
 /** Builds the document (cheap; the route caches it). */
 export function openApiDocument(): Json {

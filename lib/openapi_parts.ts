@@ -79,6 +79,15 @@ export const ifMatch = {
   schema: { type: "string" },
 };
 
+/** Why a change is made: kept with its audit entry (the browser forms' `reason` field). */
+export const reasonHeader = {
+  name: "X-Change-Reason",
+  in: "header",
+  required: false,
+  description: "Why the change is made; kept in the audit log (at most 500 characters are kept)",
+  schema: { type: "string" },
+};
+
 export const idParameter = {
   name: "id",
   in: "path",

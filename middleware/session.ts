@@ -106,8 +106,8 @@ async function loadUser(c: Context<AppEnv>, accounts: AccountsDb): Promise<void>
   const userId = session.get("user_id");
   if (typeof userId !== "number") return;
   const user = await findUserById(accounts, userId);
-  if (user) c.set("user", user);
-  else session.forget("user_id"); // the account was deleted meanwhile
+  if (user && !user.locked) c.set("user", user);
+  else session.forget("user_id"); // the account was deleted or locked meanwhile
 }
 
 /** Starts the user's session under a new id (no fixation: the cookie from before is not the one after). */
@@ -123,6 +123,9 @@ export function logOut(c: Context<AppEnv>): void {
   c.get("session").deleteSession();
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
+
+/** The session flash naming a just-deleted patient, whose Undo the next page offers. */
+export const UNDO_FLASH = "undo";
 
 /** A message for the next page the user sees. */
 export function flash(c: Context<AppEnv>, message: string): void {

@@ -12,6 +12,7 @@ import { type FieldError, InvalidQueryError } from "../lib/errors.ts";
 import type { ExportFormat, ExportOptions } from "../lib/patient_export.ts";
 import type { OnConflict } from "../lib/patient_import.ts";
 import { parseListQuery, type PatientListQuery } from "../lib/patient_query.ts";
+import { onlyKnown } from "../lib/query_params.ts";
 import { actorOf } from "./actor.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -33,17 +34,6 @@ function flag(
   if (value === "true") return true;
   errors.push({ field: name, message: `${name} must be true or false` });
   return false;
-}
-
-/** Refuses any parameter not in `allowed`, and any given twice. */
-function onlyKnown(params: URLSearchParams, allowed: readonly string[], errors: FieldError[]) {
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (!allowed.includes(name)) {
-      errors.push({ field: name, message: `Unknown parameter "${name}"` });
-    } else if (seen.has(name)) errors.push({ field: name, message: `Give "${name}" once` });
-    seen.add(name);
-  }
 }
 
 /** The parameters of an import: `on_conflict` and `dry_run`; throws `InvalidQueryError`. */

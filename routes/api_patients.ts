@@ -18,7 +18,7 @@ export const apiPatientRoutes = new Hono<AppEnv>();
 const serializedItems = new WeakMap<PatientPage, string>();
 
 /** The `{id}` of the path; one that cannot be a patient id names no record (404). */
-function pathId(c: Context): number {
+export function pathId(c: Context): number {
   const text = c.req.param("id") ?? "";
   const id = parsePatientId(text);
   if (id === null) throw new PatientNotFoundError(text);

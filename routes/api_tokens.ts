@@ -5,6 +5,7 @@ import { createApiToken, revokeApiToken } from "../db/api_tokens.ts";
 import { ACCOUNT_RULES } from "../lib/account_rules.ts";
 import { InvalidInputError, NotFoundError, ThrottledError } from "../lib/errors.ts";
 import {
+  ACCOUNT_LOCKED,
   checkCredentials,
   credentialDeps,
   tooManyAttempts,
@@ -44,7 +45,11 @@ publicApiTokenRoutes.post("/api/tokens", async (c) => {
       throw new ThrottledError(check.throttledForMs, tooManyAttempts(check.throttledForMs));
     }
     c.header("WWW-Authenticate", 'Bearer realm="api"');
-    return problem(c, { title: "Wrong credentials", status: 401, detail: WRONG_CREDENTIALS });
+    return problem(c, {
+      title: check.locked ? "Account locked" : "Wrong credentials",
+      status: 401,
+      detail: check.locked ? ACCOUNT_LOCKED : WRONG_CREDENTIALS,
+    });
   }
   const token = await createApiToken(
     c.get("deps").stores.accounts,

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { jsxRenderer } from "hono/jsx-renderer";
+import { UndoNotice } from "../components/DeletedPage.tsx";
 import { Layout } from "../components/Layout.tsx";
 import { userForToken } from "../db/api_tokens.ts";
 import { CsvTooLargeError } from "../lib/csv_rows.ts";
@@ -14,8 +15,11 @@ import { csrfProtection, csrfToken } from "../middleware/csrf.ts";
 import { requestIds } from "../middleware/request_id.ts";
 import { requestLog, safeLog } from "../middleware/request_log.ts";
 import { securityHeaders } from "../middleware/security_headers.ts";
-import { sessions } from "../middleware/session.ts";
+import { sessions, UNDO_FLASH } from "../middleware/session.ts";
+import { adminRoutes } from "./admin.tsx";
+import { apiAdminRoutes } from "./api_admin.ts";
 import { apiDataRoutes, publicApiDataRoutes } from "./api_data.ts";
+import { apiHistoryRoutes } from "./api_history.ts";
 import { apiPatientRoutes } from "./api_patients.ts";
 import { apiTokenRoutes, publicApiTokenRoutes } from "./api_tokens.ts";
 import { assetRoutes, assetUrl, assetUrls } from "./assets.ts";
@@ -27,6 +31,7 @@ import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.tsx";
 import { openApiRoutes } from "./openapi.ts";
 import { exportRoutes } from "./export_pages.tsx";
+import { deletedRoutes } from "./deleted_pages.tsx";
 import { importRoutes } from "./import_pages.tsx";
 import { patientRoutes } from "./patients.tsx";
 import { profileRoutes } from "./profile.tsx";
@@ -86,6 +91,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       const user = c.get("user");
       const session = c.get("session");
       const flash = session?.get("flash");
+      const undo = session?.get(UNDO_FLASH);
+      const token = user && session ? csrfToken(c) : undefined;
       return (
         <Layout
           title={title}
@@ -93,8 +100,12 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
           icon={icon}
           scripts={scripts}
           user={user}
-          csrfToken={user && session ? csrfToken(c) : undefined}
-          flash={typeof flash === "string" ? flash : undefined}
+          csrfToken={token}
+          flash={typeof flash !== "string"
+            ? undefined
+            : typeof undo === "number" && token
+            ? <UndoNotice id={undo} message={flash} csrfToken={token} />
+            : flash}
         >
           {children}
         </Layout>
@@ -122,11 +133,15 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.route("/", codebookRoutes);
   app.route("/", authRoutes);
   app.route("/", profileRoutes);
-  app.route("/", importRoutes); // these two before /patients/{id}
+  app.route("/", importRoutes); // these three before /patients/{id}
   app.route("/", exportRoutes);
+  app.route("/", deletedRoutes);
   app.route("/", patientRoutes);
+  app.route("/", adminRoutes);
   app.route("/", apiTokenRoutes);
-  app.route("/", apiDataRoutes);
+  app.route("/", apiAdminRoutes);
+  app.route("/", apiDataRoutes); // these two before /api/patient_data/{id}
+  app.route("/", apiHistoryRoutes);
   app.route("/", apiPatientRoutes);
 
   app.notFound(notFound);

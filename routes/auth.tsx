@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { LoginPage, RegisterPage } from "../components/AuthPages.tsx";
 import type { FieldErrors } from "../components/Form.tsx";
 import { EmailTakenError } from "../lib/errors.ts";
+import { recordLogin } from "../db/admin.ts";
 import { beginAttempt, registrationKeys } from "../db/login_throttle.ts";
 import { createUser, findUserByEmail, normalizeEmail } from "../db/users.ts";
 import { emailProblem, nameProblem, passwordProblems } from "../lib/account_rules.ts";
@@ -10,6 +11,7 @@ import { hashPassword } from "../lib/passwords.ts";
 import { HOME_AFTER_LOGIN } from "../middleware/require_user.ts";
 import { safeNext } from "../lib/safe_url.ts";
 import {
+  ACCOUNT_LOCKED,
   checkCredentials,
   credentialDeps,
   retryInWords,
@@ -67,6 +69,7 @@ authRoutes.post("/register", async (c) => {
       try {
         const passwordHash = await hashPassword(password, config.security.bcryptCost);
         const user = await createUser(stores.accounts, { name, email, passwordHash });
+        await recordLogin(stores.accounts, user.id);
         logIn(c, user.id);
         flash(c, `Welcome, ${user.name}. Your account is ready.`);
         return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
@@ -106,7 +109,10 @@ authRoutes.post("/login", async (c) => {
     return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
   }
   let error = WRONG_CREDENTIALS;
-  if (check.throttledForMs > 0) {
+  if (check.locked) {
+    c.status(403);
+    error = ACCOUNT_LOCKED;
+  } else if (check.throttledForMs > 0) {
     c.header("Retry-After", String(Math.ceil(check.throttledForMs / 1000)));
     c.status(429);
     error = tooManyAttempts(check.throttledForMs);

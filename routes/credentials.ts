@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { SecurityConfig } from "../config.ts";
 import type { AccountsDb } from "../db/accounts_db.ts";
+import { recordLogin } from "../db/admin.ts";
 import { accountThrottleKey, beginAttempt, credentialKeys } from "../db/login_throttle.ts";
 import { findUserByEmail, updateUserPasswordHash, type User } from "../db/users.ts";
 import {
@@ -26,10 +27,13 @@ export function credentialDeps(c: Context<AppEnv>): CredentialDeps {
 
 export type CredentialCheck =
   | { ok: true; user: User }
-  | { ok: false; throttledForMs: number };
+  | { ok: false; throttledForMs: number; locked?: boolean };
 
 /** The one message for an unknown email and a wrong password. */
 export const WRONG_CREDENTIALS = "The email or password is not correct.";
+
+/** Told only to someone who knows the password. */
+export const ACCOUNT_LOCKED = "This account is locked. Please ask an administrator to unlock it.";
 
 /** "Try again in 4 minutes", in words a person reads. */
 export function retryInWords(ms: number): string {
@@ -63,7 +67,9 @@ export async function checkCredentials(
   const valid = user ? await verifyPassword(password, user.passwordHash) : false;
   if (!user) await verifyAgainstNothing(password, security.bcryptCost);
   if (!user || !valid) return { ok: false, throttledForMs: 0 };
+  if (user.locked) return { ok: false, throttledForMs: 0, locked: true };
   await attempt.succeeded(accountThrottleKey(email));
+  await recordLogin(accounts, user.id);
   if (needsRehash(user.passwordHash, security.bcryptCost, password)) {
     user.passwordHash = await hashPassword(password, security.bcryptCost);
     await updateUserPasswordHash(accounts, user.id, user.passwordHash);

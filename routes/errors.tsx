@@ -8,10 +8,12 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isFragmentRequest } from "../components/htmx.ts";
 import { ErrorMessage, ErrorPage } from "../components/ErrorPage.tsx";
 import {
+  AdminOnlyError,
   EmailTakenError,
   type FieldError,
   InvalidInputError,
   InvalidQueryError,
+  LockSelfError,
   NoFreePatientIdError,
   NotFoundError,
   PatientIdTakenError,
@@ -50,8 +52,10 @@ type ErrorType = abstract new (...args: any[]) => Error;
 const STATUS_TABLE: [ErrorType, ContentfulStatusCode, ContentfulStatusCode?][] = [
   [InvalidQueryError, 400],
   [ImportFileError, 400],
+  [AdminOnlyError, 403],
   [NotFoundError, 404],
   [PatientIdTakenError, 409],
+  [LockSelfError, 409],
   [NoFreePatientIdError, 409],
   [EmailTakenError, 409],
   [StaleRevisionError, 412, 409],

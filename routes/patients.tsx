@@ -43,7 +43,7 @@ import { parsePatientText } from "../lib/patient_validation.ts";
 import { parseUrl } from "../lib/safe_url.ts";
 import { csrfToken } from "../middleware/csrf.ts";
 import { requireUser } from "../middleware/require_user.ts";
-import { flash } from "../middleware/session.ts";
+import { flash, UNDO_FLASH } from "../middleware/session.ts";
 import { actorOf } from "./actor.ts";
 import type { AppEnv } from "./env.ts";
 import { formText, patientFormValues } from "./form_body.ts";
@@ -73,7 +73,7 @@ function listQueryOf(params: URLSearchParams): PatientListQuery {
 }
 
 /** The list view the browser is showing (for counts after an htmx change), or the default. */
-function currentQuery(c: Context): PatientListQuery {
+export function currentQuery(c: Context): PatientListQuery {
   const url = parseUrl(c.req.header("HX-Current-URL") ?? "");
   const parsed = url ? parseListQuery(url.searchParams, { emptyMeansAbsent: true }) : null;
   return parsed?.ok ? parsed.query : DEFAULT_LIST_QUERY;
@@ -158,15 +158,22 @@ patientRoutes.post("/patients", async (c) => {
 });
 
 patientRoutes.get("/patients/:id", async (c) => {
-  const patient = await c.get("patients").get(actorOf(c), pathId(c));
-  return c.render(<PatientDetailPage patient={patient} />, { title: `Patient ${patient.id}` });
+  const patients = c.get("patients");
+  const patient = await patients.get(actorOf(c), pathId(c), { via: "detail" });
+  const history = await patients.history(actorOf(c), patient.id);
+  return c.render(
+    <PatientDetailPage patient={patient} history={history} you={c.get("user")!.id} />,
+    { title: `Patient ${patient.id}` },
+  );
 });
 
 patientRoutes.get("/patients/:id/row", async (c) => {
   const id = pathId(c);
   if (!isFragmentRequest(c)) return c.redirect(`/patients/${id}`, 303);
   try {
-    return c.html(<PatientRow patient={await c.get("patients").get(actorOf(c), id)} focus />);
+    // The row the list showed, back after Cancel: not a new view.
+    const patient = await c.get("patients").get(actorOf(c), id, { audit: false });
+    return c.html(<PatientRow patient={patient} focus />);
   } catch (error) {
     if (!(error instanceof PatientNotFoundError)) throw error;
     return c.html(<PatientGoneRow id={id} message={gone(id)} />, 404);
@@ -174,7 +181,7 @@ patientRoutes.get("/patients/:id/row", async (c) => {
 });
 
 patientRoutes.get("/patients/:id/edit", async (c) => {
-  const patient = await c.get("patients").get(actorOf(c), pathId(c));
+  const patient = await c.get("patients").get(actorOf(c), pathId(c), { via: "edit" });
   const props = {
     id: patient.id,
     revision: patient.revision,
@@ -191,6 +198,7 @@ async function save(c: Context<AppEnv>) {
   const patients = c.get("patients");
   const values = await patientFormValues(c);
   const revision = await formText(c, "revision");
+  const actor = actorOf(c, await formText(c, "reason"));
   const fragment = isFragmentRequest(c);
   const edit = (
     props: {
@@ -208,7 +216,7 @@ async function save(c: Context<AppEnv>) {
 
   try {
     const input = parsePatientText({ ...values, id: String(id) });
-    const saved = await patients.replace(actorOf(c), id, input, revision ? [revision] : undefined);
+    const saved = await patients.replace(actor, id, input, revision ? [revision] : undefined);
     if (!fragment) {
       flash(c, `Patient ${id} saved.`);
       return c.redirect(`/patients?q=${id}`, 303);
@@ -220,7 +228,7 @@ async function save(c: Context<AppEnv>) {
       return edit({ revision, values, errors: toFieldErrors(error.errors) });
     }
     if (error instanceof StaleRevisionError) {
-      const current = await patients.get(actorOf(c), id);
+      const current = await patients.get(actor, id, { via: "edit" });
       c.status(409);
       return edit({
         revision: current.revision,
@@ -241,7 +249,8 @@ patientRoutes.put("/patients/:id", save);
 patientRoutes.post("/patients/:id", save);
 
 patientRoutes.get("/patients/:id/delete", async (c) => {
-  const patient = await c.get("patients").get(actorOf(c), pathId(c));
+  // The confirmation shows the id only: not a view of the record.
+  const patient = await c.get("patients").get(actorOf(c), pathId(c), { audit: false });
   return c.render(<PatientDeletePage id={patient.id} csrfToken={csrfToken(c)} />, {
     title: `Delete patient ${patient.id}`,
   });
@@ -252,7 +261,7 @@ async function remove(c: Context<AppEnv>) {
   const patients = c.get("patients");
   let existed = true;
   try {
-    await patients.delete(actorOf(c), id);
+    await patients.delete(actorOf(c, await formText(c, "reason")), id);
   } catch (error) {
     if (!(error instanceof PatientNotFoundError)) throw error;
     existed = false;
@@ -261,12 +270,14 @@ async function remove(c: Context<AppEnv>) {
   if (!isFragmentRequest(c)) {
     if (!existed) throw new NotFoundError(message);
     flash(c, message);
+    c.get("session").flash(UNDO_FLASH, id); // the next page offers Undo beside the message
     return c.redirect("/patients", 303);
   }
   const query = currentQuery(c);
   const total = await patients.count(actorOf(c), query.filter);
+  const undo = existed ? { id, csrfToken: csrfToken(c) } : undefined;
   return c.html(
-    <DeletedFragment message={message} query={query} total={total} />,
+    <DeletedFragment message={message} query={query} total={total} undo={undo} />,
     existed ? 200 : 404,
   );
 }

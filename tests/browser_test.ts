@@ -168,7 +168,12 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
       page.once("dialog", (dialog) => (asked.push(dialog.message()), dialog.accept()));
       await del.click();
       await page.locator(`#patient-${id}`).waitFor({ state: "detached" });
-      assert.deepEqual(asked, Array(2).fill(`Delete patient ${id}? This cannot be undone.`));
+      assert.deepEqual(
+        asked,
+        Array(2).fill(
+          `Delete patient ${id}? You can undo it, or restore it later from Recently deleted.`,
+        ),
+      );
       assert.match(await text(page, "#alerts"), new RegExp(`Patient ${id} deleted\\.`));
       await waitForFocus(page, "alerts");
       assert.equal(await stores.patients.get(1, id), null);

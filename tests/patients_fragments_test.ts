@@ -1,27 +1,14 @@
 /** Add, edit and delete on `/patients`: htmx fragments, the same forms without JavaScript, CSRF. */
 import assert from "node:assert/strict";
 import type { NewPatient } from "../lib/patient_fields.ts";
-import { type TestApp, withPatientsApp } from "./helpers/app.ts";
-import { patientBackends } from "./helpers/backends.ts";
-import { FIRST_ROW, PASSWORD, samplePatient } from "./helpers/fixtures.ts";
+import { patientsPageTest } from "./helpers/app.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
 import { type Dom, type DomElement, parseDom, textOf } from "./helpers/html.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PATIENT: NewPatient = samplePatient();
 
-/** One test per backend, with a logged-in user (id 1) who owns patient 9046 (the dataset's first). */
-function eachBackend(name: string, body: (app: TestApp, browser: TestBrowser) => Promise<void>) {
-  for (const backend of patientBackends()) {
-    Deno.test(`[${backend.name}] ${name}`, () =>
-      withPatientsApp(backend, async (app) => {
-        const browser = new TestBrowser(app);
-        assert.equal((await browser.register("Ann", "ann@example.org", PASSWORD)).status, 303);
-        await app.stores.patients.create(1, { ...FIRST_ROW });
-        assert.equal((await browser.get("/patients")).status, 200);
-        await body(app, browser);
-      }));
-  }
-}
+const eachBackend = patientsPageTest;
 
 /** The headers htmx sends (the page's hx-headers carry the CSRF token). */
 const hx = (browser: TestBrowser, target: string, current = "/patients") => ({
@@ -354,7 +341,7 @@ eachBackend("a delete answers no row, the count and a message; again says so", a
   const dom = parseDom(await res.text());
   assert.equal(rowsOf(dom).length, 0, "no row, not even out of band");
   assertOobCount(dom, "1–1 of 1 patient");
-  assertOobAlert(dom, "Patient 9046 deleted.");
+  assertOobAlert(dom, "Patient 9046 deleted. Undo Recently deleted"); // Undo: deleted_pages_test
   assert.equal(await app.stores.patients.get(1, 9046), null);
   const again = await del();
   assert.equal(again.status, 404);

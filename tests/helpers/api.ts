@@ -78,12 +78,16 @@ export function pointer(...parts: string[]): string {
   return parts.map((p) => "/" + p.replaceAll("~", "~0").replaceAll("/", "~1")).join("");
 }
 
-/** The document's path template that `path` falls under, or undefined. */
+/**
+ * The document's path template that `path` falls under, or undefined; a literal segment wins
+ * over a parameter (`/api/patient_data/import` is not `/api/patient_data/{id}`), as in the app.
+ */
 export function templateOf(doc: Json, path: string): string | undefined {
-  return Object.keys(doc.paths).find((template) => {
+  const parameters = (template: string) => template.split("{").length;
+  return Object.keys(doc.paths).filter((template) => {
     const pattern = template.replace(/\{[^}]+\}/g, "[^/]+");
     return new RegExp(`^${pattern}$`).test(path);
-  });
+  }).sort((a, b) => parameters(a) - parameters(b))[0];
 }
 
 async function loadDocument(app: TestApp): Promise<void> {

@@ -53,7 +53,7 @@ export interface Backend<T> {
   open(): Promise<Opened<T>>;
 }
 
-async function dropMysqlDatabase(server: Omit<MysqlConfig, "database">, database: string) {
+export async function dropMysqlDatabase(server: Omit<MysqlConfig, "database">, database: string) {
   const { host, port, user, password } = server;
   const connection = await createConnection({ host, port, user, password });
   try {

@@ -1,0 +1,58 @@
+/** Small pieces the history, deleted and admin pages share: Previous/Next page links, and a time as people read it. */
+import type { Paging } from "../lib/query_params.ts";
+import { formatTime } from "../lib/time_format.ts";
+
+/** "‹ Previous · Page 2 of 7 · Next ›" for `base` with `query` (its filters), or nothing for one page. */
+export function PageLinks(
+  { base, query = new URLSearchParams(), paging, total }: {
+    base: string;
+    query?: URLSearchParams;
+    paging: Paging;
+    total: number;
+  },
+) {
+  const pages = Math.max(1, Math.ceil(total / paging.perPage));
+  if (pages === 1) return null;
+  const href = (page: number) => {
+    const params = new URLSearchParams(query);
+    params.set("page", String(page));
+    return `${base}?${params}`;
+  };
+  return (
+    <nav class="pagination" aria-label="Pages">
+      {paging.page > 1 && (
+        <a class="button button-small button-secondary" rel="prev" href={href(paging.page - 1)}>
+          ‹ Previous
+        </a>
+      )}
+      <span class="page-of">
+        Page {paging.page.toLocaleString("en-US")} of {pages.toLocaleString("en-US")}
+      </span>
+      {paging.page < pages && (
+        <a class="button button-small button-secondary" rel="next" href={href(paging.page + 1)}>
+          Next ›
+        </a>
+      )}
+    </nav>
+  );
+}
+
+/** A `<time>` with its machine-readable value. */
+export function Time({ date }: { date: Date }) {
+  return <time datetime={date.toISOString()}>{formatTime(date)}</time>;
+}
+
+/** A table's header row: one column heading per label (an empty label is a visually hidden "Actions"). */
+export function HeaderRow({ labels }: { labels: string[] }) {
+  return (
+    <tr>
+      {labels.map((label) =>
+        label ? <th scope="col">{label}</th> : (
+          <th scope="col" class="row-actions">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        )
+      )}
+    </tr>
+  );
+}
