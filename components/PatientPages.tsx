@@ -1,24 +1,36 @@
-/** Full pages for one patient: details, edit and delete confirmation (used without JavaScript, and by links). */
+/**
+ * Full pages for one patient: details, edit and delete confirmation (used without JavaScript, on
+ * a phone, and by links). Each carries the list view it came from, and goes back to it.
+ */
 import { FIELD_LABELS, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
+import type { PatientListQuery } from "../lib/patient_query.ts";
 import { formatTime } from "../lib/time_format.ts";
 import { CsrfField, FormAlert } from "./Form.tsx";
+import { listUrl, withListQuery } from "./htmx.ts";
 import { PatientInputs } from "./PatientInputs.tsx";
 import type { PatientEditRowProps } from "./PatientTable.tsx";
 
-function BackLink() {
+/** The list view, scrolled to the patient's row when there is one. */
+function backTo(query: PatientListQuery, id?: number): string {
+  return id === undefined ? listUrl(query) : `${listUrl(query)}#patient-${id}`;
+}
+
+function BackLink({ query, id }: { query: PatientListQuery; id?: number }) {
   return (
     <p class="back">
-      <a href="/patients">← All patients</a>
+      <a href={backTo(query, id)}>← All patients</a>
     </p>
   );
 }
 
-export function PatientDetailPage({ patient }: { patient: PatientRecord }) {
+export function PatientDetailPage(
+  { patient, query }: { patient: PatientRecord; query: PatientListQuery },
+) {
   const base = `/patients/${patient.id}`;
   return (
     <div hx-history="false">
-      <BackLink />
+      <BackLink query={query} id={patient.id} />
       <h1>Patient {patient.id}</h1>
       <dl class="card details">
         {PATIENT_FIELDS.filter((f) => f !== "id").map((field) => (
@@ -37,8 +49,8 @@ export function PatientDetailPage({ patient }: { patient: PatientRecord }) {
         </div>
       </dl>
       <p class="actions">
-        <a class="button" href={`${base}/edit`}>Edit</a>
-        <a class="button button-danger" href={`${base}/delete`}>Delete</a>
+        <a class="button" href={withListQuery(`${base}/edit`, query)}>Edit</a>
+        <a class="button button-danger" href={withListQuery(`${base}/delete`, query)}>Delete</a>
       </p>
     </div>
   );
@@ -50,10 +62,15 @@ export type PatientEditPageProps = PatientEditRowProps;
 export function PatientEditPage(props: PatientEditPageProps) {
   return (
     <div hx-history="false">
-      <BackLink />
+      <BackLink query={props.query} id={props.id} />
       <h1>Edit patient {props.id}</h1>
       <FormAlert message={props.message} />
-      <form method="post" action={`/patients/${props.id}`} class="card" novalidate>
+      <form
+        method="post"
+        action={withListQuery(`/patients/${props.id}`, props.query)}
+        class="card"
+        novalidate
+      >
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="revision" value={props.revision} />
         <PatientInputs
@@ -65,23 +82,29 @@ export function PatientEditPage(props: PatientEditPageProps) {
         />
         <p class="actions">
           <button type="submit">Save</button>
-          <a class="button button-secondary" href="/patients">Cancel</a>
+          <a class="button button-secondary" href={backTo(props.query, props.id)}>Cancel</a>
         </p>
       </form>
     </div>
   );
 }
 
-export function PatientDeletePage({ id, csrfToken }: { id: number; csrfToken: string }) {
+export function PatientDeletePage(
+  { id, csrfToken, query }: { id: number; csrfToken: string; query: PatientListQuery },
+) {
   return (
     <div hx-history="false">
-      <BackLink />
+      <BackLink query={query} id={id} />
       <h1>Delete patient {id}?</h1>
       <p class="lead">The record is removed for good. This cannot be undone.</p>
-      <form method="post" action={`/patients/${id}/delete`} class="actions">
+      <form
+        method="post"
+        action={withListQuery(`/patients/${id}/delete`, query)}
+        class="actions"
+      >
         <CsrfField token={csrfToken} />
         <button type="submit" class="button-danger" autofocus>Delete patient {id}</button>
-        <a class="button button-secondary" href="/patients">Keep it</a>
+        <a class="button button-secondary" href={backTo(query, id)}>Keep it</a>
       </form>
     </div>
   );
