@@ -2,14 +2,14 @@
  * Full pages for one patient: details, edit and delete confirmation (used without JavaScript, on
  * a phone, and by links). Each carries the list view it came from, and goes back to it.
  */
-import { FIELD_LABELS, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
+import { FIELD_LABELS, type PatientRecord } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
 import type { PatientListQuery } from "../lib/patient_query.ts";
 import { formatTime } from "../lib/time_format.ts";
 import { CsrfField, FormAlert } from "./Form.tsx";
 import { listUrl, withListQuery } from "./htmx.ts";
 import { PatientInputs } from "./PatientInputs.tsx";
-import type { PatientEditRowProps } from "./PatientTable.tsx";
+import { DATA_COLUMNS, type PatientEditRowProps } from "./PatientTable.tsx";
 
 /** The list view, scrolled to the patient's row when there is one. */
 function backTo(query: PatientListQuery, id?: number): string {
@@ -33,7 +33,7 @@ export function PatientDetailPage(
       <BackLink query={query} id={patient.id} />
       <h1>Patient {patient.id}</h1>
       <dl class="card details">
-        {PATIENT_FIELDS.filter((f) => f !== "id").map((field) => (
+        {DATA_COLUMNS.map((field) => (
           <div>
             <dt>{FIELD_LABELS[field]}</dt>
             <dd>{displayValue(field, patient[field])}</dd>
@@ -77,7 +77,7 @@ export function PatientEditPage(props: PatientEditPageProps) {
           values={props.values}
           errors={props.errors}
           idPrefix="edit-"
-          fields={PATIENT_FIELDS.filter((f) => f !== "id")}
+          fields={DATA_COLUMNS}
           autofocusFirst
         />
         <p class="actions">

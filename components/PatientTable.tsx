@@ -19,8 +19,8 @@ export const COLUMN_ORDER: readonly PatientField[] = [
   "stroke",
   ...PATIENT_FIELDS.filter((f) => f !== "id" && f !== "stroke"),
 ];
-/** Columns after the id, which heads each row. */
-const DATA_COLUMNS = COLUMN_ORDER.filter((f) => f !== "id");
+/** Columns after the id, which heads each row (also the order of the fields in every form). */
+export const DATA_COLUMNS: readonly PatientField[] = COLUMN_ORDER.filter((f) => f !== "id");
 const COLUMNS = PATIENT_FIELDS.length + 1;
 
 /** Short column headings (a soft hyphen where a long word may break); the full label is the title. */

@@ -1,13 +1,13 @@
 /** `/patients`: the add form, the filters and the table, in one page that htmx updates in parts. */
 import type { PatientFilter, PatientListQuery } from "../lib/patient_query.ts";
-import { CATEGORICAL_FIELDS, FIELD_LABELS, PATIENT_FIELDS } from "../lib/patient_fields.ts";
+import { CATEGORICAL_FIELDS, FIELD_LABELS } from "../lib/patient_fields.ts";
 import { options } from "../lib/patient_format.ts";
 import { PAGE_SIZES } from "../lib/patient_query.ts";
 import { CsrfField, Field, FieldError, type FieldErrors, SelectField } from "./Form.tsx";
 import { DOM_IDS, selector } from "./htmx.ts";
 import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
 import { ExportPanel } from "./ExportPanel.tsx";
-import { PatientTable, type PatientTableProps } from "./PatientTable.tsx";
+import { COLUMN_ORDER, PatientTable, type PatientTableProps } from "./PatientTable.tsx";
 
 export interface AddPatientFormProps {
   csrfToken: string;
@@ -46,7 +46,7 @@ export function AddPatientForm(props: AddPatientFormProps) {
           values={props.values}
           errors={props.errors}
           idPrefix="add-"
-          fields={PATIENT_FIELDS}
+          fields={COLUMN_ORDER}
           idHint="Leave empty to use the next free ID"
           autofocusFirst={props.autofocus || hasErrors}
         />

@@ -3,7 +3,8 @@
  * history, keyboard use, a phone-width screen, the same forms without JavaScript, and isolation.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContextOptions, Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { openPage, watchedStep } from "./helpers/browser_steps.ts";
 import {
   fillAddForm,
   focused,
@@ -14,29 +15,11 @@ import {
   samplePatients,
   Screenshots,
   serveApp,
-  type Served,
   waitForFocus,
   waitForHtmx,
-  watchErrors,
 } from "./helpers/chromium.ts";
 
 const ANN = "ann@example.org";
-
-/** A new page in its own context, watched for errors and for requests leaving the app. */
-async function openPage(
-  browser: Browser,
-  served: Served,
-  problems: string[],
-  options: BrowserContextOptions = {},
-) {
-  const page = await (await browser.newContext(options)).newPage();
-  watchErrors(page, problems);
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(served.origin)) problems.push(`request left the app: ${url}`);
-  });
-  return page;
-}
 
 const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
 const marker = (page: Page) => page.evaluate<string | undefined>("globalThis.spmMarker");
@@ -47,13 +30,7 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
   const shots = new Screenshots();
   const problems: string[] = [];
   const { origin, stores } = served;
-  /** A step that also fails on console errors, CSP violations and requests outside the app. */
-  const step = (name: string, fn: () => Promise<void>) =>
-    t.step(name, async () => {
-      problems.length = 0;
-      await fn();
-      assert.deepEqual(problems, [], "console errors, CSP violations or foreign requests");
-    });
+  const step = watchedStep(t, problems);
   try {
     const page = await openPage(browser, served, problems);
     let id = 0;
