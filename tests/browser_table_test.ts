@@ -6,14 +6,11 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import type { PatientFields } from "../lib/patient_fields.ts";
-import { openPage, watchedStep } from "./helpers/browser_steps.ts";
+import { openPage, withChromium } from "./helpers/browser_steps.ts";
 import {
-  launchChromium,
   logInThrough,
   registerThrough,
   samplePatients,
-  Screenshots,
-  serveApp,
   waitForFocus,
   waitForHtmx,
 } from "./helpers/chromium.ts";
@@ -52,14 +49,9 @@ const widths = (page: Page) =>
   );
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-Deno.test("in Chromium, the patient table fits, shows what it does and keeps the user's place", async (t) => {
-  const served = await serveApp();
-  const browser = await launchChromium();
-  const shots = new Screenshots();
-  const problems: string[] = [];
-  const step = watchedStep(t, problems);
-  const { origin } = served;
-  try {
+Deno.test("in Chromium, the patient table fits, shows what it does and keeps the user's place", (t) =>
+  withChromium(t, async ({ served, browser, shots, problems, step }) => {
+    const { origin } = served;
     const page = await openPage(browser, served, problems, { viewport: LAPTOP });
     await registerThrough(page, origin, "Ann Clinician", ANN);
     await served.stores.patients.insertMany(1, records());
@@ -305,8 +297,4 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         await phone.context().close();
       },
     );
-  } finally {
-    await browser.close();
-    await served.close();
-  }
-});
+  }));

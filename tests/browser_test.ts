@@ -4,17 +4,14 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { openPage, watchedStep } from "./helpers/browser_steps.ts";
+import { openPage, withChromium } from "./helpers/browser_steps.ts";
 import {
   fillAddForm,
   focused,
-  launchChromium,
   logInThrough,
   registerThrough,
   rowCells,
   samplePatients,
-  Screenshots,
-  serveApp,
   waitForFocus,
   waitForHtmx,
 } from "./helpers/chromium.ts";
@@ -24,14 +21,9 @@ const ANN = "ann@example.org";
 const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
 const marker = (page: Page) => page.evaluate<string | undefined>("globalThis.spmMarker");
 
-Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and without JavaScript", async (t) => {
-  const served = await serveApp();
-  const browser = await launchChromium();
-  const shots = new Screenshots();
-  const problems: string[] = [];
-  const { origin, stores } = served;
-  const step = watchedStep(t, problems);
-  try {
+Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and without JavaScript", (t) =>
+  withChromium(t, async ({ served, browser, shots, problems, step }) => {
+    const { origin, stores } = served;
     const page = await openPage(browser, served, problems);
     let id = 0;
 
@@ -276,8 +268,4 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
       assert.match(sizes.overflow, /auto|scroll/);
       assert.ok(sizes.page <= viewport.width + 1, `the page is ${sizes.page}px wide, not 390`);
     });
-  } finally {
-    await browser.close();
-    await served.close();
-  }
-});
+  }));

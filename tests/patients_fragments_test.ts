@@ -2,35 +2,19 @@
 import assert from "node:assert/strict";
 import { COLUMN_ORDER } from "../components/PatientTable.tsx";
 import type { NewPatient } from "../lib/patient_fields.ts";
-import { type TestApp, withPatientsApp } from "./helpers/app.ts";
-import { patientBackends } from "./helpers/backends.ts";
-import { FIRST_ROW, PASSWORD, samplePatient } from "./helpers/fixtures.ts";
+import type { TestApp } from "./helpers/app.ts";
+import { FIRST_ROW, samplePatient } from "./helpers/fixtures.ts";
 import { type Dom, type DomElement, parseDom, textOf } from "./helpers/html.ts";
-import { TestBrowser } from "./helpers/test_browser.ts";
+import { htmxHeaders, testWithAnn } from "./helpers/patients_pages.ts";
+import type { TestBrowser } from "./helpers/test_browser.ts";
 
 const PATIENT: NewPatient = samplePatient();
 
 /** One test per backend, with a logged-in user (id 1) who owns patient 9046 (the dataset's first). */
-function eachBackend(name: string, body: (app: TestApp, browser: TestBrowser) => Promise<void>) {
-  for (const backend of patientBackends()) {
-    Deno.test(`[${backend.name}] ${name}`, () =>
-      withPatientsApp(backend, async (app) => {
-        const browser = new TestBrowser(app);
-        assert.equal((await browser.register("Ann", "ann@example.org", PASSWORD)).status, 303);
-        await app.stores.patients.create(1, { ...FIRST_ROW });
-        assert.equal((await browser.get("/patients")).status, 200);
-        await body(app, browser);
-      }));
-  }
-}
+const eachBackend = (name: string, body: (app: TestApp, browser: TestBrowser) => Promise<void>) =>
+  testWithAnn(name, (app) => app.stores.patients.create(1, { ...FIRST_ROW }), body);
 
-/** The headers htmx sends (the page's hx-headers carry the CSRF token). */
-const hx = (browser: TestBrowser, target: string, current = "/patients") => ({
-  "HX-Request": "true",
-  "HX-Target": target,
-  "HX-Current-URL": `http://127.0.0.1:5000${current}`,
-  "X-CSRF-Token": browser.csrf,
-});
+const hx = htmxHeaders;
 /** A patient as a submitted form: text, an unknown BMI empty. */
 const form = (fields: Record<string, unknown>, extra: Record<string, string> = {}) =>
   new URLSearchParams({

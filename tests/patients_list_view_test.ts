@@ -4,34 +4,18 @@
  * match the rows on screen after an inline add or delete, and a row saved out of the filters.
  */
 import assert from "node:assert/strict";
-import { type TestApp, withPatientsApp } from "./helpers/app.ts";
-import { patientBackends } from "./helpers/backends.ts";
+import type { TestApp } from "./helpers/app.ts";
 import { samplePatients } from "./helpers/chromium.ts";
-import { PASSWORD, samplePatient } from "./helpers/fixtures.ts";
+import { samplePatient } from "./helpers/fixtures.ts";
 import { type Dom, parseDom, textOf } from "./helpers/html.ts";
-import { TestBrowser } from "./helpers/test_browser.ts";
+import { htmxHeaders, testWithAnn } from "./helpers/patients_pages.ts";
+import type { TestBrowser } from "./helpers/test_browser.ts";
 
 /** One test per backend; Ann (user 1) is logged in and owns patients 1001–1060. */
-function test(name: string, body: (app: TestApp, ann: TestBrowser) => Promise<void>) {
-  for (const backend of patientBackends()) {
-    Deno.test(`[${backend.name}] ${name}`, () =>
-      withPatientsApp(backend, async (app) => {
-        const ann = new TestBrowser(app);
-        assert.equal((await ann.register("Ann", "ann@example.org", PASSWORD)).status, 303);
-        await app.stores.patients.insertMany(1, samplePatients(60, 1001));
-        assert.equal((await ann.get("/patients")).status, 200);
-        await body(app, ann);
-      }));
-  }
-}
+const test = (name: string, body: (app: TestApp, ann: TestBrowser) => Promise<void>) =>
+  testWithAnn(name, (app) => app.stores.patients.insertMany(1, samplePatients(60, 1001)), body);
 
-/** What htmx sends from the page at `current`, aiming at `target`. */
-const htmx = (ann: TestBrowser, target: string, current = "/patients") => ({
-  "HX-Request": "true",
-  "HX-Target": target,
-  "HX-Current-URL": `http://127.0.0.1:5000${current}`,
-  "X-CSRF-Token": ann.csrf,
-});
+const htmx = htmxHeaders;
 const page = async (ann: TestBrowser, path: string, headers: HeadersInit = {}) => {
   const res = await ann.get(path, headers);
   return { status: res.status, headers: res.headers, dom: parseDom(await res.text()) };
