@@ -41,11 +41,30 @@ const MIN_DECIMALS: Partial<Record<PatientField, number>> = {
   bmi: 1,
 };
 
-/** A yes/no field (0/1), whose "Yes" stands out. */
-function isFlag(field: PatientField): boolean {
-  const rule = ruleOf(field);
-  return rule.kind === "category" && typeof rule.values[0] === "number";
+/** The yes/no fields (0/1), whose "Yes" stands out. */
+const FLAG_FIELDS: ReadonlySet<PatientField> = new Set(
+  PATIENT_FIELDS.filter((f) => {
+    const rule = ruleOf(f);
+    return rule.kind === "category" && typeof rule.values[0] === "number";
+  }),
+);
+/** The measured fields, right-aligned. */
+const NUMBER_FIELDS: ReadonlySet<PatientField> = new Set(
+  PATIENT_FIELDS.filter((f) => ruleOf(f).kind === "measure"),
+);
+
+/** The query string of a list view, worked out once per view (every row links with it). */
+const queryStrings = new WeakMap<PatientListQuery, string>();
+function queryStringOf(query: PatientListQuery): string {
+  let qs = queryStrings.get(query);
+  if (qs === undefined) queryStrings.set(query, qs = listQueryString(query));
+  return qs;
 }
+/** A path with the list view's query string. */
+const withQuery = (path: string, query: PatientListQuery) => {
+  const qs = queryStringOf(query);
+  return qs ? `${path}?${qs}` : path;
+};
 
 /** A number as a table cell shows it: `228.69`, `94.40`, `36.0`, `67`, `1.80`. */
 export function cellNumber(field: PatientField, value: number): string {
@@ -68,7 +87,9 @@ function SortHeader({ field, query }: { field: PatientField; query: PatientListQ
   const cut = Math.max(heading.lastIndexOf(" "), heading.lastIndexOf("\u00AD")) + 1;
   const rule = ruleOf(field);
   const unit = rule.kind === "measure" ? rule.unit : undefined;
-  const classes = [field === "id" ? "col-id" : "", isNumeric(field) ? "num" : ""].filter(Boolean);
+  const classes = [field === "id" ? "col-id" : "", NUMBER_FIELDS.has(field) ? "num" : ""].filter(
+    Boolean,
+  );
   return (
     <th scope="col" aria-sort={sortState} class={classes.join(" ") || undefined}>
       {/* A stable id: htmx puts the focus back on it after the table is redrawn. */}
@@ -91,14 +112,10 @@ function SortHeader({ field, query }: { field: PatientField; query: PatientListQ
   );
 }
 
-function isNumeric(field: PatientField): boolean {
-  return ruleOf(field).kind === "measure";
-}
-
 /** One value of a row: numbers to the right, a "Yes" of a yes/no field as a badge. */
-function Cell({ field, value }: { field: PatientField; value: PatientFields[PatientField] }) {
+function cell(field: PatientField, value: PatientFields[PatientField]) {
   if (value === null) return <td class="num unknown">N/A</td>;
-  if (isFlag(field)) {
+  if (FLAG_FIELDS.has(field)) {
     return value === 1
       ? (
         <td class="flag">
@@ -113,7 +130,7 @@ function Cell({ field, value }: { field: PatientField; value: PatientFields[Pati
 
 /** The list view as hidden inputs, so that a GET form (delete without JavaScript) carries it. */
 function ListQueryInputs({ query }: { query: PatientListQuery }) {
-  const params = new URLSearchParams(listQueryString(query));
+  const params = new URLSearchParams(queryStringOf(query));
   return (
     <>{[...params].map(([name, value]) => <input type="hidden" name={name} value={value} />)}</>
   );
@@ -143,14 +160,14 @@ export function PatientRow(props: PatientRowProps) {
   return (
     <tr id={`patient-${patient.id}`} class={classes.filter(Boolean).join(" ") || undefined}>
       <th scope="row" class="col-id num">
-        <a href={withListQuery(base, query)} autofocus={props.focusId}>{patient.id}</a>
+        <a href={withQuery(base, query)} autofocus={props.focusId}>{patient.id}</a>
         {props.outside && <span class="tag">Not in this view</span>}
       </th>
-      {DATA_COLUMNS.map((field) => <Cell field={field} value={patient[field]} />)}
+      {DATA_COLUMNS.map((field) => cell(field, patient[field]))}
       <td class="row-actions">
         <a
           class="button button-small button-secondary"
-          href={withListQuery(`${base}/edit`, query)}
+          href={withQuery(`${base}/edit`, query)}
           hx-get={`${base}/edit`}
           hx-target="closest tr"
           hx-swap="outerHTML"
@@ -212,7 +229,7 @@ export function PatientEditRow(props: PatientEditRowProps) {
           id={formId}
           class="edit-panel"
           method="post"
-          action={withListQuery(base, props.query)}
+          action={withQuery(base, props.query)}
           hx-put={base}
           hx-target="closest tr"
           hx-swap="outerHTML"
@@ -236,7 +253,7 @@ export function PatientEditRow(props: PatientEditRowProps) {
             <button type="submit">Save</button>
             <a
               class="button button-secondary"
-              href={withListQuery(base, props.query)}
+              href={withQuery(base, props.query)}
               hx-get={`${base}/row`}
               hx-target="closest tr"
               hx-swap="outerHTML"
