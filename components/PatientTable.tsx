@@ -10,7 +10,7 @@ import {
 } from "../lib/patient_fields.ts";
 import { displayValue, formatNumber } from "../lib/patient_format.ts";
 import { CsrfField, type FieldErrors } from "./Form.tsx";
-import { DOM_IDS, listUrl, selector, withListQuery } from "./htmx.ts";
+import { DOM_IDS, listUrl, selector } from "./htmx.ts";
 import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
 
 /** The columns in the order a clinician scans them: the id, the outcome, then the dataset's order. */
@@ -459,7 +459,7 @@ export function PatientTable(props: PatientTableProps) {
           <EmptyMessage {...props} />
         </div>
       </div>
-      <Pagination query={query} total={total} />
+      {!props.invalid && <Pagination query={query} total={total} />}
     </div>
   );
 }

@@ -19,14 +19,7 @@ import {
   PatientDetailPage,
   PatientEditPage,
 } from "../components/PatientPages.tsx";
-import {
-  AddPatientForm,
-  FILTER_FIELDS,
-  type FilterField,
-  FiltersFeedback,
-  filterValues,
-  PatientsPage,
-} from "../components/PatientsPage.tsx";
+import { AddPatientForm, FiltersFeedback, PatientsPage } from "../components/PatientsPage.tsx";
 import {
   countText,
   pageCount,
@@ -45,14 +38,9 @@ import {
   PatientNotFoundError,
   StaleRevisionError,
 } from "../lib/errors.ts";
-import { FIELD_LABELS, FIELD_RULES, parsePatientId } from "../lib/patient_fields.ts";
+import { parsePatientId } from "../lib/patient_fields.ts";
 import { formValues } from "../lib/patient_format.ts";
-import {
-  DEFAULT_LIST_QUERY,
-  MAX_PER_PAGE,
-  parseListQuery,
-  type PatientListQuery,
-} from "../lib/patient_query.ts";
+import { DEFAULT_LIST_QUERY, type PatientListQuery } from "../lib/patient_query.ts";
 import { parsePatientText } from "../lib/patient_validation.ts";
 import { parseUrl } from "../lib/safe_url.ts";
 import { csrfToken } from "../middleware/csrf.ts";
@@ -61,6 +49,14 @@ import { flash } from "../middleware/session.ts";
 import { actorOf } from "./actor.ts";
 import type { AppEnv } from "./env.ts";
 import { formText, patientFormValues } from "./form_body.ts";
+import {
+  clampPage,
+  commaDecimal,
+  isFiltered,
+  type ListView,
+  listViewOf,
+  rowsOnPage,
+} from "./patient_list_view.ts";
 
 export const patientRoutes = new Hono<AppEnv>();
 for (const path of ["/patients", "/patients/*"]) {
@@ -75,11 +71,6 @@ for (const path of ["/patients", "/patients/*"]) {
 patientRoutes.get("/patient_data", (c) => c.redirect("/patients", 301));
 patientRoutes.get("/add_patient_data", (c) => c.redirect("/patients#add", 301));
 
-/** A comma typed as the decimal mark ("28,4"), which the app reads only as a point. */
-function commaDecimal(text: string | undefined): boolean {
-  return /^\s*\d+,\d+\s*$/.test(text ?? "");
-}
-
 /** The messages by field; a number typed with a decimal comma is told to use a point. */
 function toFieldErrors(errors: FieldError[], values: Record<string, string> = {}): FieldErrors {
   return Object.fromEntries(errors.map((e) => {
@@ -89,66 +80,6 @@ function toFieldErrors(errors: FieldError[], values: Record<string, string> = {}
       : e.message;
     return [e.field || "form", message];
   }));
-}
-
-/** What the list's address asks for, as the browser page reads it. */
-interface ListView {
-  /** The view to show; when a filter has a problem, the part of it that is fine. */
-  query: PatientListQuery;
-  /** The text of each filter field (as typed, for one with a problem). */
-  values: Partial<Record<FilterField, string>>;
-  /** Problems at filter fields, in words: the table shows no rows until they are corrected. */
-  errors: FieldErrors;
-  /** Parts of the address that belong to no field and were left out, as `name=value`. */
-  ignored: string[];
-}
-
-const isFilterField = (name: string): name is FilterField =>
-  (FILTER_FIELDS as readonly string[]).includes(name);
-
-/** A filter's problem in a clinician's words (the API's messages name URL parameters). */
-function filterMessage(field: FilterField, params: URLSearchParams): string {
-  const given = params.getAll(field);
-  if (given.length > 1) return "Give one value only";
-  const text = (given[0] ?? "").trim();
-  switch (field) {
-    case "q":
-      return "Enter a patient ID: a whole number, such as 1234";
-    case "per_page":
-      return `Choose from 1 to ${MAX_PER_PAGE.toLocaleString("en-US")} rows per page`;
-    case "age_min":
-    case "age_max": {
-      // Fine on its own: then it is the range that is upside down.
-      if (parseListQuery(new URLSearchParams({ [field]: text })).ok) {
-        return `“Age from” (${params.get("age_min")}) is above “Age to” (${params.get("age_max")})`;
-      }
-      if (commaDecimal(text)) return `Write decimals with a point: ${text.replace(",", ".")}`;
-      return `Enter an age in years from 0 to ${FIELD_RULES.age.max}, such as 40 or 0.5`;
-    }
-    default:
-      return `“${text}” is not one of the choices for ${FIELD_LABELS[field].toLowerCase()}`;
-  }
-}
-
-/** Reads the list's address leniently: a problem is shown at its field, never as an error page. */
-function listViewOf(params: URLSearchParams): ListView {
-  const parsed = parseListQuery(params, { emptyMeansAbsent: true, ignore: ["added"] });
-  if (parsed.ok) {
-    return { query: parsed.query, values: filterValues(parsed.query), errors: {}, ignored: [] };
-  }
-  const errors: FieldErrors = {};
-  const ignored: string[] = [];
-  const rest = new URLSearchParams(params);
-  for (const { field } of parsed.errors) {
-    if (isFilterField(field)) errors[field] = filterMessage(field, params);
-    else ignored.push(...params.getAll(field).map((value) => `${field}=${value}`));
-    rest.delete(field);
-  }
-  const fallback = parseListQuery(rest, { emptyMeansAbsent: true, ignore: ["added"] });
-  const query = fallback.ok ? fallback.query : DEFAULT_LIST_QUERY;
-  const values = filterValues(query);
-  for (const field of Object.keys(errors) as FilterField[]) values[field] = params.get(field) ?? "";
-  return { query, values, errors, ignored };
 }
 
 /** The list view a plain form carries in its address (an edit or delete page), or the default. */
@@ -162,24 +93,9 @@ function currentQuery(c: Context): PatientListQuery {
   return url ? listViewOf(url.searchParams).query : DEFAULT_LIST_QUERY;
 }
 
-/** The view as drawn for `total` matching rows: a page beyond the last shows the last. */
-function clampPage(query: PatientListQuery, total: number): PatientListQuery {
-  const last = pageCount(query, total);
-  return query.page > last ? { ...query, page: last } : query;
-}
-
-/** How many rows a page of this view holds when `total` rows match. */
-function rowsOnPage(query: PatientListQuery, total: number): number {
-  return Math.max(0, Math.min(query.perPage, total - (query.page - 1) * query.perPage));
-}
-
 /** What a user sees for a record that is not there: deleted meanwhile, or never theirs. */
 function gone(id: number): string {
   return `Patient ${id} was already deleted, or does not exist.`;
-}
-
-function isFiltered(query: PatientListQuery): boolean {
-  return Object.keys(query.filter).length > 0;
 }
 
 /** Whether a record (just saved) still matches the filters of a list view. */

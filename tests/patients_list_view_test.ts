@@ -56,6 +56,7 @@ test(
       assert.ok(plain.dom.find("details#filters-panel[open]"), `${qs}: unfolded on a phone`);
       assert.deepEqual(rows(plain.dom), [], `${qs}: no rows of an earlier view`);
       assert.match(plain.dom.text("#patient-count"), /No patients shown/);
+      assert.equal(plain.dom.find("nav.pagination"), null, `${qs}: no pages of nothing`);
       // With htmx: the table cleared, and the message out of band into the field's slot.
       const frag = await page(ann, `/patients?${qs}`, htmx(ann, "patient-table"));
       assert.equal(frag.status, 422, qs);
