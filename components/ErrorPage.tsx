@@ -6,6 +6,8 @@ export interface ErrorInfo {
   detail: string;
   /** Shown for server faults so that a report can be matched with the server log. */
   requestId?: string | undefined;
+  /** A page to go on from, offered before the home page (e.g. the patient list). */
+  next?: { href: string; label: string } | undefined;
 }
 
 function RequestIdNote({ status, requestId }: Pick<ErrorInfo, "status" | "requestId">) {
@@ -37,8 +39,11 @@ export function ErrorPage(props: ErrorInfo) {
       <h1 id="error-heading">{props.title}</h1>
       <p class="lead">{props.detail}</p>
       <RequestIdNote {...props} />
-      <p>
-        <a class="button" href="/">Go to the home page</a>
+      <p class="actions">
+        {props.next && <a class="button" href={props.next.href}>{props.next.label}</a>}
+        <a class={props.next ? "button button-secondary" : "button"} href="/">
+          Go to the home page
+        </a>
       </p>
     </section>
   );

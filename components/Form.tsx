@@ -24,6 +24,9 @@ export interface FieldProps {
   form?: string | undefined;
   /** Prefix of the element ids, so that a page may hold the same form twice. */
   idPrefix?: string | undefined;
+  placeholder?: string | undefined;
+  /** Keep an (empty) error element, so that an htmx answer can fill it out of band. */
+  errorSlot?: boolean | undefined;
 }
 
 function describedBy(id: string, error?: string, hint?: string): string | undefined {
@@ -53,10 +56,11 @@ export function Field(props: FieldProps) {
         min={props.min}
         max={props.max}
         form={props.form}
+        placeholder={props.placeholder}
         aria-invalid={props.error ? "true" : undefined}
         aria-describedby={describedBy(id, props.error, props.hint)}
       />
-      <FieldError id={id} error={props.error} />
+      <FieldError id={id} error={props.error} slot={props.errorSlot} />
     </div>
   );
 }
@@ -73,6 +77,8 @@ export interface SelectFieldProps {
   form?: string | undefined;
   idPrefix?: string | undefined;
   autofocus?: boolean | undefined;
+  /** Keep an (empty) error element, so that an htmx answer can fill it out of band. */
+  errorSlot?: boolean | undefined;
 }
 
 /** A labelled select; the entered value stays selected when the form comes back with errors. */
@@ -97,15 +103,37 @@ export function SelectField(props: SelectFieldProps) {
           </option>
         ))}
       </select>
-      <FieldError id={id} error={props.error} />
+      <FieldError id={id} error={props.error} slot={props.errorSlot} />
     </div>
   );
 }
 
-/** The message under a field; `role="alert"` so that it is announced when it appears. */
-export function FieldError({ id, error }: { id: string; error?: string | undefined }) {
-  if (!error) return null;
-  return <p class="field-error" id={`${id}-error`} role="alert">{error}</p>;
+/**
+ * The message under a field; `role="alert"` so that it is announced when it appears. As a `slot`
+ * it is there (hidden) without a message too, and `oob` sends it as an htmx out-of-band swap.
+ */
+export function FieldError(
+  { id, error, slot, oob }: {
+    id: string;
+    error?: string | undefined;
+    slot?: boolean | undefined;
+    oob?: boolean | undefined;
+  },
+) {
+  if (!slot && !oob) {
+    return error ? <p class="field-error" id={`${id}-error`} role="alert">{error}</p> : null;
+  }
+  return (
+    <p
+      class="field-error"
+      id={`${id}-error`}
+      role="alert"
+      hidden={!error}
+      hx-swap-oob={oob ? "true" : undefined}
+    >
+      {error}
+    </p>
+  );
 }
 
 /** The hidden field carrying the session's CSRF token. */

@@ -24,6 +24,9 @@ const HTMX_CONFIG = JSON.stringify({
   allowScriptTags: false,
   selfRequestsOnly: true,
   historyCacheSize: 0,
+  // Not "style": an inline style that something else put on an element (an extension, a test
+  // tool hiding the caret) would be copied by setAttribute while settling, which the CSP refuses.
+  attributesToSettle: ["class", "width", "height"],
   responseHandling: [
     { code: "204", swap: false },
     { code: "[23]..", swap: true },

@@ -11,17 +11,18 @@ export interface PatientControlProps {
   value?: string | undefined;
   error?: string | undefined;
   idPrefix: string;
-  form?: string | undefined;
   autofocus?: boolean | undefined;
   /** Show hints under inputs (the add form and edit page; not the compact table row). */
   hints?: boolean | undefined;
   /** Hint for the id input. */
   idHint?: string | undefined;
+  /** The unit in the label ("Age (years)"), for the compact grid that has no hints. */
+  unitInLabel?: boolean | undefined;
 }
 
 /** One labelled control: a select for a categorical field, a number input otherwise. */
 export function PatientControl(props: PatientControlProps) {
-  const { field, value, error, idPrefix, form, autofocus } = props;
+  const { field, value, error, idPrefix, autofocus } = props;
   const rule = ruleOf(field);
   if (rule.kind === "category") {
     return (
@@ -33,7 +34,6 @@ export function PatientControl(props: PatientControlProps) {
         placeholder="Choose…"
         error={error}
         idPrefix={idPrefix}
-        form={form}
         autofocus={autofocus}
       />
     );
@@ -41,11 +41,10 @@ export function PatientControl(props: PatientControlProps) {
   return (
     <Field
       name={field}
-      label={rule.label}
+      label={props.unitInLabel && rule.unit ? `${rule.label} (${rule.unit})` : rule.label}
       value={value}
       error={error}
       idPrefix={idPrefix}
-      form={form}
       autofocus={autofocus}
       inputmode={rule.integer ? "numeric" : "decimal"}
       hint={props.hints ? (field === "id" ? props.idHint : rule.hint) : undefined}
@@ -61,6 +60,8 @@ export interface PatientInputsProps {
   fields: readonly PatientField[];
   idHint?: string | undefined;
   autofocusFirst?: boolean | undefined;
+  /** Smaller, without hints (units in the labels): the inline edit row. */
+  compact?: boolean | undefined;
 }
 
 /** Every control of a record, laid out in a responsive grid. */
@@ -69,7 +70,7 @@ export function PatientInputs(props: PatientInputsProps) {
   const focus = props.fields.find((f) => props.errors[f]) ??
     (props.autofocusFirst ? props.fields[0] : undefined);
   return (
-    <div class="patient-grid">
+    <div class={props.compact ? "patient-grid compact" : "patient-grid"}>
       {props.fields.map((field) => (
         <PatientControl
           field={field}
@@ -77,10 +78,25 @@ export function PatientInputs(props: PatientInputsProps) {
           error={props.errors[field]}
           idPrefix={props.idPrefix}
           autofocus={field === focus}
-          hints
+          hints={!props.compact}
+          unitInLabel={props.compact}
           idHint={props.idHint}
         />
       ))}
     </div>
+  );
+}
+
+/** The optional reason a change or delete form sends (kept in the patient's history). */
+export function ReasonField({ idPrefix, form }: { idPrefix: string; form?: string }) {
+  return (
+    <Field
+      name="reason"
+      label="Reason (optional)"
+      hint="Kept in the patient's history"
+      maxlength={500}
+      idPrefix={idPrefix}
+      form={form}
+    />
   );
 }

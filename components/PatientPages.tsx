@@ -1,45 +1,46 @@
-/** Full pages for one patient: details, edit and delete confirmation (used without JavaScript, and by links). */
-import { FIELD_LABELS, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
+/**
+ * Full pages for one patient: details, edit and delete confirmation (used without JavaScript, on
+ * a phone, and by links). Each carries the list view it came from, and goes back to it.
+ */
+import { FIELD_LABELS, type PatientRecord } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
+import type { PatientListQuery } from "../lib/patient_query.ts";
 import { formatTime } from "../lib/time_format.ts";
 import type { AuditEntry } from "../lib/audit.ts";
-import { CsrfField, Field, FormAlert } from "./Form.tsx";
+import { CsrfField, FormAlert } from "./Form.tsx";
 import { HistoryPanel } from "./HistoryPanel.tsx";
-import { PatientInputs } from "./PatientInputs.tsx";
-import type { PatientEditRowProps } from "./PatientTable.tsx";
+import { listUrl, withListQuery } from "./htmx.ts";
+import { PatientInputs, ReasonField } from "./PatientInputs.tsx";
+import { DATA_COLUMNS, type PatientEditRowProps } from "./PatientTable.tsx";
 
-function BackLink() {
+/** The list view, scrolled to the patient's row when there is one. */
+function backTo(query: PatientListQuery, id?: number): string {
+  return id === undefined ? listUrl(query) : `${listUrl(query)}#patient-${id}`;
+}
+
+function BackLink({ query, id }: { query: PatientListQuery; id?: number }) {
   return (
     <p class="back">
-      <a href="/patients">← All patients</a>
+      <a href={backTo(query, id)}>← All patients</a>
     </p>
   );
 }
 
-/** The optional reason a change or delete form sends (kept in the patient's history). */
-export function ReasonField({ idPrefix, form }: { idPrefix: string; form?: string }) {
-  return (
-    <Field
-      name="reason"
-      label="Reason (optional)"
-      hint="Kept in the patient's history"
-      maxlength={500}
-      idPrefix={idPrefix}
-      form={form}
-    />
-  );
-}
-
 export function PatientDetailPage(
-  { patient, history, you }: { patient: PatientRecord; history: AuditEntry[]; you: number },
+  { patient, query, history, you }: {
+    patient: PatientRecord;
+    query: PatientListQuery;
+    history: AuditEntry[];
+    you: number;
+  },
 ) {
   const base = `/patients/${patient.id}`;
   return (
     <div hx-history="false">
-      <BackLink />
+      <BackLink query={query} id={patient.id} />
       <h1>Patient {patient.id}</h1>
       <dl class="card details">
-        {PATIENT_FIELDS.filter((f) => f !== "id").map((field) => (
+        {DATA_COLUMNS.map((field) => (
           <div>
             <dt>{FIELD_LABELS[field]}</dt>
             <dd>{displayValue(field, patient[field])}</dd>
@@ -55,8 +56,8 @@ export function PatientDetailPage(
         </div>
       </dl>
       <p class="actions">
-        <a class="button" href={`${base}/edit`}>Edit</a>
-        <a class="button button-danger" href={`${base}/delete`}>Delete</a>
+        <a class="button" href={withListQuery(`${base}/edit`, query)}>Edit</a>
+        <a class="button button-danger" href={withListQuery(`${base}/delete`, query)}>Delete</a>
       </p>
       <HistoryPanel entries={history} you={you} />
     </div>
@@ -69,45 +70,52 @@ export type PatientEditPageProps = PatientEditRowProps;
 export function PatientEditPage(props: PatientEditPageProps) {
   return (
     <div hx-history="false">
-      <BackLink />
+      <BackLink query={props.query} id={props.id} />
       <h1>Edit patient {props.id}</h1>
       <FormAlert message={props.message} />
-      <form method="post" action={`/patients/${props.id}`} class="card" novalidate>
+      <form
+        method="post"
+        action={withListQuery(`/patients/${props.id}`, props.query)}
+        class="card"
+        novalidate
+      >
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="revision" value={props.revision} />
         <PatientInputs
           values={props.values}
           errors={props.errors}
           idPrefix="edit-"
-          fields={PATIENT_FIELDS.filter((f) => f !== "id")}
+          fields={DATA_COLUMNS}
           autofocusFirst
         />
         <ReasonField idPrefix="edit-" />
         <p class="actions">
           <button type="submit">Save</button>
-          <a class="button button-secondary" href="/patients">Cancel</a>
+          <a class="button button-secondary" href={backTo(props.query, props.id)}>Cancel</a>
         </p>
       </form>
     </div>
   );
 }
 
-export function PatientDeletePage({ id, csrfToken }: { id: number; csrfToken: string }) {
+export function PatientDeletePage(
+  { id, csrfToken, query }: { id: number; csrfToken: string; query: PatientListQuery },
+) {
   return (
     <div hx-history="false">
-      <BackLink />
+      <BackLink query={query} id={id} />
       <h1>Delete patient {id}?</h1>
       <p class="lead">
         The record leaves your list and goes to{" "}
         <a href="/patients/deleted">Recently deleted</a>, where you can restore it until it is
         removed for good.
       </p>
-      <form method="post" action={`/patients/${id}/delete`} class="card">
+      <form method="post" action={withListQuery(`/patients/${id}/delete`, query)} class="card">
         <CsrfField token={csrfToken} />
         <ReasonField idPrefix="delete-" />
         <p class="actions">
           <button type="submit" class="button-danger" autofocus>Delete patient {id}</button>
-          <a class="button button-secondary" href="/patients">Keep it</a>
+          <a class="button button-secondary" href={backTo(query, id)}>Keep it</a>
         </p>
       </form>
     </div>

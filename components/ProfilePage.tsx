@@ -22,11 +22,11 @@ export interface ProfilePageProps {
   nameValue?: string | undefined;
 }
 
-function TokenList({ tokens, csrfToken }: { tokens: ApiToken[]; csrfToken: string }) {
+function TokenList({ tokens }: { tokens: ApiToken[] }) {
   if (tokens.length === 0) return <p class="muted">You have no API tokens.</p>;
   return (
     <div class="table-wrap">
-      <table class="table">
+      <table class="table tokens">
         <caption class="visually-hidden">Your API tokens</caption>
         <thead>
           <tr>
@@ -45,8 +45,8 @@ function TokenList({ tokens, csrfToken }: { tokens: ApiToken[]; csrfToken: strin
               <td>{formatTime(token.created_at)}</td>
               <td>{token.last_used_at ? formatTime(token.last_used_at) : "Never"}</td>
               <td>
-                <form method="post" action={`/profile/tokens/${token.id}/revoke`}>
-                  <CsrfField token={csrfToken} />
+                {/* Opens a confirmation page; revoking happens there. */}
+                <form method="get" action={`/profile/tokens/${token.id}/revoke`}>
                   <button
                     type="submit"
                     class="button-danger button-small"
@@ -64,12 +64,50 @@ function TokenList({ tokens, csrfToken }: { tokens: ApiToken[]; csrfToken: strin
   );
 }
 
+/** A token just created, at the top of the page (in view), with a Copy button. */
+function NewToken({ token }: { token: NewApiToken }) {
+  return (
+    <div class="alert alert-ok" role="status">
+      <p>
+        <strong>Token “{token.name}” created.</strong> Copy it now: it will not be shown again.
+      </p>
+      <label for="new-token">Your new token</label>
+      <div class="copy-row">
+        <input id="new-token" class="token-value" readonly value={token.token} autofocus />
+        {/* Shown by the script, which does the copying. */}
+        <button type="button" class="button-small" data-copy="new-token" hidden>Copy</button>
+      </div>
+    </div>
+  );
+}
+
+/** Asks before a token is revoked (scripts using it stop working). */
+export function RevokeTokenPage(
+  { token, csrfToken }: { token: ApiToken; csrfToken: string },
+) {
+  return (
+    <>
+      <p class="back">
+        <a href="/profile#tokens">← Your profile</a>
+      </p>
+      <h1>Revoke the token “{token.name}”?</h1>
+      <p class="lead">Scripts and systems that use it can no longer read or write your records.</p>
+      <form method="post" action={`/profile/tokens/${token.id}/revoke`} class="actions">
+        <CsrfField token={csrfToken} />
+        <button type="submit" class="button-danger" autofocus>Revoke “{token.name}”</button>
+        <a class="button button-secondary" href="/profile#tokens">Keep it</a>
+      </form>
+    </>
+  );
+}
+
 export function ProfilePage(props: ProfilePageProps) {
   const { user, csrfToken, tokens, newToken, errors = {} } = props;
   return (
     <>
       <h1>Your profile</h1>
       <p class="lead">Signed in as {user.email}</p>
+      {newToken && <NewToken token={newToken} />}
       <div class="grid-2">
         <Card title="Name" id="name">
           <form method="post" action="/profile" class="stack" novalidate>
@@ -128,17 +166,7 @@ export function ProfilePage(props: ProfilePageProps) {
           Scripts and other systems use a token to read and write your records through the JSON API:
           send it as <code>Authorization: Bearer &lt;token&gt;</code>.
         </p>
-        {newToken && (
-          <div class="alert alert-ok" role="status">
-            <p>
-              <strong>Token “{newToken.name}” created.</strong>{" "}
-              Copy it now: it will not be shown again.
-            </p>
-            <label for="new-token">Your new token</label>
-            <input id="new-token" class="token-value" readonly value={newToken.token} />
-          </div>
-        )}
-        <TokenList tokens={tokens} csrfToken={csrfToken} />
+        <TokenList tokens={tokens} />
         <form method="post" action="/profile/tokens" class="inline-form" novalidate>
           <CsrfField token={csrfToken} />
           <Field

@@ -11,12 +11,20 @@ export const DOM_IDS = {
   /** The count, table and pagination of the patient list. */
   patientTable: "patient-table",
   patientRows: "patient-rows",
+  /** The rows added inline since the table was drawn, above the page's rows. */
+  patientAdded: "just-added",
   patientCount: "patient-count",
   patientEmpty: "patient-empty",
+  /** The message region beside the table (`aria-live`): saved, deleted, what the table shows. */
+  patientStatus: "patient-status",
   /** The add-patient section and its form. */
   addPatient: "add",
   addPatientForm: "add-patient",
   filters: "filters",
+  /** "(2 active)" in the filters' summary. */
+  filtersActive: "filters-active",
+  /** A message about the list's address that belongs to no filter field. */
+  filtersAlert: "filters-alert",
   /** The export panel's part that follows the list's view. */
   exportView: "export-view",
 } as const;
@@ -44,6 +52,14 @@ export function targets(c: HeaderSource, id: (typeof DOM_IDS)[keyof typeof DOM_I
 
 /** The browser URL of a list view (defaults left out, so that URLs stay short and stable). */
 export function listUrl(query: PatientListQuery): string {
+  return withListQuery("/patients", query);
+}
+
+/**
+ * A path that carries the list view along (an edit or delete page), so that a plain form can
+ * come back to the same filters, sort and page.
+ */
+export function withListQuery(path: string, query: PatientListQuery): string {
   const qs = listQueryString(query);
-  return qs ? `/patients?${qs}` : "/patients";
+  return qs ? `${path}?${qs}` : path;
 }

@@ -7,7 +7,7 @@ import {
   type AuditFilterValues,
 } from "../components/AdminPages.tsx";
 import { isFragmentRequest } from "../components/htmx.ts";
-import { Notice } from "../components/PatientFragments.tsx";
+import { PageNotice } from "../components/PatientFragments.tsx";
 import { parseAuditQuery } from "../lib/audit_query.ts";
 import { type FieldError, InvalidQueryError } from "../lib/errors.ts";
 import { readPaging } from "../lib/query_params.ts";
@@ -56,7 +56,7 @@ for (const action of ["lock", "unlock", "end-sessions"] as const) {
     return c.html(
       <>
         <AdminUserRow user={user} csrfToken={csrfToken(c)} self={user.id === c.get("user")!.id} />
-        <Notice message={message} />
+        <PageNotice message={message} />
       </>,
     );
   });

@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import { DeletedCount, DeletedPage, RestoredRow } from "../components/DeletedPage.tsx";
 import { HistoryPage } from "../components/HistoryPanel.tsx";
 import { isFragmentRequest } from "../components/htmx.ts";
-import { Notice, RestoredFragment } from "../components/PatientFragments.tsx";
+import { Notice, PageNotice, RestoredFragment } from "../components/PatientFragments.tsx";
 import {
   DeletedPatientNotFoundError,
   type FieldError,
@@ -21,6 +21,7 @@ import { flash } from "../middleware/session.ts";
 import { actorOf } from "./actor.ts";
 import { pathId } from "./api_patients.ts";
 import type { AppEnv } from "./env.ts";
+import { clampPage, rowsOnPage } from "./patient_list_view.ts";
 import { formText } from "./form_body.ts";
 import { currentQuery } from "./patients.tsx";
 
@@ -75,13 +76,17 @@ deletedRoutes.post("/patients/:id/restore", async (c) => {
         <>
           <RestoredRow id={id} />
           <DeletedCount total={total} oob />
-          <Notice message={message} />
+          <PageNotice message={message} />
         </>,
       );
     }
     const query = currentQuery(c);
     const total = await patients.count(actorOf(c), query.filter);
-    return c.html(<RestoredFragment patient={restored} query={query} total={total} />);
+    // The restored row joins the rows on screen, above them.
+    const shown = rowsOnPage(clampPage(query, total - 1), total - 1) + 1;
+    return c.html(
+      <RestoredFragment patient={restored} query={query} total={total} shown={shown} />,
+    );
   } catch (error) {
     let message: string;
     if (error instanceof PatientIdTakenError) {

@@ -109,7 +109,11 @@ function respond(
     });
   }
   c.status(status);
-  const info = { status, title, detail, requestId };
+  // A patient that is not there: the list is the place to go on from.
+  const next = status === 404 && c.req.path.startsWith("/patients/")
+    ? { href: "/patients", label: "Go to your patients" }
+    : undefined;
+  const info = { status, title, detail, requestId, next };
   if (isFragmentRequest(c)) {
     c.header("Vary", "HX-Request");
     return c.html(<ErrorMessage {...info} />);

@@ -5,6 +5,8 @@
  * to show the form again.
  */
 import { type Context, Hono } from "hono";
+import type { Child } from "hono/jsx";
+import { UndoNotice } from "../components/DeletedPage.tsx";
 import { ExportView } from "../components/ExportPanel.tsx";
 import type { FieldErrors } from "../components/Form.tsx";
 import { DOM_IDS, isFragmentRequest, listUrl, targets } from "../components/htmx.ts";
@@ -19,8 +21,11 @@ import {
   PatientDetailPage,
   PatientEditPage,
 } from "../components/PatientPages.tsx";
-import { AddPatientForm, PatientsPage } from "../components/PatientsPage.tsx";
+import { AddPatientForm, FiltersFeedback, PatientsPage } from "../components/PatientsPage.tsx";
 import {
+  countText,
+  pageCount,
+  PAGING_LINK_IDS,
   PatientEditRow,
   PatientGoneRow,
   PatientRow,
@@ -28,7 +33,6 @@ import {
 } from "../components/PatientTable.tsx";
 import {
   type FieldError,
-  InvalidQueryError,
   NoFreePatientIdError,
   NotFoundError,
   PatientIdTakenError,
@@ -38,7 +42,7 @@ import {
 } from "../lib/errors.ts";
 import { parsePatientId } from "../lib/patient_fields.ts";
 import { formValues } from "../lib/patient_format.ts";
-import { DEFAULT_LIST_QUERY, parseListQuery, type PatientListQuery } from "../lib/patient_query.ts";
+import { DEFAULT_LIST_QUERY, type PatientListQuery } from "../lib/patient_query.ts";
 import { parsePatientText } from "../lib/patient_validation.ts";
 import { parseUrl } from "../lib/safe_url.ts";
 import { csrfToken } from "../middleware/csrf.ts";
@@ -47,6 +51,14 @@ import { flash, UNDO_FLASH } from "../middleware/session.ts";
 import { actorOf } from "./actor.ts";
 import type { AppEnv } from "./env.ts";
 import { formText, patientFormValues } from "./form_body.ts";
+import {
+  clampPage,
+  commaDecimal,
+  isFiltered,
+  type ListView,
+  listViewOf,
+  rowsOnPage,
+} from "./patient_list_view.ts";
 
 export const patientRoutes = new Hono<AppEnv>();
 for (const path of ["/patients", "/patients/*"]) {
@@ -61,22 +73,26 @@ for (const path of ["/patients", "/patients/*"]) {
 patientRoutes.get("/patient_data", (c) => c.redirect("/patients", 301));
 patientRoutes.get("/add_patient_data", (c) => c.redirect("/patients#add", 301));
 
-function toFieldErrors(errors: FieldError[]): FieldErrors {
-  return Object.fromEntries(errors.map((e) => [e.field || "form", e.message]));
+/** The messages by field; a number typed with a decimal comma is told to use a point. */
+function toFieldErrors(errors: FieldError[], values: Record<string, string> = {}): FieldErrors {
+  return Object.fromEntries(errors.map((e) => {
+    const typed = values[e.field];
+    const message = commaDecimal(typed)
+      ? `${e.message}. Write decimals with a point: ${typed!.trim().replace(",", ".")}`
+      : e.message;
+    return [e.field || "form", message];
+  }));
 }
 
-/** The list view a query string asks for; throws `InvalidQueryError`. */
-function listQueryOf(params: URLSearchParams): PatientListQuery {
-  const parsed = parseListQuery(params, { emptyMeansAbsent: true });
-  if (!parsed.ok) throw new InvalidQueryError(parsed.errors);
-  return parsed.query;
+/** The list view a plain form carries in its address (an edit or delete page), or the default. */
+function carriedQuery(c: Context): PatientListQuery {
+  return listViewOf(new URL(c.req.url).searchParams).query;
 }
 
 /** The list view the browser is showing (for counts after an htmx change), or the default. */
 export function currentQuery(c: Context): PatientListQuery {
   const url = parseUrl(c.req.header("HX-Current-URL") ?? "");
-  const parsed = url ? parseListQuery(url.searchParams, { emptyMeansAbsent: true }) : null;
-  return parsed?.ok ? parsed.query : DEFAULT_LIST_QUERY;
+  return url ? listViewOf(url.searchParams).query : DEFAULT_LIST_QUERY;
 }
 
 /** What a user sees for a record that is not there: deleted meanwhile, or never theirs. */
@@ -84,8 +100,11 @@ function gone(id: number): string {
   return `Patient ${id} was already deleted, or does not exist.`;
 }
 
-function isFiltered(query: PatientListQuery): boolean {
-  return Object.keys(query.filter).length > 0;
+/** Whether a record (just saved) still matches the filters of a list view. */
+async function stillMatches(c: Context<AppEnv>, query: PatientListQuery, id: number) {
+  if (!isFiltered(query)) return true;
+  if (query.filter.q !== undefined && query.filter.q !== id) return false;
+  return await c.get("patients").count(actorOf(c), { ...query.filter, q: id }) > 0;
 }
 
 /** The id of the path; a 404 for anything that cannot be a patient id. */
@@ -96,33 +115,93 @@ function pathId(c: Context): number {
   return id;
 }
 
+/**
+ * The message the previous request left (after a redirect), taken so that it shows once; after a
+ * delete it offers Undo.
+ */
+function takeFlash(c: Context<AppEnv>): Child | undefined {
+  const session = c.get("session");
+  const message = session?.get("flash");
+  const undo = session?.get(UNDO_FLASH);
+  if (typeof message !== "string") return undefined;
+  return typeof undo === "number"
+    ? <UndoNotice id={undo} message={message} csrfToken={csrfToken(c)} />
+    : message;
+}
+
+/** The address of an invalid view as typed, without its empty fields (so that reload shows it). */
+function typedUrl(params: URLSearchParams): string {
+  const kept = new URLSearchParams([...params].filter(([, value]) => value.trim() !== ""));
+  return kept.size ? `/patients?${kept}` : "/patients";
+}
+
 async function render(
   c: Context<AppEnv>,
-  query: PatientListQuery,
+  view: ListView,
   add: { values: Record<string, string>; errors: FieldErrors } = { values: {}, errors: {} },
 ) {
-  const { items, total } = await c.get("patients").list(actorOf(c), query);
-  const table = { query, items, total, filtered: isFiltered(query), csrfToken: csrfToken(c) };
+  const patients = c.get("patients");
+  const invalid = Object.keys(view.errors).length > 0;
+  let query = view.query;
+  let { items, total } = await patients.list(actorOf(c), query);
+  let note: string | undefined;
+  if (!invalid && items.length === 0 && query.page > pageCount(query, total)) {
+    query = clampPage(query, total);
+    note = `There is no page ${view.query.page.toLocaleString("en-US")}: this is the last page.`;
+    ({ items, total } = await patients.list(actorOf(c), query));
+  }
+  const table = {
+    query,
+    items: invalid ? [] : items,
+    total,
+    filtered: isFiltered(query),
+    csrfToken: csrfToken(c),
+    invalid,
+    note,
+    focusFirstRow: PAGING_LINK_IDS.includes(c.req.header("HX-Trigger") ?? ""),
+  };
+  const alert = view.ignored.length
+    ? `Part of the address was not understood and is left out: ${
+      view.ignored.map((p) => `“${p}”`).join(", ")
+    }.`
+    : undefined;
+  const filters = { values: view.values, errors: view.errors, alert };
+  if (invalid) c.status(422);
   if (targets(c, DOM_IDS.patientTable)) {
-    c.header("HX-Push-Url", listUrl(query));
-    // A message about an earlier action no longer applies to the new view.
+    c.header("HX-Push-Url", invalid ? typedUrl(new URL(c.req.url).searchParams) : listUrl(query));
+    const pages = pageCount(query, total);
+    const announce = invalid
+      ? `No patients shown: ${Object.values(view.errors)[0]}.`
+      : `${note ? `${note} ` : ""}${countText(query, total, items.length)}${
+        pages > 1 ? `, page ${query.page} of ${pages}` : ""
+      }.`;
     return c.html(
       <>
         <PatientTable {...table} />
         <ExportView query={query} total={total} oob />
-        <Notice />
+        <FiltersFeedback {...filters} />
+        <Notice announce={announce} />
       </>,
     );
   }
   const open = (total === 0 && !isFiltered(query)) || Object.keys(add.errors).length > 0;
-  return c.render(<PatientsPage {...table} add={{ ...add, open }} />, { title: "Patients" });
+  return c.render(
+    <PatientsPage
+      {...table}
+      add={{ ...add, open }}
+      filters={filters}
+      exportView={{ query, total }}
+      message={takeFlash(c)}
+    />,
+    { title: "Patients" },
+  );
 }
 
-patientRoutes.get("/patients", (c) => render(c, listQueryOf(new URL(c.req.url).searchParams)));
+patientRoutes.get("/patients", (c) => render(c, listViewOf(new URL(c.req.url).searchParams)));
 
 /** The message for an add that the use-case refused, by field. */
-function addRefused(error: unknown): FieldErrors {
-  if (error instanceof PatientInvalidError) return toFieldErrors(error.errors);
+function addRefused(error: unknown, values: Record<string, string>): FieldErrors {
+  if (error instanceof PatientInvalidError) return toFieldErrors(error.errors, values);
   if (error instanceof PatientIdTakenError) {
     return {
       id: `You already have a patient with ID ${error.id}. Leave it empty to use the next free ID.`,
@@ -135,26 +214,39 @@ function addRefused(error: unknown): FieldErrors {
 patientRoutes.post("/patients", async (c) => {
   const patients = c.get("patients");
   const values = await patientFormValues(c);
+  const fragment = isFragmentRequest(c);
+  const query = currentQuery(c);
   let errors: FieldErrors;
   try {
+    // The page on screen was drawn when `before` patients matched its filters.
+    const before = fragment ? await patients.count(actorOf(c), query.filter) : 0;
     const created = await patients.create(actorOf(c), parsePatientText(values));
-    if (!isFragmentRequest(c)) {
+    if (!fragment) {
       flash(c, `Patient ${created.id} added.`);
       return c.redirect(`/patients?q=${created.id}`, 303);
     }
-    const query = currentQuery(c);
     const total = await patients.count(actorOf(c), query.filter);
+    const drawn = clampPage(query, before);
+    const onPage = rowsOnPage(drawn, before);
+    const intoPage = total > before && onPage < drawn.perPage;
     return c.html(
-      <AddedFragment patient={created} csrfToken={csrfToken(c)} query={query} total={total} />,
+      <AddedFragment
+        patient={created}
+        csrfToken={csrfToken(c)}
+        query={drawn}
+        total={total}
+        shown={onPage + (intoPage ? 1 : 0)}
+        intoPage={intoPage}
+      />,
     );
   } catch (error) {
-    errors = addRefused(error);
+    errors = addRefused(error, values);
   }
   c.status(422);
-  if (isFragmentRequest(c)) {
+  if (fragment) {
     return c.html(<AddPatientForm csrfToken={csrfToken(c)} values={values} errors={errors} open />);
   }
-  return render(c, DEFAULT_LIST_QUERY, { values, errors });
+  return render(c, listViewOf(new URLSearchParams()), { values, errors });
 });
 
 patientRoutes.get("/patients/:id", async (c) => {
@@ -162,7 +254,12 @@ patientRoutes.get("/patients/:id", async (c) => {
   const patient = await patients.get(actorOf(c), pathId(c), { via: "detail" });
   const history = await patients.history(actorOf(c), patient.id);
   return c.render(
-    <PatientDetailPage patient={patient} history={history} you={c.get("user")!.id} />,
+    <PatientDetailPage
+      patient={patient}
+      query={carriedQuery(c)}
+      history={history}
+      you={c.get("user")!.id}
+    />,
     { title: `Patient ${patient.id}` },
   );
 });
@@ -173,7 +270,7 @@ patientRoutes.get("/patients/:id/row", async (c) => {
   try {
     // The row the list showed, back after Cancel: not a new view.
     const patient = await c.get("patients").get(actorOf(c), id, { audit: false });
-    return c.html(<PatientRow patient={patient} focus />);
+    return c.html(<PatientRow patient={patient} query={currentQuery(c)} focus />);
   } catch (error) {
     if (!(error instanceof PatientNotFoundError)) throw error;
     return c.html(<PatientGoneRow id={id} message={gone(id)} />, 404);
@@ -182,14 +279,16 @@ patientRoutes.get("/patients/:id/row", async (c) => {
 
 patientRoutes.get("/patients/:id/edit", async (c) => {
   const patient = await c.get("patients").get(actorOf(c), pathId(c), { via: "edit" });
+  const fragment = isFragmentRequest(c);
   const props = {
     id: patient.id,
     revision: patient.revision,
     values: formValues(patient),
     errors: {},
     csrfToken: csrfToken(c),
+    query: fragment ? currentQuery(c) : carriedQuery(c),
   };
-  if (isFragmentRequest(c)) return c.html(<PatientEditRow {...props} />);
+  if (fragment) return c.html(<PatientEditRow {...props} />);
   return c.render(<PatientEditPage {...props} />, { title: `Edit patient ${patient.id}` });
 });
 
@@ -200,6 +299,7 @@ async function save(c: Context<AppEnv>) {
   const revision = await formText(c, "revision");
   const actor = actorOf(c, await formText(c, "reason"));
   const fragment = isFragmentRequest(c);
+  const query = fragment ? currentQuery(c) : carriedQuery(c);
   const edit = (
     props: {
       revision: string;
@@ -207,25 +307,31 @@ async function save(c: Context<AppEnv>) {
       errors: FieldErrors;
       message?: string;
     },
-  ) =>
-    fragment
-      ? c.html(<PatientEditRow id={id} csrfToken={csrfToken(c)} {...props} />)
-      : c.render(<PatientEditPage id={id} csrfToken={csrfToken(c)} {...props} />, {
-        title: `Edit patient ${id}`,
-      });
+  ) => {
+    const all = { id, csrfToken: csrfToken(c), query, ...props };
+    return fragment
+      ? c.html(<PatientEditRow {...all} />)
+      : c.render(<PatientEditPage {...all} />, { title: `Edit patient ${id}` });
+  };
 
   try {
     const input = parsePatientText({ ...values, id: String(id) });
     const saved = await patients.replace(actor, id, input, revision ? [revision] : undefined);
+    const outside = !(await stillMatches(c, query, id));
     if (!fragment) {
-      flash(c, `Patient ${id} saved.`);
-      return c.redirect(`/patients?q=${id}`, 303);
+      flash(
+        c,
+        outside
+          ? `Patient ${id} saved. It no longer matches the filters, so it is not in this list.`
+          : `Patient ${id} saved.`,
+      );
+      return c.redirect(`${listUrl(query)}#patient-${id}`, 303);
     }
-    return c.html(<SavedFragment patient={saved} />);
+    return c.html(<SavedFragment patient={saved} query={query} outside={outside} />);
   } catch (error) {
     if (error instanceof PatientInvalidError) {
       c.status(422);
-      return edit({ revision, values, errors: toFieldErrors(error.errors) });
+      return edit({ revision, values, errors: toFieldErrors(error.errors, values) });
     }
     if (error instanceof StaleRevisionError) {
       const current = await patients.get(actor, id, { via: "edit" });
@@ -251,9 +357,10 @@ patientRoutes.post("/patients/:id", save);
 patientRoutes.get("/patients/:id/delete", async (c) => {
   // The confirmation shows the id only: not a view of the record.
   const patient = await c.get("patients").get(actorOf(c), pathId(c), { audit: false });
-  return c.render(<PatientDeletePage id={patient.id} csrfToken={csrfToken(c)} />, {
-    title: `Delete patient ${patient.id}`,
-  });
+  return c.render(
+    <PatientDeletePage id={patient.id} csrfToken={csrfToken(c)} query={carriedQuery(c)} />,
+    { title: `Delete patient ${patient.id}` },
+  );
 });
 
 async function remove(c: Context<AppEnv>) {
@@ -271,13 +378,23 @@ async function remove(c: Context<AppEnv>) {
     if (!existed) throw new NotFoundError(message);
     flash(c, message);
     c.get("session").flash(UNDO_FLASH, id); // the next page offers Undo beside the message
-    return c.redirect("/patients", 303);
+    return c.redirect(listUrl(carriedQuery(c)), 303);
   }
   const query = currentQuery(c);
   const total = await patients.count(actorOf(c), query.filter);
+  // The page's rows were drawn with the deleted one among them (unless it was added since).
+  const fromPage = existed && new URL(c.req.url).searchParams.get("added") !== "1";
+  const before = fromPage ? total + 1 : total;
+  const drawn = clampPage(query, before);
   const undo = existed ? { id, csrfToken: csrfToken(c) } : undefined;
   return c.html(
-    <DeletedFragment message={message} query={query} total={total} undo={undo} />,
+    <DeletedFragment
+      message={message}
+      query={drawn}
+      total={total}
+      shown={rowsOnPage(drawn, before) - (fromPage ? 1 : 0)}
+      undo={undo}
+    />,
     existed ? 200 : 404,
   );
 }

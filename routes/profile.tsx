@@ -1,6 +1,6 @@
 /** `/profile`: change name and password, manage API tokens, delete the account. */
 import { type Context, Hono } from "hono";
-import { type ProfileErrors, ProfilePage } from "../components/ProfilePage.tsx";
+import { type ProfileErrors, ProfilePage, RevokeTokenPage } from "../components/ProfilePage.tsx";
 import {
   createApiToken,
   listApiTokens,
@@ -114,6 +114,18 @@ profileRoutes.post("/profile/tokens", async (c) => {
   const newToken = await createApiToken(c.get("deps").stores.accounts, me(c).id, name);
   c.status(201);
   return renderProfile(c, { newToken });
+});
+
+profileRoutes.get("/profile/tokens/:id/revoke", async (c) => {
+  const tokens = await listApiTokens(c.get("deps").stores.accounts, me(c).id);
+  const token = tokens.find((t) => String(t.id) === c.req.param("id"));
+  if (!token) {
+    flash(c, "That token was already revoked.");
+    return c.redirect("/profile#tokens", 303);
+  }
+  return c.render(<RevokeTokenPage token={token} csrfToken={csrfToken(c)} />, {
+    title: "Revoke a token",
+  });
 });
 
 profileRoutes.post("/profile/tokens/:id/revoke", async (c) => {

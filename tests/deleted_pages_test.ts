@@ -1,11 +1,11 @@
 /** Undo, "Recently deleted" and history in the browser: htmx fragments and the same forms without JavaScript. */
 import assert from "node:assert/strict";
-import { patientsPageTest } from "./helpers/app.ts";
 import { FIRST_ROW } from "./helpers/fixtures.ts";
+import { testWithFirstRow } from "./helpers/patients_pages.ts";
 import { type Dom, parseDom, textOf } from "./helpers/html.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
-const eachBackend = patientsPageTest;
+const eachBackend = testWithFirstRow;
 
 const hx = (browser: TestBrowser, current = "/patients") => ({
   "HX-Request": "true",
@@ -46,7 +46,7 @@ eachBackend(
     assert.equal(deleted.status, 303);
     assert.equal(deleted.headers.get("Location"), "/patients");
     const list = parseDom(await (await browser.get("/patients")).text());
-    assert.match(list.text("#alerts"), /Patient 9046 deleted\. Undo/);
+    assert.match(list.text("#patient-status"), /Patient 9046 deleted\. Undo/);
     assert.equal(list.find("#patient-9046"), null);
     const undo = formOf(list, "Undo (patient 9046)");
     assert.equal(undo.getAttribute("method"), "post");
@@ -55,9 +55,9 @@ eachBackend(
     assert.equal(restored.headers.get("Location"), "/patients?q=9046");
     const back = parseDom(await (await browser.get("/patients?q=9046")).text());
     assert.ok(back.find("#patient-9046"), "the row is back");
-    assert.match(back.text("#alerts"), /Patient 9046 restored/);
+    assert.match(back.text("#patient-status"), /Patient 9046 restored/);
     const again = parseDom(await (await browser.get("/patients")).text());
-    assert.doesNotMatch(again.text("#alerts"), /Undo/, "the Undo is offered once");
+    assert.doesNotMatch(again.text("#patient-status"), /Undo/, "the Undo is offered once");
     const history = (await app.stores.patients.audit.history(1, 9046)).map((e) => e.reason);
     assert.deepEqual(history.slice(0, 2), [null, "Wrong ward"]);
   },
@@ -87,7 +87,7 @@ eachBackend(
     );
     assert.ok(parseDom(`<table>${template.innerHTML}</table>`).find("#patient-9046.changed"));
     assert.match(answer.text("#patient-count"), /1–1 of 1 patient/);
-    assert.equal(answer.text("#alerts"), "Patient 9046 restored.");
+    assert.equal(answer.text("#patient-status"), "Patient 9046 restored.");
   },
 );
 

@@ -1,22 +1,17 @@
 /** Add, edit and delete on `/patients`: htmx fragments, the same forms without JavaScript, CSRF. */
 import assert from "node:assert/strict";
+import { COLUMN_ORDER } from "../components/PatientTable.tsx";
 import type { NewPatient } from "../lib/patient_fields.ts";
-import { patientsPageTest } from "./helpers/app.ts";
 import { samplePatient } from "./helpers/fixtures.ts";
 import { type Dom, type DomElement, parseDom, textOf } from "./helpers/html.ts";
-import { TestBrowser } from "./helpers/test_browser.ts";
+import { htmxHeaders, testWithFirstRow } from "./helpers/patients_pages.ts";
+import type { TestBrowser } from "./helpers/test_browser.ts";
 
 const PATIENT: NewPatient = samplePatient();
 
-const eachBackend = patientsPageTest;
+const eachBackend = testWithFirstRow;
 
-/** The headers htmx sends (the page's hx-headers carry the CSRF token). */
-const hx = (browser: TestBrowser, target: string, current = "/patients") => ({
-  "HX-Request": "true",
-  "HX-Target": target,
-  "HX-Current-URL": `http://127.0.0.1:5000${current}`,
-  "X-CSRF-Token": browser.csrf,
-});
+const hx = htmxHeaders;
 /** A patient as a submitted form: text, an unknown BMI empty. */
 const form = (fields: Record<string, unknown>, extra: Record<string, string> = {}) =>
   new URLSearchParams({
@@ -64,7 +59,10 @@ function rowsOf(dom: Dom): DomElement[] {
   return [...dom.all("tr"), ...inTemplates];
 }
 /** The text of each cell of a row: id, gender, age, … stroke, actions. */
-const cellsOf = (row: DomElement | undefined) => [...(row?.children ?? [])].map(textOf);
+function cellsOf(row: DomElement | undefined): Record<string, string> {
+  const texts = [...(row?.children ?? [])].map(textOf);
+  return Object.fromEntries([...COLUMN_ORDER, "actions"].map((f, i) => [f, texts[i] ?? ""]));
+}
 
 /** The out-of-band patient count: `<p id="patient-count" class="count" hx-swap-oob="true">`. */
 function assertOobCount(dom: Dom, text: string) {
@@ -76,12 +74,12 @@ function assertOobCount(dom: Dom, text: string) {
   });
   assert.equal(textOf(count), text);
 }
-/** The out-of-band message: `#alerts` replaced inside, starting with a `role="status"` div. */
+/** The out-of-band message: the live region beside the table replaced inside, a message first. */
 function assertOobAlert(dom: Dom, text: string) {
-  const alerts = dom.find("div#alerts");
-  assert.deepEqual(attributesOf(alerts), { id: "alerts", "hx-swap-oob": "innerHTML" });
-  const message = alerts?.children[0];
-  assert.deepEqual([message?.localName, message?.getAttribute("role")], ["div", "status"]);
+  const region = dom.find("div#patient-status");
+  assert.deepEqual(attributesOf(region), { id: "patient-status", "hx-swap-oob": "innerHTML" });
+  const message = region?.children[0];
+  assert.deepEqual([message?.localName, message?.getAttribute("class")], ["div", "alert alert-ok"]);
   assert.equal(textOf(message), text);
 }
 
@@ -141,7 +139,7 @@ eachBackend("an htmx add answers a fresh form, the row, count and message", asyn
   const res = await send(b, "POST", "/patients", hx(b, "add", "/patients?gender=Female"), female);
   assert.equal(res.status, 200);
   const dom = parseDom(await res.text());
-  const id = Number(/Patient (\d+) added/.exec(dom.text("#alerts"))?.[1]);
+  const id = Number(/Patient (\d+) added/.exec(dom.text("#patient-status"))?.[1]);
   assert.notEqual(id, 9046);
   assert.equal((await app.stores.patients.get(1, id))?.gender, "Female", "the app chose an id");
   const first = firstOf(dom);
@@ -168,7 +166,10 @@ eachBackend("an htmx add answers a fresh form, the row, count and message", asyn
     "the row, out of band",
   );
   const cells = cellsOf(row);
-  assert.deepEqual([cells[1], cells[2], cells[8], cells[9]], ["Female", "67", "228.69", "N/A"]);
+  assert.deepEqual(
+    [cells.gender, cells.age, cells.avg_glucose_level, cells.bmi],
+    ["Female", "67", "228.69", "N/A"],
+  );
   assertOobCount(dom, "1–1 of 1 patient");
   assertOobAlert(dom, `Patient ${id} added.`);
 });
@@ -178,8 +179,13 @@ eachBackend("a no-JS add redirects with a flash; a taken id is refused", async (
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("Location"), "/patients?q=77");
   const next = parseDom(await (await b.get("/patients?q=77")).text());
-  const flash = next.find("div#alerts")?.children[0];
-  assert.deepEqual([flash?.localName, flash?.getAttribute("role")], ["div", "status"]);
+  // Beside the table, in its live region.
+  const region = next.find("div#patient-status");
+  assert.deepEqual([region?.getAttribute("role"), region?.getAttribute("aria-live")], [
+    "status",
+    "polite",
+  ]);
+  const flash = region?.children[0];
   assert.equal(textOf(flash), "Patient 77 added.");
   assert.ok(next.find("tr#patient-77"), "the new row is listed");
   const after = parseDom(await (await b.get("/patients")).text());
@@ -195,43 +201,59 @@ eachBackend("a no-JS add redirects with a flash; a taken id is refused", async (
   assert.equal((await app.stores.patients.get(1, 9046))?.age, 67);
 });
 
-eachBackend("the edit row has labelled inputs, selects for categorical fields", async (app, b) => {
-  const res = await b.get("/patients/9046/edit", hx(b, "patient-9046"));
-  assert.equal(res.status, 200);
-  assert.equal(res.headers.get("Vary"), "HX-Request");
-  const dom = parseDom(await res.text());
-  const first = firstOf(dom);
-  assert.equal(first?.localName, "tr");
-  assert.deepEqual(attributesOf(first), {
-    id: "patient-9046",
-    class: "editing",
-    "data-edit-row": "true",
-  });
-  assert.equal(dom.all('select[form="edit-9046"]').length, 8);
-  assert.equal(dom.all('input[form="edit-9046"]').length, 3);
-  assert.equal(assertLabelled(dom).length, 11);
-  const gender = field(dom, "edit-9046-gender");
-  assert.equal(gender.querySelector("select#edit-9046-gender")?.hasAttribute("autofocus"), true);
-  assert.deepEqual(selectedIn(gender, "#edit-9046-gender"), ["Male"]);
-  assert.equal(valueIn(field(dom, "edit-9046-age"), "edit-9046-age"), "67");
-  const glucose = field(dom, "edit-9046-avg_glucose_level");
-  assert.equal(valueIn(glucose, "edit-9046-avg_glucose_level"), "228.69");
-  assert.equal(revisionOf(dom), (await app.stores.patients.get(1, 9046))?.revision);
-  const cancel = dom.find('[hx-get="/patients/9046/row"][data-cancel="true"]');
-  assert.equal(textOf(cancel), "Cancel");
-  const row = parseDom(await (await b.get("/patients/9046/row", hx(b, "patient-9046"))).text());
-  const shown = firstOf(row);
-  assert.deepEqual([shown?.localName, attributesOf(shown)], ["tr", { id: "patient-9046" }]);
-  assert.equal(textOf(shown?.querySelector("a[autofocus]")), "Edit");
-  const plainRow = await b.get("/patients/9046/row");
-  assert.equal(plainRow.headers.get("Location"), "/patients/9046");
-  const html = await (await b.get("/patients/9046/edit")).text();
-  assert.ok(isPage(html), "a whole page without htmx");
-  const page = parseDom(html);
-  assert.equal(page.text('[hx-history="false"] h1'), "Edit patient 9046");
-  assert.ok(page.find('form[method="post"][action="/patients/9046"]'), "a plain form");
-  assertLabelled(page);
-});
+eachBackend(
+  "the edit row is one form across the row, labelled, selects for categories",
+  async (app, b) => {
+    const res = await b.get("/patients/9046/edit", hx(b, "patient-9046"));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("Vary"), "HX-Request");
+    const dom = parseDom(await res.text());
+    const first = firstOf(dom);
+    assert.equal(first?.localName, "tr");
+    assert.deepEqual(attributesOf(first), {
+      id: "patient-9046",
+      class: "editing",
+      "data-edit-row": "true",
+    });
+    // One cell across the whole row, holding the form and its fields (a grid, not 11 columns).
+    const cell = first?.children[0];
+    assert.deepEqual([first?.children.length, cell?.getAttribute("colspan")], [1, "13"]);
+    const panel = cell?.querySelector("form#edit-9046");
+    assert.equal(panel?.getAttribute("hx-put"), "/patients/9046");
+    assert.equal(panel?.querySelectorAll("select").length, 8);
+    // Age, glucose, BMI and the optional reason for the change.
+    assert.equal(panel?.querySelectorAll('input:not([type="hidden"])').length, 4);
+    assert.equal(assertLabelled(dom).length, 12);
+    assert.equal(dom.text('label[for="edit-9046-reason"]'), "Reason (optional)");
+    assert.equal(
+      dom.text('label[for="edit-9046-avg_glucose_level"]'),
+      "Average glucose level (mg/dL)",
+    );
+    // The fields in the table's order: the outcome first, and focused.
+    const stroke = field(dom, "edit-9046-stroke");
+    assert.equal(stroke.querySelector("select#edit-9046-stroke")?.hasAttribute("autofocus"), true);
+    assert.deepEqual(selectedIn(stroke, "#edit-9046-stroke"), ["1"]);
+    assert.deepEqual(selectedIn(field(dom, "edit-9046-gender"), "#edit-9046-gender"), ["Male"]);
+    assert.equal(valueIn(field(dom, "edit-9046-age"), "edit-9046-age"), "67");
+    const glucose = field(dom, "edit-9046-avg_glucose_level");
+    assert.equal(valueIn(glucose, "edit-9046-avg_glucose_level"), "228.69");
+    assert.equal(revisionOf(dom), (await app.stores.patients.get(1, 9046))?.revision);
+    const cancel = dom.find('[hx-get="/patients/9046/row"][data-cancel="true"]');
+    assert.equal(textOf(cancel), "Cancel");
+    const row = parseDom(await (await b.get("/patients/9046/row", hx(b, "patient-9046"))).text());
+    const shown = firstOf(row);
+    assert.deepEqual([shown?.localName, attributesOf(shown)], ["tr", { id: "patient-9046" }]);
+    assert.equal(textOf(shown?.querySelector("a[autofocus]")), "Edit");
+    const plainRow = await b.get("/patients/9046/row");
+    assert.equal(plainRow.headers.get("Location"), "/patients/9046");
+    const html = await (await b.get("/patients/9046/edit")).text();
+    assert.ok(isPage(html), "a whole page without htmx");
+    const page = parseDom(html);
+    assert.equal(page.text('[hx-history="false"] h1'), "Edit patient 9046");
+    assert.ok(page.find('form[method="post"][action="/patients/9046"]'), "a plain form");
+    assertLabelled(page);
+  },
+);
 
 eachBackend("a save answers the row or a redirect; bad input answers 422", async (app, b) => {
   const edit = parseDom(await (await b.get("/patients/9046/edit", hx(b, "patient-9046"))).text());
@@ -251,7 +273,7 @@ eachBackend("a save answers the row or a redirect; bad input answers 422", async
     ["tr", { id: "patient-9046", class: "changed" }],
   );
   const cells = cellsOf(row);
-  assert.deepEqual([cells[2], cells[9], cells[10]], ["68", "N/A", "Smokes"]);
+  assert.deepEqual([cells.age, cells.bmi, cells.smoking_status], ["68", "N/A", "Smokes"]);
   assert.equal(textOf(row?.querySelector("a[autofocus]")), "Edit");
   assertOobAlert(dom, "Patient 9046 saved.");
   const saved = await app.stores.patients.get(1, 9046);
@@ -276,9 +298,11 @@ eachBackend("a save answers the row or a redirect; bad input answers 422", async
   assert.equal(valueIn(pageAge, "edit-age"), "-1");
   assert.match(errorIn(pageAge), /^Age/);
 
-  const post = await b.postForm("/patients/9046", Object.fromEntries(form(PATIENT)));
+  // Without JavaScript the form's address carries the list's view, and the save goes back to it.
+  const fields = Object.fromEntries(form(PATIENT));
+  const post = await b.postForm("/patients/9046?sort=-age&gender=Male&page=1", fields);
   assert.equal(post.status, 303);
-  assert.equal(post.headers.get("Location"), "/patients?q=9046");
+  assert.equal(post.headers.get("Location"), "/patients?gender=Male&sort=-age#patient-9046");
   const list = parseDom(await (await b.get("/patients")).text());
   assert.match(list.text('[role="status"]'), /^Patient 9046 saved\./);
   assert.equal((await app.stores.patients.get(1, 9046))?.age, 67);

@@ -46,9 +46,14 @@ const firstOf = (dom: Dom) => dom.get("body").children[0];
 const countOf = (dom: Dom) => dom.text("#patient-count");
 const rowIds = (dom: Dom) =>
   dom.all('tr[id^="patient-"]').map((row) => Number(row.id.slice("patient-".length)));
-/** The text of each cell of a row: id, gender, age, … stroke, actions. */
-const cells = (dom: Dom, id: number) =>
-  dom.all(`#patient-${id} > th, #patient-${id} > td`).map(textOf);
+/** The fields of the columns, in the table's order (read from the sort links' ids). */
+const columnsOf = (dom: Dom) =>
+  dom.all("thead th").map((th) => th.querySelector("a")?.id.replace(/^sort-/, "") ?? "actions");
+/** The text of each cell of a row, by column: `{id, stroke, gender, age, …, actions}`. */
+function cells(dom: Dom, id: number): Record<string, string> {
+  const texts = dom.all(`#patient-${id} > th, #patient-${id} > td`).map(textOf);
+  return Object.fromEntries(columnsOf(dom).map((field, i) => [field, texts[i] ?? ""]));
+}
 /** The values of the selected options of a select. */
 const selectedIn = (dom: Dom, select: string) =>
   dom.all(`${select} option[selected]`).map((option) => option.getAttribute("value"));
@@ -115,6 +120,10 @@ async function datasetViews(app: TestApp, t: Deno.TestContext) {
       text: "ID ▲",
     });
     assert.equal(dom.all('th[scope="col"] > a[href]:first-child').length, 12);
+    // The outcome next to the id; units in the headings.
+    assert.deepEqual(columnsOf(dom).slice(0, 3), ["id", "stroke", "gender"]);
+    assert.equal(dom.text("#sort-avg_glucose_level"), "Glucose ↕ mg/dL");
+    assert.equal(dom.text("#sort-age"), "Age ↕ years");
     assert.match(dom.text("nav.pagination"), /Page 1 of 103/);
   });
 
@@ -174,42 +183,56 @@ async function datasetViews(app: TestApp, t: Deno.TestContext) {
       .map((p) => p.age).sort((a, b) => b - a);
     const dom = await table("gender=Female&stroke=1&sort=-age&per_page=25&page=2");
     assert.equal(countOf(dom), summary(26, 25, picked.length));
-    const shown = rowIds(dom).map((id) => cells(dom, id)[2]);
+    const shown = rowIds(dom).map((id) => cells(dom, id).age);
     assert.deepEqual(shown, picked.slice(25, 50).map(String));
   });
 
   await t.step("sorting orders the rows and marks the header, both ways", async () => {
     const desc = await table("sort=-age");
     const ages = data.map((p) => p.age).sort((a, b) => b - a).slice(0, 50).map(String);
-    assert.deepEqual(rowIds(desc).map((id) => cells(desc, id)[2]), ages);
+    assert.deepEqual(rowIds(desc).map((id) => cells(desc, id).age), ages);
     assert.deepEqual(sortedBy(desc), {
       marked: 1,
       order: "descending",
       link: "a",
       href: "/patients?sort=age",
-      text: "Age ▼",
+      text: "Age ▼ years",
     });
     const asc = await table("sort=avg_glucose_level");
     const low = data.map((p) => p.avg_glucose_level).sort((a, b) => a - b).slice(0, 50);
-    assert.deepEqual(rowIds(asc).map((id) => cells(asc, id)[8]), low.map(String));
+    assert.deepEqual(
+      rowIds(asc).map((id) => Number(cells(asc, id).avg_glucose_level)),
+      low,
+    );
     assert.deepEqual(sortedBy(asc), {
       marked: 1,
       order: "ascending",
       link: "a",
       href: "/patients?sort=-avg_glucose_level",
-      text: "Glucose ▲",
+      text: "Glucose ▲ mg/dL",
     });
   });
 
-  await t.step("numbers read exactly as the dataset writes them", async () => {
+  await t.step("numbers line up: the dataset's values with consistent decimals", async () => {
     const infant = csv.find((r) => r.age === "0.08" && r.bmi === "N/A") ??
       csv.find((r) => r.bmi === "N/A")!;
     for (const row of [csv[0]!, infant]) {
-      const [, , age, , , , , , glucose, bmi] = cells(await table(`q=${row.id}`), +row.id!);
-      assert.deepEqual([age, glucose, bmi], [row.age, row.avg_glucose_level, row.bmi]);
+      const shown = cells(await table(`q=${row.id}`), +row.id!);
+      const values = [shown.age, shown.avg_glucose_level, shown.bmi].map(Number);
+      assert.deepEqual(values, [row.age, row.avg_glucose_level, row.bmi].map(Number));
     }
-    const first = cells(await table("q=9046"), 9046).slice(0, 12).join("|");
-    assert.equal(first, "9046|Male|67|No|Yes|Yes|Private|Urban|228.69|36.6|Formerly smoked|Yes");
+    const first = Object.values(cells(await table("q=9046"), 9046)).slice(0, 12).join("|");
+    assert.equal(first, "9046|Yes|Male|67|No|Yes|Yes|Private|Urban|228.69|36.6|Formerly smoked");
+    // Glucose with two decimals, BMI with one, whole years whole: zeros added, nothing rounded.
+    const padded = cells(await table("q=29552"), 29552); // the CSV has 210.4 and 40
+    assert.deepEqual([padded.avg_glucose_level, padded.bmi], ["210.40", "40.0"]);
+    const dom = await table("sort=bmi&per_page=200");
+    for (const id of rowIds(dom)) {
+      const { avg_glucose_level: glucose, bmi } = cells(dom, id);
+      assert.match(glucose!, /^\d+\.\d\d$/, `glucose of ${id}`);
+      assert.match(bmi!, /^(\d+\.\d|N\/A)$/, `BMI of ${id}`);
+    }
+    assert.equal(dom.all("td.num").length, 3 * 200, "age, glucose and BMI right-aligned");
   });
 
   await t.step("the last page, an empty page and an empty search say so", async () => {
@@ -221,28 +244,31 @@ async function datasetViews(app: TestApp, t: Deno.TestContext) {
       "/patients?per_page=100&page=51",
     );
     assert.equal(last.find('[rel~="next"]'), null);
-    const beyond = await table("page=999");
-    assert.equal(countOf(beyond), "0 of 5,110 patients");
-    assert.match(beyond.text("#patient-empty"), /This page is empty/);
-    assert.match((await table("q=1")).text("#patient-empty"), /No patients match these filters/);
+    const asked = await browser.get("/patients?page=999", tableHx(browser));
+    assert.equal(asked.headers.get("HX-Push-Url"), "/patients?page=103");
+    const beyond = parseDom(await asked.text());
+    assert.equal(countOf(beyond), "5,101–5,110 of 5,110 patients");
+    assert.match(beyond.text(".table-note"), /There is no page 999: this is the last page\./);
+    assert.match(beyond.text("nav.pagination"), /Page 103 of 103/);
+    const partial = (await table("q=904")).text("#patient-empty");
+    assert.match(partial, /no patient with ID 904\. The search matches the whole ID/);
+    assert.match((await table("q=1&gender=Male")).text("#patient-empty"), /No patients match/);
   });
 
-  await t.step("a bad query answers 400: a page, or a fragment for htmx", async () => {
-    const bad = ["sort=height", "colour=red", "age_min=abc", "per_page=0", "gender=male"];
-    for (const qs of [...bad, "age_min=60&age_max=40", "page=2&page=3"]) {
+  await t.step("a bad filter comes back as the page, the message at its field", async () => {
+    const bad = ["age_min=abc", "per_page=0", "gender=male", "age_min=60&age_max=40", "q=12a"];
+    for (const qs of bad) {
       const res = await browser.get(`/patients?${qs}`);
-      assert.equal(res.status, 400, qs);
-      const html = await res.text();
-      assert.ok(isPage(html), qs);
-      assert.match(parseDom(html).text("main"), /Bad request/, qs);
+      assert.equal(res.status, 422, qs);
+      const page = parseDom(await res.text());
+      assert.ok(page.find("#filters [aria-invalid=true]"), qs);
+      assert.equal(rowIds(page).length, 0, `${qs}: no stale rows`);
       const frag = await browser.get(`/patients?${qs}`, tableHx(browser));
-      assert.equal(frag.status, 400, qs);
-      const first = firstOf(parseDom(await frag.text()));
-      assert.deepEqual(
-        [first?.localName, attributesOf(first)],
-        ["div", { class: "alert alert-error", role: "alert" }],
-        qs,
-      );
+      assert.equal(frag.status, 422, qs);
+      const dom = parseDom(await frag.text());
+      assert.equal(firstOf(dom)?.id, "patient-table", qs);
+      assert.match(dom.text("#patient-count"), /No patients shown/, qs);
+      assert.ok(dom.all('p.field-error[hx-swap-oob="true"]:not([hidden])').length, qs);
     }
   });
 }
@@ -334,7 +360,7 @@ eachBackend("another user's record is a 404 at every URL, its data nowhere", asy
   // The record may appear nowhere, attributes (ids, links) and scripts included: the raw text.
   assert.doesNotMatch(list, /9046|123\.45/);
   const search = parseDom(await (await bob.get("/patients?q=9046")).text());
-  assert.match(search.text("#patient-empty"), /No patients match/);
+  assert.match(search.text("#patient-empty"), /You have no patient with ID 9046\./);
   const hx = { "HX-Request": "true", "X-CSRF-Token": bob.csrf };
   const fields = Object.entries(PATIENT).map(([k, v]) => [k, String(v)]);
   const form = new URLSearchParams([...fields, ["_csrf", bob.csrf]]);
@@ -362,6 +388,6 @@ eachBackend("another user's record is a 404 at every URL, its data nowhere", asy
   const kept = await app.stores.patients.get(1, 9046);
   assert.equal(kept?.avg_glucose_level, 123.45, "Bob's requests changed Ann's record");
   const annList = parseDom(await (await ann.get("/patients")).text());
-  assert.equal(cells(annList, 9046)[8], "123.45", "Ann still sees her record");
+  assert.equal(cells(annList, 9046).avg_glucose_level, "123.45", "Ann still sees her record");
   assert.deepEqual(wrong, [], "every request for another user's record should answer 404");
 });

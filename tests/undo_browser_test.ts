@@ -39,7 +39,7 @@ Deno.test("in Chromium, a deleted row comes back with Undo and from Recently del
     await page.getByRole("button", { name: "Undo (patient 2)" }).click();
     await page.locator("#patient-2").waitFor();
     await waitForHtmx(page);
-    assert.equal(await page.locator("#alerts").innerText(), "Patient 2 restored.");
+    assert.equal(await page.locator("#patient-status").innerText(), "Patient 2 restored.");
     assert.equal(await page.locator("#patient-count").innerText(), "1–3 of 3 patients");
     assert.equal((await rowCells(page, 2))[0], "2");
     await shots.take(page, "undone");

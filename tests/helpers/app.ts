@@ -6,9 +6,7 @@ import { closeStores, type Stores } from "../../db/stores.ts";
 import type { PatientStore } from "../../lib/patient_store.ts";
 import { createApp } from "../../routes/app.tsx";
 import { loadAssets } from "../../routes/assets.ts";
-import { type Backend, patientBackends } from "./backends.ts";
-import { FIRST_ROW, PASSWORD } from "./fixtures.ts";
-import { TestBrowser } from "./test_browser.ts";
+import type { Backend } from "./backends.ts";
 
 /** A configuration for tests: embedded stores in `dataDir` unless servers are given. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -105,27 +103,5 @@ export async function withPatientsApp(
     await app.close();
     await opened.cleanup();
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/**
- * Registers `name` once per patient backend, as `[backend] name`: an app with a logged-in user
- * (id 1) who owns patient 9046 (the dataset's first row), the browser on `/patients`.
- */
-export function patientsPageTest(
-  name: string,
-  body: (app: TestApp, browser: TestBrowser) => Promise<void>,
-): void {
-  for (const backend of patientBackends()) {
-    Deno.test(`[${backend.name}] ${name}`, () =>
-      withPatientsApp(backend, async (app) => {
-        const browser = new TestBrowser(app);
-        const registered = await browser.register("Ann", "ann@example.org", PASSWORD);
-        if (registered.status !== 303) throw new Error(`registering answered ${registered.status}`);
-        await app.stores.patients.create(1, { ...FIRST_ROW });
-        const list = await browser.get("/patients");
-        if (list.status !== 200) throw new Error(`/patients answered ${list.status}`);
-        await body(app, browser);
-      }));
   }
 }
