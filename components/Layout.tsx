@@ -47,6 +47,7 @@ function NavLinks({ user, csrfToken }: Pick<LayoutProps, "user" | "csrfToken">) 
   return (
     <div class="nav-links">
       <a href="/patients">Patients</a>
+      <a href="/dashboard">Dashboard</a>
       <a href="/profile" class="nav-user">
         <span class="visually-hidden">Profile of</span> {user.name}
       </a>

@@ -59,21 +59,27 @@ function filterValue(filter: PatientFilter, name: keyof PatientFilter): string {
   return value === undefined ? "" : String(value);
 }
 
-/** Search and filters; changing any of them reloads the table only, and the URL with it. */
-export function Filters({ query }: { query: PatientListQuery }) {
+/**
+ * Search and filters. On the list, changing any of them reloads the table only, and the URL with
+ * it; elsewhere (`action`, e.g. the dashboard) the form is a plain GET of that page.
+ */
+export function Filters(
+  { query, action = "/patients" }: { query: PatientListQuery; action?: string | undefined },
+) {
   const { filter } = query;
+  const list = action === "/patients";
   return (
     <form
       id={DOM_IDS.filters}
       class="card filters"
       role="search"
       method="get"
-      action="/patients"
-      hx-get="/patients"
-      hx-target={selector(DOM_IDS.patientTable)}
-      hx-swap="outerHTML"
-      hx-push-url="true"
-      hx-trigger="change, submit, input changed delay:400ms from:#filter-q"
+      action={action}
+      hx-get={list ? "/patients" : undefined}
+      hx-target={list ? selector(DOM_IDS.patientTable) : undefined}
+      hx-swap={list ? "outerHTML" : undefined}
+      hx-push-url={list ? "true" : undefined}
+      hx-trigger={list ? "change, submit, input changed delay:400ms from:#filter-q" : undefined}
     >
       <div class="filter-grid">
         <Field
@@ -108,17 +114,19 @@ export function Filters({ query }: { query: PatientListQuery }) {
           value={filterValue(filter, "age_max")}
           idPrefix="filter-"
         />
-        <SelectField
-          name="per_page"
-          label="Rows per page"
-          value={String(query.perPage)}
-          options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))}
-          idPrefix="filter-"
-        />
+        {list && (
+          <SelectField
+            name="per_page"
+            label="Rows per page"
+            value={String(query.perPage)}
+            options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))}
+            idPrefix="filter-"
+          />
+        )}
       </div>
       <div class="filter-actions">
         <button type="submit">Apply</button>
-        <a class="button button-secondary" href="/patients">Clear filters</a>
+        <a class="button button-secondary" href={action}>Clear filters</a>
       </div>
     </form>
   );

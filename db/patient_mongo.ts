@@ -13,7 +13,7 @@ import {
   type Sort,
 } from "mongodb";
 import type { MongoConfig } from "../config.ts";
-import { PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
+import { FIELD_RULES, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
 import { onceSucceeded } from "./once.ts";
 import {
@@ -25,7 +25,13 @@ import {
   newRow,
 } from "./patient_rows.ts";
 import type { PatientFilter, PatientSort } from "../lib/patient_query.ts";
-import type { GroupCount, PatientStore } from "../lib/patient_store.ts";
+import type {
+  GroupCount,
+  MeasuredField,
+  PatientStore,
+  RangeCounts,
+  Tally,
+} from "../lib/patient_store.ts";
 
 interface PatientDocument extends PatientRecord {
   user_id: number;
@@ -89,6 +95,92 @@ async function ensureIndexes(collection: Collection<PatientDocument>): Promise<v
       name: `user_id_1_${field}_1_id_1`,
     });
   }
+}
+
+/** The fields that make two records possible duplicates: all but the id. */
+const DUPLICATE_FIELDS = PATIENT_FIELDS.filter((f) => f !== "id");
+
+/** The filter narrowed by one more condition (kept apart, so a range on `age` adds to age_min). */
+function narrowed(
+  userId: number,
+  filter: PatientFilter,
+  condition: Filter<PatientDocument>,
+): Filter<PatientDocument> {
+  return { $and: [toMongoFilter(userId, filter), condition] } as Filter<PatientDocument>;
+}
+
+/** Records and strokes among those matching `match`: one `$group` by stroke. */
+async function tallyOf(
+  collection: Collection<PatientDocument>,
+  match: Filter<PatientDocument>,
+): Promise<Tally> {
+  const groups = await collection.aggregate<{ _id: number; n: number }>([
+    { $match: match },
+    { $group: { _id: "$stroke", n: { $sum: 1 } } },
+  ]).toArray();
+  return {
+    total: groups.reduce((sum, g) => sum + g.n, 0),
+    stroke: groups.find((g) => g._id === 1)?.n ?? 0,
+  };
+}
+
+/**
+ * Range counts: one query per cut (`field < cut`, on the indexed field) and one for nulls,
+ * all at once. FerretDB v1 has no `$cond`, `$switch` or `$bucket` to band in one pass.
+ */
+async function countRangesIn(
+  collection: Collection<PatientDocument>,
+  userId: number,
+  filter: PatientFilter,
+  field: MeasuredField,
+  cuts: readonly number[],
+): Promise<RangeCounts> {
+  const nullable = "missing" in FIELD_RULES[field];
+  const [missing, ...below] = await Promise.all([
+    nullable
+      ? tallyOf(collection, narrowed(userId, filter, { [field]: null }))
+      : Promise.resolve({ total: 0, stroke: 0 }),
+    ...cuts.map((cut) => tallyOf(collection, narrowed(userId, filter, { [field]: { $lt: cut } }))),
+  ]);
+  return { below, missing: missing! };
+}
+
+/**
+ * Possible duplicates in up to three queries, each a small `$group`: glucose levels shared by
+ * several records (one number per group, which FerretDB v1 groups fast), then equal records
+ * among those, then their ids (FerretDB v1 has no `$push`).
+ */
+async function duplicateGroupsIn(
+  collection: Collection<PatientDocument>,
+  userId: number,
+  filter: PatientFilter,
+): Promise<number[][]> {
+  const moreThanOne = { $match: { n: { $gt: 1 } } };
+  const shared = await collection.aggregate<{ _id: number }>([
+    { $match: toMongoFilter(userId, filter) },
+    { $group: { _id: "$avg_glucose_level", n: { $sum: 1 } } },
+    moreThanOne,
+  ]).toArray();
+  if (shared.length === 0) return [];
+  const key = Object.fromEntries(DUPLICATE_FIELDS.map((field) => [field, `$${field}`]));
+  const groups = await collection.aggregate<{ _id: Record<string, unknown> }>([
+    { $match: narrowed(userId, filter, { avg_glucose_level: { $in: shared.map((g) => g._id) } }) },
+    { $group: { _id: key, n: { $sum: 1 } } },
+    moreThanOne,
+  ]).toArray();
+  if (groups.length === 0) return [];
+  const equalTo = groups.map(({ _id }) =>
+    Object.fromEntries(DUPLICATE_FIELDS.map((field) => [field, _id[field] ?? null]))
+  );
+  const docs = collection.find(narrowed(userId, filter, { $or: equalTo }), {
+    projection: { _id: 0, user_id: 0, created_at: 0, updated_at: 0, revision: 0 },
+  }).sort({ id: 1 });
+  const byKey = new Map<string, number[]>();
+  for await (const doc of docs) {
+    const name = JSON.stringify(DUPLICATE_FIELDS.map((field) => doc[field] ?? null));
+    byKey.set(name, [...byKey.get(name) ?? [], doc.id]);
+  }
+  return [...byKey.values()].filter((ids) => ids.length > 1);
 }
 
 /** Opens a client for the configured server. Connects lazily: an outage never throws here. */
@@ -287,6 +379,23 @@ export function openMongoPatientStore(
         }
         return [...folded.values()];
       });
+    },
+
+    countRanges(userId, filter, field, cuts) {
+      return run(() => countRangesIn(collection, userId, filter, field, cuts));
+    },
+
+    duplicateGroups(userId, filter) {
+      return run(() => duplicateGroupsIn(collection, userId, filter));
+    },
+
+    findAbove(userId, filter, limits, limit) {
+      if (limits.length === 0 || limit < 1) return Promise.resolve([]);
+      const above = limits.map(({ field, above }) => ({ [field]: { $gt: above } }));
+      return run(() =>
+        collection.find(narrowed(userId, filter, { $or: above }), { projection: PROJECTION })
+          .sort({ id: 1 }).limit(limit).toArray()
+      );
     },
 
     list(userId, { filter, sort, page, perPage }) {

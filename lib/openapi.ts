@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ACCOUNT_RULES } from "./account_rules.ts";
 import { dataArea } from "./openapi_data.ts";
+import { insightArea } from "./openapi_insight.ts";
 import {
   etagHeader,
   idParameter,
@@ -176,7 +177,7 @@ function recordsArea(): OpenApiArea {
  * Every area's paths and schemas, in the order they appear in the document. A new area adds
  * its own `openapi_*.ts` module and one line here.
  */
-const AREAS: (() => OpenApiArea)[] = [recordsArea, dataArea];
+const AREAS: (() => OpenApiArea)[] = [recordsArea, dataArea, insightArea];
 
 /** Builds the document (cheap; the route caches it). */
 export function openApiDocument(): Json {

@@ -6,6 +6,7 @@ import { jsxRenderer } from "hono/jsx-renderer";
 import { Layout } from "../components/Layout.tsx";
 import { userForToken } from "../db/api_tokens.ts";
 import { CsvTooLargeError } from "../lib/csv_rows.ts";
+import { createInsightService } from "../lib/insight_service.ts";
 import { createPatientService } from "../lib/patient_service.ts";
 import { allowedHosts } from "../middleware/allowed_hosts.ts";
 import { apiAuth } from "../middleware/api_auth.ts";
@@ -16,12 +17,14 @@ import { requestLog, safeLog } from "../middleware/request_log.ts";
 import { securityHeaders } from "../middleware/security_headers.ts";
 import { sessions } from "../middleware/session.ts";
 import { apiDataRoutes, publicApiDataRoutes } from "./api_data.ts";
+import { apiInsightRoutes } from "./api_insight.ts";
 import { apiPatientRoutes } from "./api_patients.ts";
 import { apiTokenRoutes, publicApiTokenRoutes } from "./api_tokens.ts";
 import { assetRoutes, assetUrl, assetUrls } from "./assets.ts";
 import { authRoutes } from "./auth.tsx";
 import type { AppDeps, AppEnv } from "./env.ts";
 import { codebookRoutes } from "./codebook.tsx";
+import { dashboardRoutes } from "./dashboard.tsx";
 import { errorHandler, notFound } from "./errors.tsx";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.tsx";
@@ -54,6 +57,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: AppDeps = { ...appDeps, log: safeLog(appDeps.log) };
   const { config, stores } = deps;
   const patients = createPatientService(stores.patients);
+  const insight = createInsightService(stores.patients);
   const app = new Hono<AppEnv>();
   const stylesheets = assetUrls(deps.assets, ".css", "app.css");
   const icon = assetUrl(deps.assets, "favicon.svg");
@@ -71,6 +75,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use(async (c, next) => {
     c.set("deps", deps);
     c.set("patients", patients);
+    c.set("insight", insight);
     c.set("user", null);
     await next();
   });
@@ -124,9 +129,11 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.route("/", profileRoutes);
   app.route("/", importRoutes); // these two before /patients/{id}
   app.route("/", exportRoutes);
+  app.route("/", dashboardRoutes);
   app.route("/", patientRoutes);
   app.route("/", apiTokenRoutes);
   app.route("/", apiDataRoutes);
+  app.route("/", apiInsightRoutes); // these two before /api/patient_data/{id}
   app.route("/", apiPatientRoutes);
 
   app.notFound(notFound);
