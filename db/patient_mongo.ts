@@ -145,32 +145,53 @@ async function countRangesIn(
   return { below, missing: missing! };
 }
 
+/** The values of `key` shared by more than one record matching `match`: one `$group`. */
+async function sharedKeys(
+  collection: Collection<PatientDocument>,
+  match: Filter<PatientDocument>,
+  key: string | Record<string, string>,
+): Promise<unknown[]> {
+  const groups = await collection.aggregate<{ _id: unknown }>([
+    { $match: match },
+    { $group: { _id: key, n: { $sum: 1 } } },
+    { $match: { n: { $gt: 1 } } },
+  ]).toArray();
+  return groups.map((g) => g._id);
+}
+
+/** `{field: "$field", …}`: a `$group` key of these fields. */
+function groupKey(fields: readonly string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((field) => [field, `$${field}`]));
+}
+
 /**
- * Possible duplicates in up to three queries, each a small `$group`: glucose levels shared by
- * several records (one number per group, which FerretDB v1 groups fast), then equal records
- * among those, then their ids (FerretDB v1 has no `$push`).
+ * Possible duplicates, narrowed step by step because FerretDB v1 groups by scanning its groups
+ * (a `$group` of 5,000 distinct records by eleven fields takes 20 s there, by one number 1 s):
+ * glucose levels shared by several records; among those, shared (glucose, age) pairs; among
+ * those, records equal in all eleven fields; then their ids (FerretDB v1 has no `$push`).
+ * Each step is a `$match` and a `$group` in the database; most data stops after the first.
  */
 async function duplicateGroupsIn(
   collection: Collection<PatientDocument>,
   userId: number,
   filter: PatientFilter,
 ): Promise<number[][]> {
-  const moreThanOne = { $match: { n: { $gt: 1 } } };
-  const shared = await collection.aggregate<{ _id: number }>([
-    { $match: toMongoFilter(userId, filter) },
-    { $group: { _id: "$avg_glucose_level", n: { $sum: 1 } } },
-    moreThanOne,
-  ]).toArray();
-  if (shared.length === 0) return [];
-  const key = Object.fromEntries(DUPLICATE_FIELDS.map((field) => [field, `$${field}`]));
-  const groups = await collection.aggregate<{ _id: Record<string, unknown> }>([
-    { $match: narrowed(userId, filter, { avg_glucose_level: { $in: shared.map((g) => g._id) } }) },
-    { $group: { _id: key, n: { $sum: 1 } } },
-    moreThanOne,
-  ]).toArray();
-  if (groups.length === 0) return [];
-  const equalTo = groups.map(({ _id }) =>
-    Object.fromEntries(DUPLICATE_FIELDS.map((field) => [field, _id[field] ?? null]))
+  const glucose = await sharedKeys(collection, toMongoFilter(userId, filter), "$avg_glucose_level");
+  if (glucose.length === 0) return [];
+  const pairs = await sharedKeys(
+    collection,
+    narrowed(userId, filter, { avg_glucose_level: { $in: glucose as number[] } }),
+    groupKey(["avg_glucose_level", "age"]),
+  );
+  if (pairs.length === 0) return [];
+  const keys = await sharedKeys(
+    collection,
+    narrowed(userId, filter, { $or: pairs as Filter<PatientDocument>[] }),
+    groupKey(DUPLICATE_FIELDS),
+  ) as Record<string, unknown>[];
+  if (keys.length === 0) return [];
+  const equalTo = keys.map((key) =>
+    Object.fromEntries(DUPLICATE_FIELDS.map((field) => [field, key[field] ?? null]))
   );
   const docs = collection.find(narrowed(userId, filter, { $or: equalTo }), {
     projection: { _id: 0, user_id: 0, created_at: 0, updated_at: 0, revision: 0 },

@@ -4,7 +4,13 @@
  */
 import { CATEGORICAL_FIELDS, CATEGORICAL_VALUES, type CategoricalField } from "./patient_fields.ts";
 import type { PatientFilter } from "./patient_query.ts";
-import type { MeasuredField, PatientStore, Tally } from "./patient_store.ts";
+import type {
+  GroupCount,
+  MeasuredField,
+  PatientStore,
+  RangeCounts,
+  Tally,
+} from "./patient_store.ts";
 
 /** A banded numeric field: bands run from one cut up to, not including, the next. */
 export interface BandRule {
@@ -15,6 +21,12 @@ export interface BandRule {
   labels: readonly string[];
   /** The band of a record without a value, when the field may be unknown. */
   unknown?: string;
+  /**
+   * How the database counts it: `values` — records per distinct value, added into bands here
+   * (for fields with few distinct values: ages in years, BMIs to one decimal); `ranges` — a
+   * range count per cut (for fields whose values are nearly all distinct, like glucose levels).
+   */
+  counted: "values" | "ranges";
 }
 
 /** The SPEC's three bands. */
@@ -23,17 +35,20 @@ export const BANDS = {
     field: "age",
     cuts: [18, 40, 60, 80],
     labels: ["0-17", "18-39", "40-59", "60-79", "80+"],
+    counted: "values",
   },
   glucose_band: {
     field: "avg_glucose_level",
     cuts: [100, 126],
     labels: ["<100", "100-125", ">=126"],
+    counted: "ranges",
   },
   bmi_band: {
     field: "bmi",
     cuts: [18.5, 25, 30],
     labels: ["<18.5", "18.5-24.9", "25-29.9", ">=30"],
     unknown: "unknown",
+    counted: "values",
   },
 } as const satisfies Record<string, BandRule>;
 
@@ -68,12 +83,8 @@ function unknownOf(rule: BandRule): string[] {
 }
 
 /** Band counts from cumulative range counts: band i = below cut i − below cut i−1. */
-function bandsOf(
-  rule: BandRule,
-  below: readonly Tally[],
-  missing: Tally,
-  all: Tally,
-): Record<string, Tally> {
+function bandsFromRanges(rule: BandRule, ranges: RangeCounts, all: Tally): Record<string, Tally> {
+  const { below, missing } = ranges;
   const known = { total: all.total - missing.total, stroke: all.stroke - missing.stroke };
   const bounds = [{ total: 0, stroke: 0 }, ...below, known];
   const out: Record<string, Tally> = {};
@@ -87,22 +98,51 @@ function bandsOf(
   return out;
 }
 
+/** Band counts from counts per distinct value. */
+function bandsFromValues(name: BandName, groups: readonly GroupCount[]): Record<string, Tally> {
+  const out = emptyBreakdown(name);
+  for (const { values: [value], total, stroke } of groups) {
+    const tally = out[bandOf(name, typeof value === "number" ? value : null)]!;
+    tally.total += total;
+    tally.stroke += stroke;
+  }
+  return out;
+}
+
+/** Adds each group's counts to the values of its fields. */
+function addGroups(
+  by: Stats["by"],
+  fields: readonly CategoricalField[],
+  groups: readonly GroupCount[],
+): void {
+  for (const { values, total, stroke } of groups) {
+    fields.forEach((field, i) => {
+      const tally = by[field][String(values[i])] ??= { total: 0, stroke: 0 };
+      tally.total += total;
+      tally.stroke += stroke;
+    });
+  }
+}
+
 /**
- * The statistics of the records matching `filter`: two group queries for the categorical
- * fields and range counts for the bands, all sent at once.
+ * The statistics of the records matching `filter`: group queries for the categorical fields
+ * and the bands counted by value, range counts for the others, all sent at once (on MongoDB six
+ * queries, each a `$match` and a `$group`).
  */
 export async function patientStats(
   store: PatientStore,
   userId: number,
   filter: PatientFilter,
 ): Promise<Stats> {
-  const [groups, ranges] = await Promise.all([
+  const bandCounts = (name: BandName) => {
+    const rule: BandRule = BANDS[name];
+    return rule.counted === "values"
+      ? store.countGroups(userId, filter, [rule.field])
+      : store.countRanges(userId, filter, rule.field, rule.cuts);
+  };
+  const [groups, bands] = await Promise.all([
     Promise.all(FIELD_SETS.map((fields) => store.countGroups(userId, filter, fields))),
-    Promise.all(
-      BAND_NAMES.map((name) =>
-        store.countRanges(userId, filter, BANDS[name].field, BANDS[name].cuts)
-      ),
-    ),
+    Promise.all(BAND_NAMES.map(bandCounts)),
   ]);
   const by = Object.fromEntries(STATS_FIELDS.map((f) => [f, emptyBreakdown(f)])) as Stats["by"];
   const all: Tally = { total: 0, stroke: 0 };
@@ -112,18 +152,12 @@ export async function patientStats(
   }
   by.stroke["0"] = { total: all.total - all.stroke, stroke: 0 };
   by.stroke["1"] = { total: all.stroke, stroke: all.stroke };
-  FIELD_SETS.forEach((fields, set) => {
-    for (const { values, total, stroke } of groups[set]!) {
-      fields.forEach((field, i) => {
-        const tally = by[field][String(values[i])] ??= { total: 0, stroke: 0 };
-        tally.total += total;
-        tally.stroke += stroke;
-      });
-    }
-  });
+  FIELD_SETS.forEach((fields, i) => addGroups(by, fields, groups[i]!));
   BAND_NAMES.forEach((name, i) => {
-    const { below, missing } = ranges[i]!;
-    by[name] = bandsOf(BANDS[name], below, missing, all);
+    const counts = bands[i]!;
+    by[name] = Array.isArray(counts)
+      ? bandsFromValues(name, counts)
+      : bandsFromRanges(BANDS[name], counts, all);
   });
   return { ...all, by };
 }

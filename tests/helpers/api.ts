@@ -78,9 +78,14 @@ export function pointer(...parts: string[]): string {
   return parts.map((p) => "/" + p.replaceAll("~", "~0").replaceAll("/", "~1")).join("");
 }
 
-/** The document's path template that `path` falls under, or undefined. */
+/**
+ * The document's path template that `path` falls under, or undefined; a literal path wins over
+ * a template with parameters (`/api/patient_data/stats` over `/api/patient_data/{id}`).
+ */
 export function templateOf(doc: Json, path: string): string | undefined {
-  return Object.keys(doc.paths).find((template) => {
+  const parameters = (template: string) => template.split("{").length;
+  const templates = Object.keys(doc.paths).sort((a, b) => parameters(a) - parameters(b));
+  return templates.find((template) => {
     const pattern = template.replace(/\{[^}]+\}/g, "[^/]+");
     return new RegExp(`^${pattern}$`).test(path);
   });
