@@ -28,6 +28,8 @@ export interface RateChartProps {
   rows: RateRow[];
   /** Names the reference marker in the legend and the table (default "Reference dataset"). */
   referenceLabel?: string | undefined;
+  /** A shorter name for the table's reference column, for narrow cards (default the label). */
+  referenceColumn?: string | undefined;
   /** Names the bars in the legend (default "Your records"). */
   seriesLabel?: string | undefined;
   /** The title's heading level (default 3). */
@@ -332,7 +334,9 @@ export function RateChart(props: RateChartProps) {
                 <th scope="col" class="num">Strokes</th>
                 <th scope="col" class="num">Rate</th>
                 <th scope="col" class="num">95% CI</th>
-                {hasReference && <th scope="col" class="num">{referenceLabel}</th>}
+                {hasReference && (
+                  <th scope="col" class="num">{props.referenceColumn ?? referenceLabel}</th>
+                )}
               </tr>
             </thead>
             <tbody>

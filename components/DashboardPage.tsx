@@ -203,6 +203,7 @@ export function DashboardPage({ query, stats, quality, risk }: DashboardProps) {
                   description={description}
                   rows={rowsOf(stats, field, filter)}
                   referenceLabel="Published dataset"
+                  referenceColumn="Published"
                 />
               ))}
             </div>
