@@ -28,6 +28,8 @@ export interface RateChartProps {
   rows: RateRow[];
   /** Names the reference marker in the legend and the table (default "Reference dataset"). */
   referenceLabel?: string | undefined;
+  /** A shorter name for the table's reference column, for narrow cards (default the label). */
+  referenceColumn?: string | undefined;
   /** Names the bars in the legend (default "Your records"). */
   seriesLabel?: string | undefined;
   /** The title's heading level (default 3). */
@@ -43,6 +45,13 @@ export interface ForestTerm {
   pValue: number;
   /** The level the term is compared with, e.g. "never smoked". */
   reference?: string | undefined;
+  /** A second line when there is no reference, e.g. "per 10 years". */
+  detail?: string | undefined;
+}
+
+/** The second line of a term's label: "vs never smoked", or its detail. */
+function subLabel(t: ForestTerm): string | undefined {
+  return t.reference ? `vs ${t.reference}` : t.detail;
 }
 
 export interface ForestPlotProps {
@@ -325,7 +334,9 @@ export function RateChart(props: RateChartProps) {
                 <th scope="col" class="num">Strokes</th>
                 <th scope="col" class="num">Rate</th>
                 <th scope="col" class="num">95% CI</th>
-                {hasReference && <th scope="col" class="num">{referenceLabel}</th>}
+                {hasReference && (
+                  <th scope="col" class="num">{props.referenceColumn ?? referenceLabel}</th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -387,7 +398,11 @@ function logAxis(terms: ForestTerm[]): { lo: number; hi: number; ticks: number[]
 
 /** What a screen reader hears for a term: the odds ratio, its interval and p. */
 function termName(t: ForestTerm, estimable: boolean): string {
-  const term = t.reference ? `${t.label} compared with ${t.reference}` : t.label;
+  const term = t.reference
+    ? `${t.label} compared with ${t.reference}`
+    : t.detail
+    ? `${t.label} ${t.detail}`
+    : t.label;
   if (!estimable) return `${term}: not estimable`;
   const p = formatPValue(t.pValue);
   return `${term}: odds ratio ${formatOddsRatio(t.oddsRatio)} (95% CI ` +
@@ -500,13 +515,13 @@ export function ForestPlot(props: ForestPlotProps) {
                   <text
                     class="chart-label"
                     x={LABEL_END}
-                    y={t.reference ? top + 27 : mid + 5}
+                    y={subLabel(t) ? top + 27 : mid + 5}
                     font-size={LABEL_SIZE}
                     text-anchor="end"
                   >
                     {fit(t.label, LABEL_SIZE, LABEL_END - 2)}
                   </text>
-                  {t.reference && (
+                  {subLabel(t) && (
                     <text
                       class="chart-value"
                       x={LABEL_END}
@@ -514,7 +529,7 @@ export function ForestPlot(props: ForestPlotProps) {
                       font-size={SMALL_SIZE}
                       text-anchor="end"
                     >
-                      {fit(`vs ${t.reference}`, SMALL_SIZE, LABEL_END - 2)}
+                      {fit(subLabel(t)!, SMALL_SIZE, LABEL_END - 2)}
                     </text>
                   )}
                   <rect
@@ -586,7 +601,7 @@ export function ForestPlot(props: ForestPlotProps) {
                 <tr>
                   <th scope="row">
                     {t.label}
-                    {t.reference && <span class="chart-vs">{` vs ${t.reference}`}</span>}
+                    {subLabel(t) && <span class="chart-vs">{` ${subLabel(t)}`}</span>}
                   </th>
                   <td class="num">{formatOddsRatio(t.oddsRatio)}</td>
                   <td class="num">{ciText(t)}</td>

@@ -50,6 +50,7 @@ function NavLinks({ user, csrfToken }: Pick<LayoutProps, "user" | "csrfToken">) 
   return (
     <div class="nav-links">
       <a href="/patients">Patients</a>
+      <a href="/dashboard">Dashboard</a>
       {user.admin && <a href="/admin">Admin</a>}
       <a href="/profile" class="nav-user">
         <span class="visually-hidden">Profile of</span> {user.name}

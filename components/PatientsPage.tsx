@@ -107,13 +107,21 @@ export interface FiltersProps {
   errors?: FieldErrors | undefined;
   /** A word about the address that belongs to no field. */
   alert?: string | undefined;
+  /**
+   * Where the form goes: the list (default), whose table it reloads through htmx, or another
+   * page taking the list's filters (the dashboard), as a plain GET without paging.
+   */
+  action?: string | undefined;
 }
 
 /**
  * Search and filters; changing any of them reloads the table only, and the URL with it. On a
  * narrow screen they fold away behind "Filters (n active)" so that the patients come first.
  */
-export function Filters({ query, values, errors = {}, alert }: FiltersProps) {
+export function Filters(
+  { query, values, errors = {}, alert, action = "/patients" }: FiltersProps,
+) {
+  const list = action === "/patients";
   const perPage = values.per_page ?? String(query.perPage);
   const sizes: string[] = PAGE_SIZES.map(String);
   const pageSizes = sizes.includes(String(query.perPage))
@@ -139,13 +147,13 @@ export function Filters({ query, values, errors = {}, alert }: FiltersProps) {
         class="filters"
         role="search"
         method="get"
-        action="/patients"
-        hx-get="/patients"
-        hx-target={selector(DOM_IDS.patientTable)}
-        hx-swap="outerHTML"
-        hx-push-url="true"
-        hx-indicator={selector(DOM_IDS.patientTable)}
-        hx-trigger="change, submit, input changed delay:400ms from:#filter-q"
+        action={action}
+        hx-get={list ? "/patients" : undefined}
+        hx-target={list ? selector(DOM_IDS.patientTable) : undefined}
+        hx-swap={list ? "outerHTML" : undefined}
+        hx-push-url={list ? "true" : undefined}
+        hx-indicator={list ? selector(DOM_IDS.patientTable) : undefined}
+        hx-trigger={list ? "change, submit, input changed delay:400ms from:#filter-q" : undefined}
         novalidate
       >
         <FiltersAlert message={alert} />
@@ -179,16 +187,18 @@ export function Filters({ query, values, errors = {}, alert }: FiltersProps) {
             inputmode="decimal"
             value={values.age_max ?? ""}
           />
-          <SelectField
-            {...common("per_page")}
-            label="Rows per page"
-            value={perPage}
-            options={pageSizes.map((n) => ({ value: n, label: n }))}
-          />
+          {list && (
+            <SelectField
+              {...common("per_page")}
+              label="Rows per page"
+              value={perPage}
+              options={pageSizes.map((n) => ({ value: n, label: n }))}
+            />
+          )}
         </div>
         <div class="filter-actions">
           <button type="submit">Apply</button>
-          <a class="button button-secondary" href="/patients">Clear filters</a>
+          <a class="button button-secondary" href={action}>Clear filters</a>
         </div>
       </form>
     </details>

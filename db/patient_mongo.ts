@@ -13,7 +13,7 @@ import {
   type Sort,
 } from "mongodb";
 import type { MongoConfig } from "../config.ts";
-import { PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
+import { FIELD_RULES, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
 import { onceSucceeded } from "./once.ts";
 import {
@@ -25,7 +25,13 @@ import {
   newRow,
 } from "./patient_rows.ts";
 import type { PatientFilter, PatientSort } from "../lib/patient_query.ts";
-import type { GroupCount, PatientStore } from "../lib/patient_store.ts";
+import type {
+  GroupCount,
+  MeasuredField,
+  PatientStore,
+  RangeCounts,
+  Tally,
+} from "../lib/patient_store.ts";
 import { type AuditDocument, ensureAuditIndexes, mongoAuditLog } from "./audit_mongo.ts";
 import {
   type DeletedDocument,
@@ -95,6 +101,113 @@ async function ensureIndexes(collection: Collection<PatientDocument>): Promise<v
       name: `user_id_1_${field}_1_id_1`,
     });
   }
+}
+
+/** The fields that make two records possible duplicates: all but the id. */
+const DUPLICATE_FIELDS = PATIENT_FIELDS.filter((f) => f !== "id");
+
+/** The filter narrowed by one more condition (kept apart, so a range on `age` adds to age_min). */
+function narrowed(
+  userId: number,
+  filter: PatientFilter,
+  condition: Filter<PatientDocument>,
+): Filter<PatientDocument> {
+  return { $and: [toMongoFilter(userId, filter), condition] } as Filter<PatientDocument>;
+}
+
+/** Records and strokes among those matching `match`: one `$group` by stroke. */
+async function tallyOf(
+  collection: Collection<PatientDocument>,
+  match: Filter<PatientDocument>,
+): Promise<Tally> {
+  const groups = await collection.aggregate<{ _id: number; n: number }>([
+    { $match: match },
+    { $group: { _id: "$stroke", n: { $sum: 1 } } },
+  ]).toArray();
+  return {
+    total: groups.reduce((sum, g) => sum + g.n, 0),
+    stroke: groups.find((g) => g._id === 1)?.n ?? 0,
+  };
+}
+
+/**
+ * Range counts: one query per cut (`field < cut`, on the indexed field) and one for nulls,
+ * all at once. FerretDB v1 has no `$cond`, `$switch` or `$bucket` to band in one pass.
+ */
+async function countRangesIn(
+  collection: Collection<PatientDocument>,
+  userId: number,
+  filter: PatientFilter,
+  field: MeasuredField,
+  cuts: readonly number[],
+): Promise<RangeCounts> {
+  const nullable = "missing" in FIELD_RULES[field];
+  const [missing, ...below] = await Promise.all([
+    nullable
+      ? tallyOf(collection, narrowed(userId, filter, { [field]: null }))
+      : Promise.resolve({ total: 0, stroke: 0 }),
+    ...cuts.map((cut) => tallyOf(collection, narrowed(userId, filter, { [field]: { $lt: cut } }))),
+  ]);
+  return { below, missing: missing! };
+}
+
+/** The values of `key` shared by more than one record matching `match`: one `$group`. */
+async function sharedKeys(
+  collection: Collection<PatientDocument>,
+  match: Filter<PatientDocument>,
+  key: string | Record<string, string>,
+): Promise<unknown[]> {
+  const groups = await collection.aggregate<{ _id: unknown }>([
+    { $match: match },
+    { $group: { _id: key, n: { $sum: 1 } } },
+    { $match: { n: { $gt: 1 } } },
+  ]).toArray();
+  return groups.map((g) => g._id);
+}
+
+/** `{field: "$field", …}`: a `$group` key of these fields. */
+function groupKey(fields: readonly string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((field) => [field, `$${field}`]));
+}
+
+/**
+ * Possible duplicates, narrowed step by step because FerretDB v1 groups by scanning its groups
+ * (a `$group` of 5,000 distinct records by eleven fields takes 20 s there, by one number 1 s):
+ * glucose levels shared by several records; among those, shared (glucose, age) pairs; among
+ * those, records equal in all eleven fields; then their ids (FerretDB v1 has no `$push`).
+ * Each step is a `$match` and a `$group` in the database; most data stops after the first.
+ */
+async function duplicateGroupsIn(
+  collection: Collection<PatientDocument>,
+  userId: number,
+  filter: PatientFilter,
+): Promise<number[][]> {
+  const glucose = await sharedKeys(collection, toMongoFilter(userId, filter), "$avg_glucose_level");
+  if (glucose.length === 0) return [];
+  const pairs = await sharedKeys(
+    collection,
+    narrowed(userId, filter, { avg_glucose_level: { $in: glucose as number[] } }),
+    groupKey(["avg_glucose_level", "age"]),
+  );
+  if (pairs.length === 0) return [];
+  const keys = await sharedKeys(
+    collection,
+    narrowed(userId, filter, { $or: pairs as Filter<PatientDocument>[] }),
+    groupKey(DUPLICATE_FIELDS),
+  ) as Record<string, unknown>[];
+  if (keys.length === 0) return [];
+  const equalTo = keys.map((key) =>
+    Object.fromEntries(DUPLICATE_FIELDS.map((field) => [field, key[field] ?? null]))
+  );
+  const docs = collection.find(narrowed(userId, filter, { $or: equalTo }), {
+    projection: { _id: 0, user_id: 0, created_at: 0, updated_at: 0, revision: 0 },
+  }).sort({ id: 1 });
+  const byKey = new Map<string, number[]>();
+  for await (const doc of docs) {
+    const name = JSON.stringify(DUPLICATE_FIELDS.map((field) => doc[field] ?? null));
+    byKey.set(name, [...byKey.get(name) ?? [], doc.id]);
+  }
+  return [...byKey.values()].filter((ids) => ids.length > 1);
 }
 
 /** Opens a client for the configured server. Connects lazily: an outage never throws here. */
@@ -309,6 +422,23 @@ export function openMongoPatientStore(
         }
         return [...folded.values()];
       });
+    },
+
+    countRanges(userId, filter, field, cuts) {
+      return run(() => countRangesIn(collection, userId, filter, field, cuts));
+    },
+
+    duplicateGroups(userId, filter) {
+      return run(() => duplicateGroupsIn(collection, userId, filter));
+    },
+
+    findAbove(userId, filter, limits, limit) {
+      if (limits.length === 0 || limit < 1) return Promise.resolve([]);
+      const above = limits.map(({ field, above }) => ({ [field]: { $gt: above } }));
+      return run(() =>
+        collection.find(narrowed(userId, filter, { $or: above }), { projection: PROJECTION })
+          .sort({ id: 1 }).limit(limit).toArray()
+      );
     },
 
     list(userId, { filter, sort, page, perPage }) {

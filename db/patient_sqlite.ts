@@ -1,5 +1,5 @@
 /** The embedded patient store: a SQLite file in DATA_DIR that behaves like the MongoDB store. */
-import type { Kysely, SelectQueryBuilder } from "kysely";
+import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
 import { join } from "node:path";
 import { PATIENT_FIELDS, type PatientFields, type PatientRecord } from "../lib/patient_fields.ts";
 import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
@@ -14,7 +14,13 @@ import {
   newRow,
 } from "./patient_rows.ts";
 import type { PatientFilter, PatientListQuery } from "../lib/patient_query.ts";
-import type { PatientPage, PatientStore } from "../lib/patient_store.ts";
+import type {
+  MeasuredField,
+  PatientPage,
+  PatientStore,
+  RangeCounts,
+  RangeLimit,
+} from "../lib/patient_store.ts";
 import { ReadCache } from "./read_cache.ts";
 import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { sqliteAuditLog } from "./audit_sqlite.ts";
@@ -53,6 +59,67 @@ function where<O>(
   if (filter.age_min !== undefined) q = q.where("age", ">=", filter.age_min);
   if (filter.age_max !== undefined) q = q.where("age", "<=", filter.age_max);
   return q;
+}
+
+/** The fields that make two records possible duplicates: all but the id. */
+const DUPLICATE_FIELDS = PATIENT_FIELDS.filter((f) => f !== "id");
+
+/** Range counts in one query: a conditional sum per cut (and for nulls), records and strokes. */
+async function countRangesIn(
+  handle: Kysely<Schema>,
+  userId: number,
+  filter: PatientFilter,
+  field: MeasuredField,
+  cuts: readonly number[],
+): Promise<RangeCounts> {
+  const column = sql.ref(field);
+  const sums = (condition: ReturnType<typeof sql>, name: string) => [
+    sql<number>`COALESCE(SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`.as(`t_${name}`),
+    sql<number>`COALESCE(SUM(CASE WHEN ${condition} THEN stroke ELSE 0 END), 0)`.as(`s_${name}`),
+  ];
+  const row = await where(
+    handle.selectFrom("patients").select([
+      ...cuts.flatMap((cut, i) => sums(sql`${column} < ${cut}`, String(i))),
+      ...sums(sql`${column} IS NULL`, "null"),
+    ]),
+    userId,
+    filter,
+  ).executeTakeFirstOrThrow() as Record<string, number>;
+  const tally = (name: string) => ({
+    total: Number(row[`t_${name}`]),
+    stroke: Number(row[`s_${name}`]),
+  });
+  return { below: cuts.map((_, i) => tally(String(i))), missing: tally("null") };
+}
+
+/** Possible duplicates in one query: the ids of each group of equal records. */
+async function duplicateGroupsIn(
+  handle: Kysely<Schema>,
+  userId: number,
+  filter: PatientFilter,
+): Promise<number[][]> {
+  const rows = await where(
+    handle.selectFrom("patients").select(sql<string>`group_concat(id)`.as("ids")),
+    userId,
+    filter,
+  ).groupBy([...DUPLICATE_FIELDS]).having((eb) => eb.fn.countAll(), ">", 1).execute();
+  return rows.map((row) => row.ids.split(",").map(Number).sort((a, b) => a - b))
+    .sort((a, b) => a[0]! - b[0]!);
+}
+
+/** Records with a value above one of the limits, by id. */
+async function findAboveIn(
+  handle: Kysely<Schema>,
+  userId: number,
+  filter: PatientFilter,
+  limits: readonly RangeLimit[],
+  limit: number,
+): Promise<PatientRecord[]> {
+  if (limits.length === 0 || limit < 1) return [];
+  const rows = await where(handle.selectFrom("patients").selectAll(), userId, filter)
+    .where((eb) => eb.or(limits.map(({ field, above }) => eb(field, ">", above))))
+    .orderBy("id").limit(limit).execute();
+  return rows.map(toRecord);
 }
 
 /** Opens (creating when needed) `patients.db` in `dataDir`; `":memory:"` as dataDir for a throw-away store. */
@@ -261,6 +328,12 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
         };
       });
     },
+
+    countRanges: async (userId, filter, field, cuts) =>
+      countRangesIn(await db(), userId, filter, field, cuts),
+    duplicateGroups: async (userId, filter) => duplicateGroupsIn(await db(), userId, filter),
+    findAbove: async (userId, filter, limits, limit) =>
+      findAboveIn(await db(), userId, filter, limits, limit),
 
     async get(userId, id) {
       const row = await select(await db(), userId, id);

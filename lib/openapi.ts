@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ACCOUNT_RULES } from "./account_rules.ts";
 import { auditArea } from "./openapi_audit.ts";
 import { dataArea } from "./openapi_data.ts";
+import { insightArea } from "./openapi_insight.ts";
 import {
   etagHeader,
   idParameter,
@@ -179,7 +180,7 @@ function recordsArea(): OpenApiArea {
  * Every area's paths and schemas, in the order they appear in the document. A new area adds
  * its own `openapi_*.ts` module and one line here.
  */
-const AREAS: (() => OpenApiArea)[] = [recordsArea, dataArea, auditArea];
+const AREAS: (() => OpenApiArea)[] = [recordsArea, dataArea, auditArea, insightArea];
 
 /** Builds the document (cheap; the route caches it). */
 export function openApiDocument(): Json {

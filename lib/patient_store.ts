@@ -41,6 +41,29 @@ export interface GroupCount {
   stroke: number;
 }
 
+/** A numeric field that statistics count in ranges. */
+export type MeasuredField = "age" | "avg_glucose_level" | "bmi";
+
+/** Records and strokes among some records (a band, a level, everything). */
+export interface Tally {
+  total: number;
+  stroke: number;
+}
+
+/** Range counts of one field: below each cut, in the cuts' order, and with no value at all. */
+export interface RangeCounts {
+  /** `below[i]`: records whose value is below `cuts[i]` (a null value is below nothing). */
+  below: Tally[];
+  /** Records whose value is null (unknown). */
+  missing: Tally;
+}
+
+/** A value outside the usual range: the field is above `above` (checked, never refused). */
+export interface RangeLimit {
+  field: MeasuredField;
+  above: number;
+}
+
 /**
  * Every operation takes the owner's `userId` and sees only that user's records.
  * Writes may name the `revision` the caller last saw; when the record has changed since,
@@ -78,6 +101,28 @@ export interface PatientStore {
     filter: PatientFilter,
     by: readonly PatientField[],
   ): Promise<GroupCount[]>;
+  /**
+   * Records and strokes with `field` below each of `cuts`, and with no value, counted in the
+   * database (the statistics' bands are differences of these).
+   */
+  countRanges(
+    userId: number,
+    filter: PatientFilter,
+    field: MeasuredField,
+    cuts: readonly number[],
+  ): Promise<RangeCounts>;
+  /**
+   * Groups of at least two records whose fields other than `id` are all equal (possible
+   * duplicates), found in the database: each group's ids ascending, groups by their first id.
+   */
+  duplicateGroups(userId: number, filter: PatientFilter): Promise<number[][]>;
+  /** Up to `limit` records, by id, with a value above one of the limits (null is above nothing). */
+  findAbove(
+    userId: number,
+    filter: PatientFilter,
+    limits: readonly RangeLimit[],
+    limit: number,
+  ): Promise<PatientRecord[]>;
   list(userId: number, query: PatientListQuery): Promise<PatientPage>;
   count(userId: number, filter?: PatientFilter): Promise<number>;
   /**

@@ -68,6 +68,11 @@ export interface RiskTerm {
   reference?: string;
   /** For a continuous term: the step the odds ratio is per, e.g. "10 years". */
   per?: string;
+  /**
+   * True for a level whose records all had a stroke, or none did: its estimate is only the
+   * penalty's, with a very wide interval, and is best read as unknown.
+   */
+  separated?: true;
   odds_ratio: number;
   ci_low: number;
   ci_high: number;
@@ -125,6 +130,7 @@ interface Column {
   field: string;
   reference?: string;
   per?: string;
+  separated?: true;
   value(record: PatientFields): number;
 }
 
@@ -231,6 +237,7 @@ export function fitRiskModel(
       field: column.field,
       ...(column.reference === undefined ? {} : { reference: column.reference }),
       ...(column.per === undefined ? {} : { per: column.per }),
+      ...(column.separated ? { separated: true as const } : {}),
       odds_ratio: Math.exp(beta),
       ci_low: Math.exp(beta - Z_95 * se),
       ci_high: Math.exp(beta + Z_95 * se),
@@ -317,7 +324,9 @@ function buildColumns(records: readonly PatientFields[], warnings: string[]): Co
         : null;
       levelWarning(field, level, group, others, warnings);
       if (level === reference || group.length === 0) return;
+      const events = group.filter((r) => r.stroke === 1).length;
       columns.push({
+        ...(events === 0 || events === group.length ? { separated: true as const } : {}),
         term: `${field}=${level}`,
         field,
         reference: String(reference),

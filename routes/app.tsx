@@ -7,6 +7,7 @@ import { UndoNotice } from "../components/DeletedPage.tsx";
 import { Layout } from "../components/Layout.tsx";
 import { userForToken } from "../db/api_tokens.ts";
 import { CsvTooLargeError } from "../lib/csv_rows.ts";
+import { createInsightService } from "../lib/insight_service.ts";
 import { createPatientService } from "../lib/patient_service.ts";
 import { allowedHosts } from "../middleware/allowed_hosts.ts";
 import { apiAuth } from "../middleware/api_auth.ts";
@@ -20,12 +21,14 @@ import { adminRoutes } from "./admin.tsx";
 import { apiAdminRoutes } from "./api_admin.ts";
 import { apiDataRoutes, publicApiDataRoutes } from "./api_data.ts";
 import { apiHistoryRoutes } from "./api_history.ts";
+import { apiInsightRoutes } from "./api_insight.ts";
 import { apiPatientRoutes } from "./api_patients.ts";
 import { apiTokenRoutes, publicApiTokenRoutes } from "./api_tokens.ts";
 import { assetRoutes, assetUrl, assetUrls } from "./assets.ts";
 import { authRoutes } from "./auth.tsx";
 import type { AppDeps, AppEnv } from "./env.ts";
 import { codebookRoutes } from "./codebook.tsx";
+import { dashboardRoutes } from "./dashboard.tsx";
 import { errorHandler, notFound } from "./errors.tsx";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.tsx";
@@ -59,6 +62,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: AppDeps = { ...appDeps, log: safeLog(appDeps.log) };
   const { config, stores } = deps;
   const patients = createPatientService(stores.patients);
+  const insight = createInsightService(stores.patients);
   const app = new Hono<AppEnv>();
   const stylesheets = assetUrls(deps.assets, ".css", "app.css");
   const icon = assetUrl(deps.assets, "favicon.svg");
@@ -76,6 +80,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use(async (c, next) => {
     c.set("deps", deps);
     c.set("patients", patients);
+    c.set("insight", insight);
     c.set("user", null);
     await next();
   });
@@ -136,12 +141,14 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.route("/", importRoutes); // these three before /patients/{id}
   app.route("/", exportRoutes);
   app.route("/", deletedRoutes);
+  app.route("/", dashboardRoutes);
   app.route("/", patientRoutes);
   app.route("/", adminRoutes);
   app.route("/", apiTokenRoutes);
   app.route("/", apiAdminRoutes);
-  app.route("/", apiDataRoutes); // these two before /api/patient_data/{id}
+  app.route("/", apiDataRoutes); // these three before /api/patient_data/{id}
   app.route("/", apiHistoryRoutes);
+  app.route("/", apiInsightRoutes);
   app.route("/", apiPatientRoutes);
 
   app.notFound(notFound);

@@ -1,6 +1,7 @@
 /** The Hono environment every route shares: what `c.get()` returns. */
 import type { Session } from "hono-sessions";
 import type { Config } from "../config.ts";
+import type { InsightService } from "../lib/insight_service.ts";
 import type { PatientService } from "../lib/patient_service.ts";
 import type { DatabaseSessionStore } from "../db/sessions.ts";
 import type { Stores } from "../db/stores.ts";
@@ -31,6 +32,8 @@ export interface AppEnv {
     clientAddress: string;
     /** The patient use-cases. */
     patients: PatientService;
+    /** Statistics, data quality and the risk model. */
+    insight: InsightService;
     deps: AppDeps;
     /** The logged-in user (browser session or API token), or null. */
     user: User | null;

@@ -23,6 +23,7 @@ import {
 } from "../lib/errors.ts";
 import { CsvTooLargeError } from "../lib/csv_rows.ts";
 import { ImportFileError } from "../lib/patient_import.ts";
+import { RiskModelError } from "../lib/risk_model.ts";
 import type { AppEnv, Log } from "./env.ts";
 import { problem, wantsProblemJson } from "./problem.ts";
 
@@ -61,6 +62,7 @@ const STATUS_TABLE: [ErrorType, ContentfulStatusCode, ContentfulStatusCode?][] =
   [StaleRevisionError, 412, 409],
   [CsvTooLargeError, 413],
   [InvalidInputError, 422],
+  [RiskModelError, 422],
   [ThrottledError, 429],
   [StoreUnavailableError, 503],
 ];

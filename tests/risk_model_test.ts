@@ -10,8 +10,10 @@ const NO_DATA = skipWithoutData(DATASET);
  * Odds ratio and 95 % interval of each term on the dataset's complete cases, from an independent
  * Go program (gonum; Firth-penalised Newton iterations with the hat diagonal from a QR
  * decomposition of W^½X, Wald intervals from the inverse penalised information), written for
- * this check and kept outside the repository. A plain MLE after dropping the separating levels
- * (gender=Other, work_type=Never_worked) gave age 2.085, hypertension 1.690 for comparison.
+ * this check and kept outside the repository. R's brglm2 (`scripts/risk_reference.R`) gives the
+ * same six digits for every term but gender=Other, where its iteration does not settle. A plain
+ * MLE after dropping the separating levels (gender=Other, work_type=Never_worked) gave age 2.085,
+ * hypertension 1.690 for comparison.
  */
 const REFERENCE: readonly [term: string, or: number, low: number, high: number][] = [
   ["age", 2.07274, 1.83404, 2.34252],
