@@ -9,7 +9,8 @@ export interface RegisterPageProps {
   next?: string | undefined;
 }
 
-function withNext(path: string, next?: string): string {
+/** `path` with `?next=` when there is somewhere to go back to. */
+export function withNext(path: string, next?: string): string {
   return next ? `${path}?next=${encodeURIComponent(next)}` : path;
 }
 
@@ -104,6 +105,42 @@ export function LoginPage({ csrfToken, email, error, notice, next }: LoginPagePr
       </form>
       <p>
         New here? <a href={withNext("/register", next)}>Create an account</a>
+      </p>
+    </section>
+  );
+}
+
+export interface LoginCodePageProps {
+  csrfToken: string;
+  error?: string | undefined;
+  next?: string | undefined;
+}
+
+/** The login's second step: the code from the authenticator app, or a recovery code. */
+export function LoginCodePage({ csrfToken, error, next }: LoginCodePageProps) {
+  return (
+    <section class="auth" aria-labelledby="code-heading">
+      <h1 id="code-heading">Enter your code</h1>
+      <p class="lead">
+        Your password is right. Now open your authenticator app and enter the 6-digit code it shows
+        for Stroke Patient Management.
+      </p>
+      <FormAlert message={error} />
+      <form method="post" action={withNext("/login/code", next)} class="stack" novalidate>
+        <CsrfField token={csrfToken} />
+        <Field
+          name="code"
+          label="Code"
+          hint="Lost your phone? Enter one of your recovery codes instead."
+          autocomplete="one-time-code"
+          required
+          maxlength={64}
+          autofocus
+        />
+        <button type="submit">Log in</button>
+      </form>
+      <p>
+        Not you? <a href={withNext("/login", next)}>Start again</a>
       </p>
     </section>
   );

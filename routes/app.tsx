@@ -30,6 +30,8 @@ import { exportRoutes } from "./export_pages.tsx";
 import { importRoutes } from "./import_pages.tsx";
 import { patientRoutes } from "./patients.tsx";
 import { profileRoutes } from "./profile.tsx";
+import { SESSION_STATUS_PATH, sessionClock, sessionRoutes } from "./session.ts";
+import { twoFactorRoutes } from "./two_factor.tsx";
 
 /** Largest request body outside the CSV import. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -95,6 +97,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
           user={user}
           csrfToken={user && session ? csrfToken(c) : undefined}
           flash={typeof flash === "string" ? flash : undefined}
+          session={sessionClock(c)}
         >
           {children}
         </Layout>
@@ -114,6 +117,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     accounts: stores.accounts,
     security: config.security,
     secret: config.sessionSecret,
+    peekPaths: [SESSION_STATUS_PATH],
   }));
   app.use("/api/*", apiAuth({ userForToken: (token) => userForToken(stores.accounts, token) }));
   app.use(csrfProtection({ secret: config.sessionSecret }));
@@ -122,6 +126,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.route("/", codebookRoutes);
   app.route("/", authRoutes);
   app.route("/", profileRoutes);
+  app.route("/", twoFactorRoutes);
+  app.route("/", sessionRoutes);
   app.route("/", importRoutes); // these two before /patients/{id}
   app.route("/", exportRoutes);
   app.route("/", patientRoutes);
