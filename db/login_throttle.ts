@@ -37,16 +37,21 @@ export interface ThrottleKey {
   rule: ThrottleRule;
 }
 
+/** An account-level key under the account's rule, and the client address under its own. */
+function accountAndClient(key: string, clientAddress: string, policy: ThrottlePolicy) {
+  return [
+    { key, rule: policy.account },
+    { key: `${PREFIXES.client}${clientAddress}`, rule: policy.client },
+  ];
+}
+
 /** The keys of a credential check: the normalised email and the client address. */
 export function credentialKeys(
   email: string,
   clientAddress: string,
   policy: ThrottlePolicy,
 ): ThrottleKey[] {
-  return [
-    { key: accountThrottleKey(email), rule: policy.account },
-    { key: `${PREFIXES.client}${clientAddress}`, rule: policy.client },
-  ];
+  return accountAndClient(accountThrottleKey(email), clientAddress, policy);
 }
 
 /**
@@ -59,10 +64,7 @@ export function codeKeys(
   clientAddress: string,
   policy: ThrottlePolicy,
 ): ThrottleKey[] {
-  return [
-    { key: codeThrottleKey(userId), rule: policy.account },
-    { key: `${PREFIXES.client}${clientAddress}`, rule: policy.client },
-  ];
+  return accountAndClient(codeThrottleKey(userId), clientAddress, policy);
 }
 
 /** The key of an account's second-factor codes, e.g. for `Attempt.succeeded()`. */

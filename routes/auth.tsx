@@ -12,8 +12,8 @@ import { safeNext } from "../lib/safe_url.ts";
 import {
   checkCredentials,
   credentialDeps,
+  refuseLoginStep,
   retryInWords,
-  tooManyAttempts,
   WRONG_CREDENTIALS,
 } from "./credentials.ts";
 import { csrfToken } from "../middleware/csrf.ts";
@@ -134,14 +134,7 @@ authRoutes.post("/login", async (c) => {
     logIn(c, check.user.id);
     return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
   }
-  let error = WRONG_CREDENTIALS;
-  if (check.throttledForMs > 0) {
-    c.header("Retry-After", String(Math.ceil(check.throttledForMs / 1000)));
-    c.status(429);
-    error = tooManyAttempts(check.throttledForMs);
-  } else {
-    c.status(401);
-  }
+  const error = refuseLoginStep(c, check.throttledForMs, WRONG_CREDENTIALS);
   return c.render(
     <LoginPage csrfToken={csrfToken(c)} email={email} error={error} next={next} />,
     { title: "Log in" },
@@ -174,14 +167,7 @@ authRoutes.post("/login/code", async (c) => {
     }
     return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
   }
-  let error = WRONG_CODE;
-  if (check.throttledForMs > 0) {
-    c.header("Retry-After", String(Math.ceil(check.throttledForMs / 1000)));
-    c.status(429);
-    error = tooManyAttempts(check.throttledForMs);
-  } else {
-    c.status(401);
-  }
+  const error = refuseLoginStep(c, check.throttledForMs, WRONG_CODE);
   return c.render(<LoginCodePage csrfToken={csrfToken(c)} error={error} next={next} />, {
     title: "Enter your code",
   });

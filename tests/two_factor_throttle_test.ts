@@ -5,6 +5,7 @@ import { openApiDocument } from "../lib/openapi.ts";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { anonymousApi, loadDocument } from "./helpers/api.ts";
 import { accountBackends } from "./helpers/backends.ts";
+import { burst } from "./helpers/concurrency.ts";
 import { PASSWORD } from "./helpers/fixtures.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 import { codeAt, enrolled, passwordStep, wrongCode } from "./helpers/two_factor.ts";
@@ -15,17 +16,6 @@ const LOOSE: ThrottleRule = { limit: 1000, windowMs: MINUTE };
 const FIVE = {
   throttle: { account: { limit: 5, windowMs: MINUTE }, client: LOOSE, register: LOOSE },
 };
-
-/** Sends all requests at once and counts the statuses. */
-async function burst(requests: (() => Promise<Response>)[]): Promise<Record<number, number>> {
-  const responses = await Promise.all(requests.map((send) => send()));
-  const counts: Record<number, number> = {};
-  for (const res of responses) {
-    await res.body?.cancel();
-    counts[res.status] = (counts[res.status] ?? 0) + 1;
-  }
-  return counts;
-}
 
 Deno.test("the OpenAPI document lets POST /api/tokens take the second factor's code", () => {
   // deno-lint-ignore no-explicit-any
