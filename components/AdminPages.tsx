@@ -62,6 +62,7 @@ export function AdminUserRow(
       <td>{when(user.createdAt, "before records were kept")}</td>
       <td>{when(user.lastLoginAt, "never")}</td>
       <td class="num">{user.records.toLocaleString("en-US")}</td>
+      <td>{user.twoFactor ? "On" : "Off"}</td>
       <td>{user.locked ? <>Locked {when(user.lockedAt, "")}</> : "Active"}</td>
       <td class="row-actions">
         {user.locked
@@ -102,7 +103,17 @@ export function AdminUsersPage(
           <caption class="visually-hidden">Users</caption>
           <thead>
             <HeaderRow
-              labels={["ID", "Name", "Email", "Created", "Last login", "Records", "Status", ""]}
+              labels={[
+                "ID",
+                "Name",
+                "Email",
+                "Created",
+                "Last login",
+                "Records",
+                "2FA",
+                "Status",
+                "",
+              ]}
             />
           </thead>
           <tbody>

@@ -1,4 +1,5 @@
 /** The register and log-in pages, with the original app's field names. */
+import type { Child } from "hono/jsx";
 import { ACCOUNT_RULES, PASSWORD_HINT } from "../lib/account_rules.ts";
 import { CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
 
@@ -9,8 +10,30 @@ export interface RegisterPageProps {
   next?: string | undefined;
 }
 
-function withNext(path: string, next?: string): string {
+/** `path` with `?next=` when there is somewhere to go back to. */
+export function withNext(path: string, next?: string): string {
   return next ? `${path}?next=${encodeURIComponent(next)}` : path;
+}
+
+/** An auth page's form: its alert, then the form posting to `action` with the CSRF field. */
+function AuthForm(
+  { action, next, csrfToken, error, children }: {
+    action: string;
+    next?: string | undefined;
+    csrfToken: string;
+    error?: string | undefined;
+    children?: Child;
+  },
+) {
+  return (
+    <>
+      <FormAlert message={error} />
+      <form method="post" action={withNext(action, next)} class="stack" novalidate>
+        <CsrfField token={csrfToken} />
+        {children}
+      </form>
+    </>
+  );
 }
 
 export function RegisterPage({ csrfToken, values, errors, next }: RegisterPageProps) {
@@ -18,9 +41,7 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
     <section class="auth" aria-labelledby="register-heading">
       <h1 id="register-heading">Create your account</h1>
       <p class="lead">Your patient records are visible only to you.</p>
-      <FormAlert message={errors.form} />
-      <form method="post" action={withNext("/register", next)} class="stack" novalidate>
-        <CsrfField token={csrfToken} />
+      <AuthForm action="/register" next={next} csrfToken={csrfToken} error={errors.form}>
         <Field
           name="name"
           label="Name"
@@ -59,7 +80,7 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
           required
         />
         <button type="submit">Create account</button>
-      </form>
+      </AuthForm>
       <p>
         Already registered? <a href={withNext("/login", next)}>Log in</a>
       </p>
@@ -80,9 +101,7 @@ export function LoginPage({ csrfToken, email, error, notice, next }: LoginPagePr
     <section class="auth" aria-labelledby="login-heading">
       <h1 id="login-heading">Log in</h1>
       <FormAlert message={notice} kind="ok" />
-      <FormAlert message={error} />
-      <form method="post" action={withNext("/login", next)} class="stack" novalidate>
-        <CsrfField token={csrfToken} />
+      <AuthForm action="/login" next={next} csrfToken={csrfToken} error={error}>
         <Field
           name="email"
           label="Email"
@@ -101,10 +120,42 @@ export function LoginPage({ csrfToken, email, error, notice, next }: LoginPagePr
           autofocus={!!email}
         />
         <button type="submit">Log in</button>
-      </form>
+      </AuthForm>
       <p>
         New here? <a href={withNext("/register", next)}>Create an account</a>
       </p>
+    </section>
+  );
+}
+
+export interface LoginCodePageProps {
+  csrfToken: string;
+  error?: string | undefined;
+  next?: string | undefined;
+}
+
+/** The login's second step: the code from the authenticator app, or a recovery code. */
+export function LoginCodePage({ csrfToken, error, next }: LoginCodePageProps) {
+  return (
+    <section class="auth" aria-labelledby="code-heading">
+      <h1 id="code-heading">Enter your code</h1>
+      <p class="lead">
+        Your password is right. Now open your authenticator app and enter the 6-digit code it shows
+        for Stroke Patient Management. (Not you?{" "}
+        <a href={withNext("/login", next)}>Start again</a>.)
+      </p>
+      <AuthForm action="/login/code" next={next} csrfToken={csrfToken} error={error}>
+        <Field
+          name="code"
+          label="Code"
+          hint="Lost your phone? Enter one of your recovery codes instead."
+          autocomplete="one-time-code"
+          required
+          maxlength={64}
+          autofocus
+        />
+        <button type="submit">Log in</button>
+      </AuthForm>
     </section>
   );
 }

@@ -14,7 +14,19 @@ export interface LayoutProps {
   csrfToken?: string | undefined;
   /** A message left by the previous request ("Your name is saved."), perhaps with a button. */
   flash?: Child | undefined;
+  /** The logged-in session's clock, for the idle-timeout warning and kept forms. */
+  session?: SessionClock | null | undefined;
   children?: Child | undefined;
+}
+
+/** What static/session_timeout.js and static/form_keep.js read from the page. */
+export interface SessionClock {
+  /** Whose drafts the page may restore (the user's id). */
+  user: string;
+  ends_in_ms: number;
+  ends_by: "idle" | "lifetime";
+  idle_ms: number;
+  warn_before_ms: number;
 }
 
 /** htmx settings; a meta tag keeps them out of inline script, so the CSP can forbid that. */
@@ -64,7 +76,7 @@ function NavLinks({ user, csrfToken }: Pick<LayoutProps, "user" | "csrfToken">) 
 }
 
 export function Layout(
-  { title, stylesheets, icon, scripts, user, csrfToken, flash, children }: LayoutProps,
+  { title, stylesheets, icon, scripts, user, csrfToken, flash, session, children }: LayoutProps,
 ) {
   return (
     <html lang="en">
@@ -73,6 +85,7 @@ export function Layout(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{title} · Stroke Patient Management</title>
         <meta name="htmx-config" content={HTMX_CONFIG} />
+        {session && <meta name="spm-session" content={JSON.stringify(session)} />}
         {stylesheets.map((href) => <link rel="stylesheet" href={href} />)}
         <link rel="icon" href={icon} type="image/svg+xml" />
         {scripts.map((src) => <script src={src} defer></script>)}

@@ -3,12 +3,14 @@ import type { ApiToken, NewApiToken } from "../db/api_tokens.ts";
 import { formatTime } from "../lib/time_format.ts";
 import { ACCOUNT_RULES, PASSWORD_HINT } from "../lib/account_rules.ts";
 import { Card, CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
+import { TwoFactorCard, type TwoFactorCardProps } from "./TwoFactorCard.tsx";
 
 export interface ProfileErrors {
   name?: FieldErrors | undefined;
   password?: FieldErrors | undefined;
   token?: FieldErrors | undefined;
   delete?: FieldErrors | undefined;
+  twoFactor?: FieldErrors | undefined;
 }
 
 export interface ProfilePageProps {
@@ -20,6 +22,8 @@ export interface ProfilePageProps {
   errors?: ProfileErrors | undefined;
   /** What the user typed in the name form, when it was refused. */
   nameValue?: string | undefined;
+  /** The second factor's state (the card's own props but those the page has). */
+  twoFactor: Pick<TwoFactorCardProps, "state" | "codesLeft" | "newCodes">;
 }
 
 function TokenList({ tokens }: { tokens: ApiToken[] }) {
@@ -160,6 +164,13 @@ export function ProfilePage(props: ProfilePageProps) {
           </form>
         </Card>
       </div>
+
+      <TwoFactorCard
+        email={user.email}
+        csrfToken={csrfToken}
+        {...props.twoFactor}
+        errors={errors.twoFactor}
+      />
 
       <Card title="API tokens" id="tokens">
         <p>

@@ -68,6 +68,26 @@ export interface ImportChunksTable {
   data: Uint8Array;
 }
 
+/** A user's TOTP secret: pending while `enabled_at` is null, on once confirmed with a code. */
+export interface TwoFactorTable {
+  user_id: number;
+  /** The base32 secret (the server must read it to compute codes). */
+  secret: string;
+  created_at: number;
+  enabled_at: number | null;
+  /** The last time step a code was accepted for: it and older ones are refused (no replay). */
+  last_used_step: number | null;
+}
+
+/** One-time recovery codes, stored only as SHA-256 hashes; `used_at` is set when one is used. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface AccountsSchema {
   login_data: LoginDataTable;
   sessions: SessionsTable;
@@ -75,6 +95,8 @@ export interface AccountsSchema {
   login_failures: LoginFailuresTable;
   imports: ImportsTable;
   import_chunks: ImportChunksTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 /**
@@ -169,6 +191,26 @@ export function accountsMigrations(dialect: "mysql" | "sqlite"): Record<string, 
         await addColumn(db, "login_data", "locked_at", "bigint");
         await addColumn(db, "login_data", "created_at", "bigint");
         await addColumn(db, "login_data", "last_login_at", "bigint");
+      },
+    },
+    "005_two_factor": {
+      // deno-lint-ignore no-explicit-any
+      async up(db: Kysely<any>) {
+        await db.schema.createTable("two_factor").ifNotExists()
+          .addColumn("user_id", "integer", (c) => c.primaryKey())
+          .addColumn("secret", "varchar(64)", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("enabled_at", "bigint")
+          .addColumn("last_used_step", "bigint")
+          .execute();
+        await db.schema.createTable("recovery_codes").ifNotExists()
+          .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+          .addColumn("user_id", "integer", (c) => c.notNull())
+          .addColumn("code_hash", "char(64)", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("used_at", "bigint")
+          .execute();
+        await ensureIndex(db, dialect, "recovery_codes_user_id", "recovery_codes", ["user_id"]);
       },
     },
   };

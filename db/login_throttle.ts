@@ -2,7 +2,8 @@
  * Throttling of logins, token requests, password re-entries and registrations, kept in the
  * accounts database (not in process memory) so that every app instance sees the same counts.
  * A sliding window per key: an account (`account:<email>`), a client address
- * (`client:<ip>`) or a registering client (`register:<ip>`).
+ * (`client:<ip>`), a registering client (`register:<ip>`) or the second-factor codes of an
+ * account (`code:<user id>`, under the account's rule).
  *
  * An attempt is counted before it is checked: its row is written first, then the rows written
  * before it decide whether it may go ahead. A burst of parallel requests therefore cannot all
@@ -12,7 +13,20 @@ import type { SecurityConfig, ThrottleRule } from "../config.ts";
 import type { AccountsDb } from "./accounts_db.ts";
 
 /** The key prefix of each kind, by which the clean-up tells them apart. */
-const PREFIXES = { account: "account:", client: "client:", register: "register:" } as const;
+const PREFIXES = {
+  account: "account:",
+  client: "client:",
+  register: "register:",
+  code: "code:",
+} as const;
+
+/** The rule each kind of key is held to (codes: the account's). */
+const RULE_OF = {
+  account: "account",
+  client: "client",
+  register: "register",
+  code: "account",
+} as const;
 
 /** Per key kind: how many attempts are allowed in what time. */
 export type ThrottlePolicy = SecurityConfig["throttle"];
@@ -23,16 +37,39 @@ export interface ThrottleKey {
   rule: ThrottleRule;
 }
 
+/** An account-level key under the account's rule, and the client address under its own. */
+function accountAndClient(key: string, clientAddress: string, policy: ThrottlePolicy) {
+  return [
+    { key, rule: policy.account },
+    { key: `${PREFIXES.client}${clientAddress}`, rule: policy.client },
+  ];
+}
+
 /** The keys of a credential check: the normalised email and the client address. */
 export function credentialKeys(
   email: string,
   clientAddress: string,
   policy: ThrottlePolicy,
 ): ThrottleKey[] {
-  return [
-    { key: accountThrottleKey(email), rule: policy.account },
-    { key: `${PREFIXES.client}${clientAddress}`, rule: policy.client },
-  ];
+  return accountAndClient(accountThrottleKey(email), clientAddress, policy);
+}
+
+/**
+ * The keys of a second-factor code: the account's codes (apart from its passwords, so that
+ * knowing the password, which clears the password failures, does not reset the code guesses)
+ * and the client address.
+ */
+export function codeKeys(
+  userId: number,
+  clientAddress: string,
+  policy: ThrottlePolicy,
+): ThrottleKey[] {
+  return accountAndClient(codeThrottleKey(userId), clientAddress, policy);
+}
+
+/** The key of an account's second-factor codes, e.g. for `Attempt.succeeded()`. */
+export function codeThrottleKey(userId: number): string {
+  return `${PREFIXES.code}${userId}`;
 }
 
 /** The key of registrations from one client address. */
@@ -105,10 +142,10 @@ export function deleteOldFailures(accounts: AccountsDb, policy: ThrottlePolicy):
   const now = Date.now();
   return accounts.run(async (db) => {
     let removed = 0;
-    for (const kind of ["account", "client", "register"] as const) {
+    for (const kind of Object.keys(PREFIXES) as (keyof typeof PREFIXES)[]) {
       const result = await db.deleteFrom("login_failures")
         .where("throttle_key", "like", `${PREFIXES[kind]}%`)
-        .where("failed_at", "<", now - policy[kind].windowMs).executeTakeFirst();
+        .where("failed_at", "<", now - policy[RULE_OF[kind]].windowMs).executeTakeFirst();
       removed += Number(result.numDeletedRows);
     }
     return removed;

@@ -13,6 +13,17 @@ export interface SessionPolicy {
   absoluteMs: number;
 }
 
+/** When a session began and was last seen (epoch ms). */
+export interface SessionTimes {
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** A stored session with its times. */
+export interface StoredSession extends SessionTimes {
+  data: SessionData;
+}
+
 /** How often `last_seen_at` is written while a session is in use (ms): not on every request. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -30,25 +41,49 @@ function isEmpty(data: SessionData): boolean {
 export class DatabaseSessionStore implements Store {
   constructor(private readonly accounts: AccountsDb, private readonly policy: SessionPolicy) {}
 
-  getSessionById(id?: string): Promise<SessionData | null> {
+  async getSessionById(id?: string): Promise<SessionData | null> {
+    return (await this.readSession(id))?.data ?? null;
+  }
+
+  /**
+   * The session with when it began and was last seen (after this read), or null when there is
+   * none or it has expired (then it is removed). Reading notes the use unless `touch` is false
+   * (a page asking how long its session has left must not extend it).
+   */
+  readSession(id: string | undefined, touch = true): Promise<StoredSession | null> {
     if (!id) return Promise.resolve(null);
     return this.accounts.run(async (db) => {
       const row = await db.selectFrom("sessions").selectAll().where("id", "=", id)
         .executeTakeFirst();
       if (!row) return null;
       const now = Date.now();
-      const lastSeen = Number(row.last_seen_at);
-      if (
-        now - lastSeen > this.policy.idleMs || now - Number(row.created_at) > this.policy.absoluteMs
-      ) {
+      let lastSeenAt = Number(row.last_seen_at);
+      const createdAt = Number(row.created_at);
+      if (now - lastSeenAt > this.policy.idleMs || now - createdAt > this.policy.absoluteMs) {
         await db.deleteFrom("sessions").where("id", "=", id).execute();
         return null;
       }
       // Often enough that a session in use never reaches its idle timeout, rarely enough to be cheap.
-      if (now - lastSeen > Math.min(TOUCH_EVERY_MS, this.policy.idleMs / 2)) {
+      if (touch && now - lastSeenAt > Math.min(TOUCH_EVERY_MS, this.policy.idleMs / 2)) {
         await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", id).execute();
+        lastSeenAt = now;
       }
-      return JSON.parse(row.data) as SessionData;
+      return { data: JSON.parse(row.data) as SessionData, createdAt, lastSeenAt };
+    });
+  }
+
+  /** Notes that the session is in use now ("Stay logged in"); false when it has ended. */
+  touch(id: string): Promise<boolean> {
+    const now = Date.now();
+    return this.accounts.run(async (db) => {
+      const result = await db.updateTable("sessions").set({ last_seen_at: now })
+        .where("id", "=", id).where("last_seen_at", ">=", now - this.policy.idleMs)
+        .where("created_at", ">=", now - this.policy.absoluteMs).executeTakeFirst();
+      if (result.numUpdatedRows > 0n) return true;
+      // MySQL counts changed rows only: a touch in the same millisecond changes nothing.
+      const row = await db.selectFrom("sessions").select("id").where("id", "=", id)
+        .where("last_seen_at", "=", now).executeTakeFirst();
+      return row !== undefined;
     });
   }
 

@@ -38,6 +38,10 @@ const tokenRequestSchema = z.strictObject({
   email: z.string().max(ACCOUNT_RULES.email.max),
   password: z.string().max(1024),
   name: z.string().min(1).max(ACCOUNT_RULES.tokenName.max).optional(),
+  code: z.string().max(64).optional().meta({
+    description:
+      "Required when the account has two-factor authentication on: the authenticator app's current 6-digit code, or one of the recovery codes. Ignored otherwise.",
+  }),
 });
 
 const tokenSchema = z.strictObject({
@@ -64,7 +68,8 @@ function recordsArea(): OpenApiArea {
       "/api/tokens": {
         post: {
           tags: ["tokens"],
-          summary: "Create an API token from an email and password",
+          summary:
+            "Create an API token from an email and password (and the second factor's code, when it is on)",
           security: [],
           requestBody: { required: true, ...json(ref("TokenRequest")) },
           responses: {

@@ -10,7 +10,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import type { SecurityConfig } from "../config.ts";
 import type { AccountsDb } from "../db/accounts_db.ts";
-import { DatabaseSessionStore } from "../db/sessions.ts";
+import { DatabaseSessionStore, type SessionTimes } from "../db/sessions.ts";
 import { findUserById } from "../db/users.ts";
 import { StoreUnavailableError } from "../lib/errors.ts";
 import type { AppEnv } from "../routes/env.ts";
@@ -18,15 +18,27 @@ import { isHttps } from "./security_headers.ts";
 
 export const SESSION_COOKIE = "spm_session";
 
-/** An outage met while the session was loaded, per request (hono-sessions swallows errors). */
-const outage = new AsyncLocalStorage<{ error?: unknown }>();
+/**
+ * Per request, what hono-sessions does not pass on: an outage met while the session was loaded
+ * (it swallows errors), whether to read without noting the use, and the session's times.
+ */
+interface LoadScope {
+  error?: unknown;
+  peek?: boolean;
+  times?: SessionTimes;
+}
+const loading = new AsyncLocalStorage<LoadScope>();
 
 class OutageAwareStore extends DatabaseSessionStore {
   override async getSessionById(id?: string) {
+    const scope = loading.getStore();
     try {
-      return await super.getSessionById(id);
+      const stored = await super.readSession(id, !scope?.peek);
+      if (stored && scope) {
+        scope.times = { createdAt: stored.createdAt, lastSeenAt: stored.lastSeenAt };
+      }
+      return stored?.data ?? null;
     } catch (error) {
-      const scope = outage.getStore();
       if (scope) scope.error = error;
       throw error;
     }
@@ -44,11 +56,17 @@ export interface SessionOptions {
   security: SecurityConfig;
   /** The key the session cookie is sealed with. */
   secret: string;
+  /** Paths whose requests read the session without extending it (`GET /session`). */
+  peekPaths?: readonly string[];
 }
+
+/** The header telling a page how long its session has left after this request (ms). */
+export const SESSION_LEFT_HEADER = "X-Session-Ends-In";
 
 /** Loads the session and the user it belongs to (`c.get("user")`, null when logged out). */
 export function sessions(options: SessionOptions): MiddlewareHandler<AppEnv> {
   const { accounts, security, secret: sessionSecret } = options;
+  const peekPaths = new Set(options.peekPaths ?? []);
   const store = new OutageAwareStore(accounts, {
     idleMs: security.sessionIdleMs,
     absoluteMs: security.sessionAbsoluteMs,
@@ -69,9 +87,9 @@ export function sessions(options: SessionOptions): MiddlewareHandler<AppEnv> {
   return async function session(c, next) {
     c.set("sessionStore", store);
     if (!needsSession(c)) return await next();
-    const scope: { error?: unknown } = {};
+    const scope: LoadScope = { peek: c.req.method === "GET" && peekPaths.has(c.req.path) };
     const middleware = isHttps(c.req.url, c.req.header("X-Forwarded-Proto")) ? secure : plain;
-    await outage.run(scope, () =>
+    await loading.run(scope, () =>
       middleware(c, async () => {
         if (scope.error) {
           // The accounts database is down: answer 503 and keep the browser's cookie as it is.
@@ -81,6 +99,9 @@ export function sessions(options: SessionOptions): MiddlewareHandler<AppEnv> {
             : new StoreUnavailableError("users", { cause: scope.error });
         }
         await loadUser(c, accounts);
+        if (scope.times) c.set("sessionTimes", scope.times);
+        const left = sessionTimeLeft(c, security);
+        if (left) c.header(SESSION_LEFT_HEADER, String(left.endsInMs));
         await next();
       }));
     dropUnusedCookie(c);
@@ -108,6 +129,29 @@ async function loadUser(c: Context<AppEnv>, accounts: AccountsDb): Promise<void>
   const user = await findUserById(accounts, userId);
   if (user && !user.locked) c.set("user", user);
   else session.forget("user_id"); // the account was deleted or locked meanwhile
+}
+
+/** How long the logged-in session of this request has left, and which limit ends it. */
+export interface SessionTimeLeft {
+  endsInMs: number;
+  /** `idle`: using the app (or "Stay logged in") extends it; `lifetime`: nothing does. */
+  endsBy: "idle" | "lifetime";
+}
+
+/** The time left of the request's session, or null when nobody is logged in. */
+export function sessionTimeLeft(
+  c: Context<AppEnv>,
+  security: Pick<SecurityConfig, "sessionIdleMs" | "sessionAbsoluteMs">,
+  now = Date.now(),
+): SessionTimeLeft | null {
+  const times = c.get("sessionTimes");
+  if (!c.get("user") || !times) return null;
+  const idle = times.lastSeenAt + security.sessionIdleMs - now;
+  const lifetime = times.createdAt + security.sessionAbsoluteMs - now;
+  return {
+    endsInMs: Math.max(0, Math.min(idle, lifetime)),
+    endsBy: lifetime < idle ? "lifetime" : "idle",
+  };
 }
 
 /** Starts the user's session under a new id (no fixation: the cookie from before is not the one after). */

@@ -33,6 +33,7 @@ function userJson(user: AdminUser) {
     locked_at: iso(user.lockedAt),
     created_at: iso(user.createdAt),
     last_login_at: iso(user.lastLoginAt),
+    two_factor: user.twoFactor,
     records: user.records,
   };
 }

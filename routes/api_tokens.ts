@@ -1,4 +1,7 @@
-/** `POST /api/tokens` (email + password → a new token, public) and `DELETE /api/tokens/{id}`. */
+/**
+ * `POST /api/tokens` (email + password, and the second factor's code when it is on → a new
+ * token, public) and `DELETE /api/tokens/{id}`.
+ */
 import { Hono } from "hono";
 import { z } from "zod";
 import { createApiToken, revokeApiToken } from "../db/api_tokens.ts";
@@ -13,6 +16,7 @@ import {
 } from "./credentials.ts";
 import type { AppEnv } from "./env.ts";
 import { jsonBody } from "./json_body.ts";
+import { checkSecondFactor, secondFactorOn, WRONG_CODE } from "./second_factor.ts";
 import { problem } from "./problem.ts";
 
 const tokenRequest = z.strictObject({
@@ -23,7 +27,11 @@ const tokenRequest = z.strictObject({
   }).max(ACCOUNT_RULES.tokenName.max, {
     error: `Use at most ${ACCOUNT_RULES.tokenName.max} characters`,
   }).optional(),
+  code: z.string({ error: 'The code is text, e.g. "123456"' }).max(64).optional(),
 });
+
+const CODE_REQUIRED =
+  'This account uses two-factor authentication: send the current code of the authenticator app (or a recovery code) as "code".';
 
 /** Mounted before authentication: the credentials are in the body. */
 export const publicApiTokenRoutes = new Hono<AppEnv>();
@@ -38,7 +46,7 @@ publicApiTokenRoutes.post("/api/tokens", async (c) => {
       message: issue.code === "unrecognized_keys" ? "Unknown field" : issue.message,
     })));
   }
-  const { email, password, name } = result.data;
+  const { email, password, name, code } = result.data;
   const check = await checkCredentials(credentialDeps(c), email, password, c.get("clientAddress"));
   if (!check.ok) {
     if (check.throttledForMs > 0) {
@@ -51,8 +59,25 @@ publicApiTokenRoutes.post("/api/tokens", async (c) => {
       detail: check.locked ? ACCOUNT_LOCKED : WRONG_CREDENTIALS,
     });
   }
+  const { accounts } = c.get("deps").stores;
+  if (await secondFactorOn(accounts, check.user.id)) {
+    const second = code === undefined
+      ? null
+      : await checkSecondFactor(credentialDeps(c), check.user.id, code, c.get("clientAddress"));
+    if (second?.ok === false && second.throttledForMs > 0) {
+      throw new ThrottledError(second.throttledForMs, tooManyAttempts(second.throttledForMs));
+    }
+    if (!second?.ok) {
+      c.header("WWW-Authenticate", 'Bearer realm="api"');
+      return problem(c, {
+        title: second ? "Wrong code" : "Code required",
+        status: 401,
+        detail: second ? WRONG_CODE : CODE_REQUIRED,
+      });
+    }
+  }
   const token = await createApiToken(
-    c.get("deps").stores.accounts,
+    accounts,
     check.user.id,
     name ?? `API token ${new Date().toISOString().slice(0, 10)}`,
   );

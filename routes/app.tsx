@@ -38,6 +38,8 @@ import { deletedRoutes } from "./deleted_pages.tsx";
 import { importRoutes } from "./import_pages.tsx";
 import { patientRoutes } from "./patients.tsx";
 import { profileRoutes } from "./profile.tsx";
+import { SESSION_STATUS_PATH, sessionClock, sessionRoutes } from "./session.ts";
+import { twoFactorRoutes } from "./two_factor.tsx";
 
 /** Largest request body outside the CSV import. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -111,6 +113,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
             : typeof undo === "number" && token
             ? <UndoNotice id={undo} message={flash} csrfToken={token} />
             : flash}
+          session={sessionClock(c)}
         >
           {children}
         </Layout>
@@ -130,6 +133,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     accounts: stores.accounts,
     security: config.security,
     secret: config.sessionSecret,
+    peekPaths: [SESSION_STATUS_PATH],
   }));
   app.use("/api/*", apiAuth({ userForToken: (token) => userForToken(stores.accounts, token) }));
   app.use(csrfProtection({ secret: config.sessionSecret }));
@@ -138,6 +142,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.route("/", codebookRoutes);
   app.route("/", authRoutes);
   app.route("/", profileRoutes);
+  app.route("/", twoFactorRoutes);
+  app.route("/", sessionRoutes);
   app.route("/", importRoutes); // these three before /patients/{id}
   app.route("/", exportRoutes);
   app.route("/", deletedRoutes);

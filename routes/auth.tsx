@@ -1,11 +1,11 @@
 /** Register, log in and log out, with the original app's form field names; and its old paths. */
-import { Hono } from "hono";
-import { LoginPage, RegisterPage } from "../components/AuthPages.tsx";
+import { type Context, Hono } from "hono";
+import { LoginCodePage, LoginPage, RegisterPage, withNext } from "../components/AuthPages.tsx";
 import type { FieldErrors } from "../components/Form.tsx";
 import { EmailTakenError } from "../lib/errors.ts";
 import { recordLogin } from "../db/admin.ts";
 import { beginAttempt, registrationKeys } from "../db/login_throttle.ts";
-import { createUser, findUserByEmail, normalizeEmail } from "../db/users.ts";
+import { createUser, findUserByEmail, findUserById, normalizeEmail } from "../db/users.ts";
 import { emailProblem, nameProblem, passwordProblems } from "../lib/account_rules.ts";
 import { hashPassword } from "../lib/passwords.ts";
 import { HOME_AFTER_LOGIN } from "../middleware/require_user.ts";
@@ -14,16 +14,39 @@ import {
   ACCOUNT_LOCKED,
   checkCredentials,
   credentialDeps,
+  refuseLoginStep,
   retryInWords,
-  tooManyAttempts,
   WRONG_CREDENTIALS,
 } from "./credentials.ts";
 import { csrfToken } from "../middleware/csrf.ts";
 import type { AppEnv } from "./env.ts";
 import { formText } from "./form_body.ts";
 import { flash, logIn, logOut } from "../middleware/session.ts";
+import { checkSecondFactor, secondFactorOn, WRONG_CODE } from "./second_factor.ts";
 
 const EMAIL_TAKEN = "An account with this email already exists. Log in instead?";
+
+/** The session key of a login whose password was right and whose code is still to come. */
+const PENDING_LOGIN = "pending_login";
+/** How long the code may take after the password. */
+export const PENDING_LOGIN_MS = 5 * 60_000;
+
+/**
+ * The user whose password was right in this browser within the last five minutes, waiting for
+ * the second step; null when there is none (or it is too old, which forgets it).
+ */
+function pendingLogin(c: Context<AppEnv>): number | null {
+  const session = c.get("session");
+  const pending = session.get(PENDING_LOGIN) as { user_id?: unknown; at?: unknown } | null;
+  if (
+    typeof pending?.user_id === "number" && typeof pending.at === "number" &&
+    Date.now() - pending.at < PENDING_LOGIN_MS
+  ) {
+    return pending.user_id;
+  }
+  if (pending) session.forget(PENDING_LOGIN);
+  return null;
+}
 
 export const authRoutes = new Hono<AppEnv>();
 
@@ -105,24 +128,66 @@ authRoutes.post("/login", async (c) => {
   const password = await formText(c, "password");
   const check = await checkCredentials(credentialDeps(c), email, password, c.get("clientAddress"));
   if (check.ok) {
+    if (await secondFactorOn(c.get("deps").stores.accounts, check.user.id)) {
+      // Not logged in yet: the session only remembers, server-side, whose password was right.
+      c.get("session").set(PENDING_LOGIN, { user_id: check.user.id, at: Date.now() });
+      c.set("session_key_rotation", true);
+      return c.redirect(withNext("/login/code", next), 303);
+    }
     logIn(c, check.user.id);
     return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
   }
-  let error = WRONG_CREDENTIALS;
+  let error: string;
   if (check.locked) {
     c.status(403);
     error = ACCOUNT_LOCKED;
-  } else if (check.throttledForMs > 0) {
-    c.header("Retry-After", String(Math.ceil(check.throttledForMs / 1000)));
-    c.status(429);
-    error = tooManyAttempts(check.throttledForMs);
-  } else {
-    c.status(401);
-  }
+  } else error = refuseLoginStep(c, check.throttledForMs, WRONG_CREDENTIALS);
   return c.render(
     <LoginPage csrfToken={csrfToken(c)} email={email} error={error} next={next} />,
     { title: "Log in" },
   );
+});
+
+authRoutes.get("/login/code", (c) => {
+  const next = safeNext(c.req.query("next")) ?? undefined;
+  if (c.get("user")) return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
+  if (pendingLogin(c) === null) return c.redirect(withNext("/login", next), 303);
+  return c.render(<LoginCodePage csrfToken={csrfToken(c)} next={next} />, {
+    title: "Enter your code",
+  });
+});
+
+authRoutes.post("/login/code", async (c) => {
+  const next = safeNext(c.req.query("next")) ?? undefined;
+  const userId = pendingLogin(c);
+  if (userId === null) {
+    flash(c, "The login took too long. Please enter your email and password again.");
+    return c.redirect(withNext("/login", next), 303);
+  }
+  const account = await findUserById(c.get("deps").stores.accounts, userId);
+  if (!account || account.locked) {
+    // Locked (or deleted) between the password and the code.
+    c.get("session").forget(PENDING_LOGIN);
+    c.status(403);
+    return c.render(
+      <LoginPage csrfToken={csrfToken(c)} error={ACCOUNT_LOCKED} next={next} />,
+      { title: "Log in" },
+    );
+  }
+  const code = await formText(c, "code");
+  const check = await checkSecondFactor(credentialDeps(c), userId, code, c.get("clientAddress"));
+  if (check.ok) {
+    c.get("session").forget(PENDING_LOGIN);
+    logIn(c, userId);
+    if (check.via === "recovery") {
+      flash(c, "You logged in with a recovery code, which now cannot be used again.");
+    }
+    return c.redirect(next ?? HOME_AFTER_LOGIN, 303);
+  }
+  const error = refuseLoginStep(c, check.throttledForMs, WRONG_CODE);
+  return c.render(<LoginCodePage csrfToken={csrfToken(c)} error={error} next={next} />, {
+    title: "Enter your code",
+  });
 });
 
 authRoutes.post("/logout", (c) => {

@@ -48,6 +48,20 @@ export function tooManyAttempts(ms: number): string {
 }
 
 /**
+ * Answers a refused login step: 429 with `Retry-After` when it was throttled, else 401. Returns
+ * the message to show: `wrong`, or how long to wait.
+ */
+export function refuseLoginStep(c: Context, throttledForMs: number, wrong: string): string {
+  if (throttledForMs <= 0) {
+    c.status(401);
+    return wrong;
+  }
+  c.header("Retry-After", String(Math.ceil(throttledForMs / 1000)));
+  c.status(429);
+  return tooManyAttempts(throttledForMs);
+}
+
+/**
  * Checks the credentials of a login or token request from `client`. The attempt is counted
  * before the password is looked at, and a throttled one is refused unchecked; a failure stays
  * counted against the account and the client; success forgets the account's failures and

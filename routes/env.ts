@@ -3,7 +3,7 @@ import type { Session } from "hono-sessions";
 import type { Config } from "../config.ts";
 import type { InsightService } from "../lib/insight_service.ts";
 import type { PatientService } from "../lib/patient_service.ts";
-import type { DatabaseSessionStore } from "../db/sessions.ts";
+import type { DatabaseSessionStore, SessionTimes } from "../db/sessions.ts";
 import type { Stores } from "../db/stores.ts";
 import type { User } from "../db/users.ts";
 import type { AssetManifest } from "./assets.ts";
@@ -42,6 +42,8 @@ export interface AppEnv {
     session: Session;
     session_key_rotation: boolean;
     sessionStore: DatabaseSessionStore;
+    /** When the request's session began and was last seen (set once it is loaded). */
+    sessionTimes?: SessionTimes;
   };
 }
 

@@ -8,6 +8,7 @@ import {
   revokeAllApiTokens,
   revokeApiToken,
 } from "../db/api_tokens.ts";
+import { disableTwoFactor, getTwoFactor, unusedRecoveryCodes } from "../db/two_factor.ts";
 import { deleteUser, updateUserName, updateUserPasswordHash, type User } from "../db/users.ts";
 import { nameProblem, passwordProblems, tokenNameProblem } from "../lib/account_rules.ts";
 import { hashPassword } from "../lib/passwords.ts";
@@ -23,7 +24,7 @@ profileRoutes.use("/profile", requireUser());
 profileRoutes.use("/profile/*", requireUser());
 
 /** Sets 429 and Retry-After; returns the message for the field. */
-function throttled(c: Context<AppEnv>, ms: number): string {
+export function throttled(c: Context<AppEnv>, ms: number): string {
   c.header("Retry-After", String(Math.ceil(ms / 1000)));
   return tooManyAttempts(ms);
 }
@@ -32,14 +33,31 @@ function me(c: Context<AppEnv>): User {
   return c.get("user")!;
 }
 
-async function renderProfile(
+/** Renders the profile, with what a refused form or a just-made secret adds. */
+export async function renderProfile(
   c: Context<AppEnv>,
-  extra: { errors?: ProfileErrors; newToken?: NewApiToken; nameValue?: string } = {},
+  extra: {
+    errors?: ProfileErrors;
+    newToken?: NewApiToken;
+    nameValue?: string;
+    newRecoveryCodes?: string[];
+  } = {},
 ) {
   const user = me(c);
-  const tokens = await listApiTokens(c.get("deps").stores.accounts, user.id);
+  const { accounts } = c.get("deps").stores;
+  const { newRecoveryCodes, ...rest } = extra;
+  const tokens = await listApiTokens(accounts, user.id);
+  const state = await getTwoFactor(accounts, user.id);
+  const codesLeft = state?.enabledAt ? (await unusedRecoveryCodes(accounts, user.id)).length : 0;
+  const twoFactor = { state, codesLeft, newCodes: newRecoveryCodes };
   return c.render(
-    <ProfilePage user={user} csrfToken={csrfToken(c)} tokens={tokens} {...extra} />,
+    <ProfilePage
+      user={user}
+      csrfToken={csrfToken(c)}
+      tokens={tokens}
+      twoFactor={twoFactor}
+      {...rest}
+    />,
     { title: "Your profile" },
   );
 }
@@ -152,6 +170,7 @@ profileRoutes.post("/profile/delete", async (c) => {
   // user can simply try again.
   await stores.patients.deleteAllOf(user.id);
   await revokeAllApiTokens(stores.accounts, user.id);
+  await disableTwoFactor(stores.accounts, user.id);
   await c.get("sessionStore").deleteUserSessions(user.id);
   await deleteUser(stores.accounts, user.id);
   logOut(c);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { openAccountsDb } from "../db/accounts_db.ts";
 import { setAdmin } from "../db/admin.ts";
+import { beginTwoFactorSetup, enableTwoFactor } from "../db/two_factor.ts";
 import { createUser, findUserByEmail } from "../db/users.ts";
 import { adminCommand } from "../scripts/admin.ts";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
@@ -172,9 +173,24 @@ for (const backend of accountBackends()) {
       reason: "typo",
     });
     assert.equal((await admin.get("/patients/77")).status, 404, "not the admin's record");
+    // The user turns a second factor on; a setup left unconfirmed does not count.
+    assert.ok(await beginTwoFactorSetup(app.stores.accounts, 2, "JBSWY3DPEHPK3PXP"));
+    assert.ok(await enableTwoFactor(app.stores.accounts, 2, "JBSWY3DPEHPK3PXP", 1, []));
+    assert.ok(await beginTwoFactorSetup(app.stores.accounts, 1, "JBSWY3DPEHPK3PXQ"));
     const users = await (await admin.get("/admin")).text();
     const cells = [...parseDom(users).get("#user-2").children].map(textOf);
-    assert.deepEqual([cells[2], cells[5], cells[6]], ["user@example.org", "1", "Active"]);
+    assert.deepEqual([cells[2], cells[5], cells[6], cells[7]], [
+      "user@example.org",
+      "1",
+      "On",
+      "Active",
+    ]);
+    assert.equal(textOf(parseDom(users).get("#user-1").children[6]), "Off");
+    const listed = await (await admin.get("/api/admin/users")).json();
+    assert.deepEqual(
+      listed.items.map((u: { email: string; two_factor: boolean }) => [u.email, u.two_factor]),
+      [["admin@example.org", false], ["user@example.org", true]],
+    );
     assert.notEqual(cells[4], "never", "registering logged them in");
     const audit = await (await admin.get("/admin/audit?user_id=2&action=update")).text();
     const rows = parseDom(audit).all("table.admin-audit tbody tr");

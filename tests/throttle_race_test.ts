@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { ThrottleRule } from "../config.ts";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends } from "./helpers/backends.ts";
+import { burst } from "./helpers/concurrency.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
 const PASSWORD = "correct horse battery staple";
@@ -18,17 +19,6 @@ function postTokens(app: TestApp, email: string, password: string, address?: str
     headers,
     body: JSON.stringify({ email, password }),
   });
-}
-
-/** Sends all requests at once and counts the statuses. */
-async function burst(requests: (() => Promise<Response>)[]): Promise<Record<number, number>> {
-  const responses = await Promise.all(requests.map((send) => send()));
-  const counts: Record<number, number> = {};
-  for (const res of responses) {
-    await res.body?.cancel();
-    counts[res.status] = (counts[res.status] ?? 0) + 1;
-  }
-  return counts;
 }
 
 async function register(app: TestApp, email = EMAIL): Promise<void> {

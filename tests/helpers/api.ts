@@ -90,7 +90,8 @@ export function templateOf(doc: Json, path: string): string | undefined {
   }).sort((a, b) => parameters(a) - parameters(b))[0];
 }
 
-async function loadDocument(app: TestApp): Promise<void> {
+/** Loads the document the app serves, once, for `checkResponse` and the `ApiCall`s. */
+export async function loadDocument(app: TestApp): Promise<void> {
   if (document) return;
   const res = await app.request("/api/openapi.json");
   assert.equal(res.status, 200, "GET /api/openapi.json answers 200");

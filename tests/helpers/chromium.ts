@@ -4,6 +4,7 @@
  */
 import { type Browser, chromium, type Page } from "playwright-core";
 import { join } from "node:path";
+import type { SecurityConfig } from "../../config.ts";
 import { openAccountsDb } from "../../db/accounts_db.ts";
 import { openSqlitePatientStore } from "../../db/patient_sqlite.ts";
 import { closeStores, type Stores } from "../../db/stores.ts";
@@ -24,12 +25,15 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** The app on a free 127.0.0.1 port, over fresh embedded stores in a temporary directory. */
-export async function serveApp(): Promise<Served> {
+/**
+ * The app on a free 127.0.0.1 port, over fresh embedded stores in a temporary directory, with
+ * the test security settings and `security` over them (e.g. a short idle timeout).
+ */
+export async function serveApp(security: Partial<SecurityConfig> = {}): Promise<Served> {
   const dir = await Deno.makeTempDir({ prefix: "spm-browser-" });
   const config = testConfig({
     dataDir: dir,
-    security: { ...testConfig().security, bcryptCost: 4 },
+    security: { ...testConfig().security, bcryptCost: 4, ...security },
   });
   const stores: Stores = {
     accounts: openAccountsDb(null, dir),
