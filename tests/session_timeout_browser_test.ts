@@ -122,7 +122,7 @@ Deno.test("in Chromium, the idle timeout warns first and loses nothing typed", a
 
         await fillAddForm(page, { age: "71", gender: "Female", avg_glucose_level: "141.5" });
         await page.getByRole("button", { name: "Add patient" }).click();
-        await page.locator("#alerts .alert", { hasText: "added" }).waitFor();
+        await page.locator("#patient-status .alert", { hasText: "added" }).waitFor();
         assert.deepEqual(await drafts(page), [], "a saved form's draft is gone");
         await page.reload();
         assert.equal(await page.locator("#add-age").inputValue(), "");
