@@ -186,14 +186,14 @@ export function ImportPreviewPage({ job, summary, csrfToken }: ImportPreviewPage
   const base = `/patients/import/${job.id}`;
   const storable = summary.inserted + summary.updated;
   return (
-    <div class="import-page" hx-history="false">
+    <div class="import-page" id="import-page" hx-history="false">
       <BackToPatients />
       <h1>Check before importing</h1>
       <p class="lead">
         <code>{job.fileName}</code>: {rows(summary.rows)} read. Nothing is stored yet.
       </p>
       <Counts summary={summary} done={false} />
-      <form method="post" action={`${base}/preview`} class="card inline-form">
+      <form method="post" action={`${base}/preview`} class="card conflict-form">
         <CsrfField token={csrfToken} />
         <ConflictChoice value={job.onConflict} />
         <button type="submit" class="button-secondary">Check again with this choice</button>
@@ -204,8 +204,8 @@ export function ImportPreviewPage({ job, summary, csrfToken }: ImportPreviewPage
           method="post"
           action={`${base}/run`}
           hx-post={`${base}/run`}
-          hx-target="#import-run"
-          hx-swap="innerHTML"
+          hx-target="#import-page"
+          hx-swap="outerHTML"
           class="actions"
         >
           <CsrfField token={csrfToken} />
@@ -276,7 +276,7 @@ export function ImportStatusPage(
   { job, summary }: { job: ImportJob; summary: ImportSummary | null },
 ) {
   return (
-    <div class="import-page" hx-history="false">
+    <div class="import-page" id="import-page" hx-history="false">
       <BackToPatients />
       <h1>Import of {job.fileName}</h1>
       <div id="import-run">

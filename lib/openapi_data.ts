@@ -8,8 +8,10 @@ import {
   pick,
   queryParameter,
   ref,
+  schemaOf,
 } from "./openapi_parts.ts";
 import { PATIENT_FIELDS } from "./patient_fields.ts";
+import { fieldSchemas } from "./patient_validation.ts";
 
 const tags = ["data"];
 
@@ -24,15 +26,23 @@ const flag = (name: string, description: string) =>
   queryParameter(name, { type: "string", enum: ["true", "false"], default: "false" }, description);
 
 /** A de-identified record: `pseudo_id` instead of `id`, the age as a five-year band. */
-const deidentifiedRecord: Json = {
-  type: "object",
-  required: ["pseudo_id", ...PATIENT_FIELDS.filter((f) => f !== "id")],
-  properties: {
-    pseudo_id: { type: "integer", minimum: 1 },
-    age: { type: "string", pattern: "^(\\d{1,3}-\\d{1,3}|90\\+)$" },
-  },
-  not: { required: ["id"] },
-};
+function deidentifiedRecord(): Json {
+  const fields = PATIENT_FIELDS.filter((f) => f !== "id");
+  return {
+    type: "object",
+    required: ["pseudo_id", ...fields],
+    additionalProperties: false,
+    properties: {
+      pseudo_id: { type: "integer", minimum: 1, description: "Random per export" },
+      ...Object.fromEntries(fields.map((f) => [f, schemaOf(fieldSchemas[f])])),
+      age: {
+        type: "string",
+        pattern: "^(\\d{1,3}-\\d{1,3}|90\\+)$",
+        description: "Five-year band",
+      },
+    },
+  };
+}
 
 export function dataArea(): OpenApiArea {
   return {
@@ -121,7 +131,7 @@ export function dataArea(): OpenApiArea {
                 "application/json": {
                   schema: {
                     type: "array",
-                    items: { anyOf: [ref("PatientExport"), deidentifiedRecord] },
+                    items: { anyOf: [ref("Patient"), ref("DeidentifiedPatient")] },
                   },
                 },
               },
@@ -157,11 +167,7 @@ export function dataArea(): OpenApiArea {
           },
         },
       },
-      PatientExport: {
-        type: "object",
-        required: [...PATIENT_FIELDS],
-        properties: { id: { type: "integer" } },
-      },
+      DeidentifiedPatient: deidentifiedRecord(),
       Codebook: {
         type: "array",
         items: {

@@ -187,8 +187,9 @@ importRoutes.post("/patients/import/:id/run", async (c) => {
     return c.redirect(`/patients/import/${job.id}`, 303);
   }
   if (started) run(c, job); // in the background: the page polls for progress
+  // The page becomes the import's own: its progress, then its report.
   const now = (await findImport(c.get("deps").stores.accounts, job.userId, job.id))!;
-  return c.html(<ImportProgress job={now} />);
+  return c.html(<ImportStatusPage job={now} summary={now.result as ImportSummary | null} />);
 });
 
 importRoutes.get("/patients/import/:id/progress", async (c) => {
