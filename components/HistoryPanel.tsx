@@ -22,6 +22,8 @@ function what(entry: AuditEntry): string {
       return "Restored";
     case "purge":
       return "Removed for good";
+    case "import":
+      return "Imported from a CSV file";
     case "view": {
       const via = VIA[String(entry.details?.via ?? "")];
       return via ? `Viewed ${via}` : "Viewed";

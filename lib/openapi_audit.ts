@@ -208,7 +208,8 @@ export function auditArea(): OpenApiArea {
           },
           action: {
             type: "string",
-            enum: AUDIT_ACTIONS.filter((a) => a !== "import" && a !== "export"),
+            enum: AUDIT_ACTIONS.filter((a) => a !== "export"),
+            description: "`import`: the record came from a CSV import (the file's entry)",
           },
           changes: {
             type: "object",

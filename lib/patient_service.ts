@@ -261,9 +261,24 @@ export function createPatientService(store: PatientStore): PatientService {
 
     async history(actor, id) {
       const entries = await audit.history(actor.userId, id);
-      if (entries.length > 0) return entries;
       const known = await store.get(actor.userId, id) ?? await store.getDeleted(actor.userId, id);
-      if (!known) throw new PatientNotFoundError(id);
+      if (!known && entries.length === 0) throw new PatientNotFoundError(id);
+      if (known && !entries.some((e) => e.action === "create")) {
+        // An import is one entry for the whole file: the record's is the last one before it was
+        // made (within the hour an import of a million rows takes at most).
+        const made = known.created_at.getTime();
+        const { items } = await audit.search(
+          {
+            ownerId: actor.userId,
+            action: "import",
+            from: new Date(made - 3_600_000),
+            to: new Date(made + 1),
+          },
+          { offset: 0, limit: 20 },
+        );
+        const origin = items.find((e) => e.status !== "failed");
+        if (origin) entries.push({ ...origin, patient_id: id, changes: {} });
+      }
       return entries;
     },
 
