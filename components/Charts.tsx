@@ -121,8 +121,94 @@ function Heading({ level, id, text }: { level: 2 | 3 | 4; id: string; text: stri
   return <h3 id={id} class="chart-title">{text}</h3>;
 }
 
+type KeyKind = "bar" | "ci" | "ref" | "square" | "arrow";
+
+/** The chart's title, description and legend (none when there is nothing to plot). */
+function Caption(props: {
+  level: 2 | 3 | 4 | undefined;
+  titleId: string;
+  title: string;
+  description: string | undefined;
+  legend: readonly (readonly [KeyKind, string])[];
+}) {
+  return (
+    <figcaption>
+      <Heading level={props.level ?? 3} id={props.titleId} text={props.title} />
+      {props.description && <p class="chart-desc">{props.description}</p>}
+      {props.legend.length > 0 && (
+        <ul class="chart-legend">
+          {props.legend.map(([kind, label]) => (
+            <li>
+              <Key kind={kind} /> {label}
+            </li>
+          ))}
+        </ul>
+      )}
+    </figcaption>
+  );
+}
+
+/** The plot's SVG, scaled to its container, labelled by the chart's title. */
+function PlotFrame({ height, titleId, children }: {
+  height: number;
+  titleId: string;
+  children: Child;
+}) {
+  return (
+    <svg
+      class="chart-svg"
+      viewBox={`0 0 ${WIDTH} ${height}`}
+      width="100%"
+      role="group"
+      aria-labelledby={titleId}
+    >
+      {children}
+    </svg>
+  );
+}
+
+/** Vertical gridlines at the ticks with their labels below; the line at `base` stands out. */
+function Gridlines(props: {
+  ticks: number[];
+  x: (value: number) => number;
+  bottom: number;
+  labelY: number;
+  base: number;
+  baseClass: string;
+  baseLabelClass?: string;
+  label: (value: number) => string;
+}) {
+  const { x, base } = props;
+  return (
+    <g aria-hidden="true">
+      {props.ticks.map((t) => (
+        <>
+          <line
+            class={t === base ? props.baseClass : "chart-gridline"}
+            x1={x(t)}
+            y1={TOP}
+            x2={x(t)}
+            y2={props.bottom}
+          />
+          <text
+            class={t === base && props.baseLabelClass
+              ? `chart-tick ${props.baseLabelClass}`
+              : "chart-tick"}
+            x={x(t)}
+            y={props.labelY}
+            font-size={SMALL_SIZE}
+            text-anchor="middle"
+          >
+            {props.label(t)}
+          </text>
+        </>
+      ))}
+    </g>
+  );
+}
+
 /** A small legend swatch; the words beside it carry the meaning. */
-function Key({ kind }: { kind: "bar" | "ci" | "ref" | "square" | "arrow" }) {
+function Key({ kind }: { kind: KeyKind }) {
   return (
     <svg class="chart-key" viewBox="0 0 28 14" width="28" height="14" aria-hidden="true">
       {kind === "bar" && <rect class="chart-bar" x="0" y="2" width="28" height="10" />}
@@ -209,120 +295,95 @@ export function RateChart(props: RateChartProps) {
   const height = bottom + 26;
   return (
     <figure class="chart rate-chart" id={id} aria-labelledby={titleId}>
-      <figcaption>
-        <Heading level={props.headingLevel ?? 3} id={titleId} text={title} />
-        {props.description && <p class="chart-desc">{props.description}</p>}
-        {rows.length > 0 && (
-          <ul class="chart-legend">
-            <li>
-              <Key kind="bar" /> {props.seriesLabel ?? "Your records"}
-            </li>
-            <li>
-              <Key kind="ci" /> 95% confidence interval
-            </li>
-            {hasReference && (
-              <li>
-                <Key kind="ref" /> {referenceLabel}
-              </li>
-            )}
-          </ul>
-        )}
-      </figcaption>
-      {rows.length === 0 ? <p class="chart-empty">No categories to show.</p> : (
-        <svg
-          class="chart-svg"
-          viewBox={`0 0 ${WIDTH} ${height}`}
-          width="100%"
-          role="group"
-          aria-labelledby={titleId}
-        >
-          <g aria-hidden="true">
-            {axis.ticks.map((t) => (
-              <>
-                <line
-                  class={t === 0 ? "chart-axis" : "chart-gridline"}
-                  x1={x(t)}
-                  y1={TOP}
-                  x2={x(t)}
-                  y2={bottom}
-                />
-                <text
-                  class="chart-tick"
-                  x={x(t)}
-                  y={bottom + 17}
-                  font-size={SMALL_SIZE}
-                  text-anchor="middle"
-                >
-                  {formatPercent(t, axis.digits)}
-                </text>
-              </>
-            ))}
-          </g>
-          {stats.map(({ row, ci, ref }, i) => {
-            const top = TOP + i * ROW_HEIGHT;
-            const mid = top + ROW_HEIGHT / 2;
-            const empty = row.total === 0;
-            const name = rowName(row, ci, ref, referenceLabel);
-            const noneX = ref !== undefined && x(ref) < PLOT_LEFT + 84
-              ? x(ref) + 12
-              : PLOT_LEFT + 6;
-            const graphic = (
-              <g aria-hidden="true">
-                <rect
-                  class="chart-hit"
-                  x="0"
-                  y={top + 1}
-                  width={WIDTH}
-                  height={ROW_HEIGHT - 2}
-                  rx="4"
-                />
-                <text
-                  class="chart-label"
-                  x={LABEL_END}
-                  y={empty ? mid + 5 : top + 19}
-                  font-size={LABEL_SIZE}
-                  text-anchor="end"
-                >
-                  {fit(row.label, LABEL_SIZE, LABEL_END - 2)}
-                </text>
-                {!empty && (
+      <Caption
+        level={props.headingLevel}
+        titleId={titleId}
+        title={title}
+        description={props.description}
+        legend={rows.length === 0 ? [] : [
+          ["bar", props.seriesLabel ?? "Your records"],
+          ["ci", "95% confidence interval"],
+          ...(hasReference ? [["ref", referenceLabel] as const] : []),
+        ]}
+      />
+      {rows.length === 0
+        ? <p class="chart-empty">No categories to show.</p>
+        : (
+          <PlotFrame height={height} titleId={titleId}>
+            <Gridlines
+              ticks={axis.ticks}
+              x={x}
+              bottom={bottom}
+              labelY={bottom + 17}
+              base={0}
+              baseClass="chart-axis"
+              label={(t) => formatPercent(t, axis.digits)}
+            />
+            {stats.map(({ row, ci, ref }, i) => {
+              const top = TOP + i * ROW_HEIGHT;
+              const mid = top + ROW_HEIGHT / 2;
+              const empty = row.total === 0;
+              const name = rowName(row, ci, ref, referenceLabel);
+              const noneX = ref !== undefined && x(ref) < PLOT_LEFT + 84
+                ? x(ref) + 12
+                : PLOT_LEFT + 6;
+              const graphic = (
+                <g aria-hidden="true">
+                  <rect
+                    class="chart-hit"
+                    x="0"
+                    y={top + 1}
+                    width={WIDTH}
+                    height={ROW_HEIGHT - 2}
+                    rx="4"
+                  />
                   <text
-                    class="chart-value"
+                    class="chart-label"
                     x={LABEL_END}
-                    y={top + 35}
-                    font-size={SMALL_SIZE}
+                    y={empty ? mid + 5 : top + 19}
+                    font-size={LABEL_SIZE}
                     text-anchor="end"
                   >
-                    {rateText(row.events, row.total)}
+                    {fit(row.label, LABEL_SIZE, LABEL_END - 2)}
                   </text>
-                )}
-                {empty
-                  ? (
-                    <text class="chart-none" x={noneX} y={mid + 4} font-size={SMALL_SIZE}>
-                      no records
+                  {!empty && (
+                    <text
+                      class="chart-value"
+                      x={LABEL_END}
+                      y={top + 35}
+                      font-size={SMALL_SIZE}
+                      text-anchor="end"
+                    >
+                      {rateText(row.events, row.total)}
                     </text>
-                  )
-                  : (
-                    <>
-                      <rect
-                        class="chart-bar"
-                        x={PLOT_LEFT}
-                        y={mid - 8}
-                        width={x(ci.rate) - PLOT_LEFT}
-                        height="16"
-                      />
-                      <WhiskerShape x1={x(ci.low)} x2={x(ci.high)} y={mid} />
-                    </>
                   )}
-                {ref !== undefined && <Diamond x={x(ref)} y={mid} />}
-              </g>
-            );
-            return row.href
-              ? <a class="chart-row chart-link" href={row.href} aria-label={name}>{graphic}</a>
-              : <g class="chart-row" role="img" aria-label={name}>{graphic}</g>;
-          })}
-        </svg>
-      )}
+                  {empty
+                    ? (
+                      <text class="chart-none" x={noneX} y={mid + 4} font-size={SMALL_SIZE}>
+                        no records
+                      </text>
+                    )
+                    : (
+                      <>
+                        <rect
+                          class="chart-bar"
+                          x={PLOT_LEFT}
+                          y={mid - 8}
+                          width={x(ci.rate) - PLOT_LEFT}
+                          height="16"
+                        />
+                        <WhiskerShape x1={x(ci.low)} x2={x(ci.high)} y={mid} />
+                      </>
+                    )}
+                  {ref !== undefined && <Diamond x={x(ref)} y={mid} />}
+                </g>
+              );
+              return row.href
+                ? <a class="chart-row chart-link" href={row.href} aria-label={name}>{graphic}</a>
+                : <g class="chart-row" role="img" aria-label={name}>{graphic}</g>;
+            })}
+          </PlotFrame>
+        )}
       {rows.length > 0 && (
         <DataTable title={title}>
           <table class="table chart-table">
@@ -431,159 +492,137 @@ export function ForestPlot(props: ForestPlotProps) {
   const ciText = (t: ForestTerm) => `${formatOddsRatio(t.low)}–${formatOddsRatio(t.high)}`;
   return (
     <figure class="chart forest-plot" id={id} aria-labelledby={titleId}>
-      <figcaption>
-        <Heading level={props.headingLevel ?? 3} id={titleId} text={title} />
-        {props.description && <p class="chart-desc">{props.description}</p>}
-        {terms.length > 0 && (
-          <ul class="chart-legend">
-            <li>
-              <Key kind="square" /> Odds ratio
-            </li>
-            <li>
-              <Key kind="ci" /> 95% confidence interval
-            </li>
-            {anyArrow && (
-              <li>
-                <Key kind="arrow" /> Interval runs past the axis
-              </li>
-            )}
-          </ul>
-        )}
-      </figcaption>
-      {terms.length === 0 ? <p class="chart-empty">No terms to show.</p> : (
-        <svg
-          class="chart-svg"
-          viewBox={`0 0 ${WIDTH} ${height}`}
-          width="100%"
-          role="group"
-          aria-labelledby={titleId}
-        >
-          <g aria-hidden="true">
-            {axis.ticks.map((t) => (
-              <>
-                <line
-                  class={t === 1 ? "chart-null" : "chart-gridline"}
-                  x1={x(t)}
-                  y1={TOP}
-                  x2={x(t)}
-                  y2={bottom}
-                />
-                <text
-                  class={t === 1 ? "chart-tick chart-tick-null" : "chart-tick"}
-                  x={x(t)}
-                  y={bottom + 16}
-                  font-size={SMALL_SIZE}
-                  text-anchor="middle"
-                >
-                  {String(t)}
-                </text>
-              </>
-            ))}
-            <text
-              class="chart-axis-title"
-              x={(PLOT_LEFT + PLOT_RIGHT) / 2}
-              y={bottom + 34}
-              font-size={SMALL_SIZE}
-              text-anchor="middle"
-            >
-              Odds ratio (log scale)
-            </text>
-          </g>
-          {terms.map((t, i) => {
-            const top = TOP + i * FOREST_ROW;
-            const mid = top + 30;
-            const estimable = Number.isFinite(t.oddsRatio) && t.oddsRatio > 0;
-            const inside = estimable && t.oddsRatio >= axis.lo && t.oddsRatio <= axis.hi;
-            const value = estimable
-              ? `${formatOddsRatio(t.oddsRatio)} (${ciText(t)})`
-              : "not estimable";
-            const valueWidth = textWidth(value, SMALL_SIZE);
-            const valueX = Math.min(
-              PLOT_RIGHT - valueWidth / 2,
-              Math.max(
-                PLOT_LEFT + valueWidth / 2,
-                inside ? x(t.oddsRatio) : (PLOT_LEFT + PLOT_RIGHT) / 2,
-              ),
-            );
-            const lineEnd = clipsHigh(t) ? PLOT_RIGHT - 7 : x(t.high);
-            const x1 = Math.min(clipsLow(t) ? PLOT_LEFT + 7 : x(t.low), lineEnd);
-            const x2 = Math.max(x1, lineEnd);
-            const name = termName(t, estimable);
-            return (
-              <g class="chart-row" role="img" aria-label={name}>
-                <g aria-hidden="true">
-                  <text
-                    class="chart-label"
-                    x={LABEL_END}
-                    y={subLabel(t) ? top + 27 : mid + 5}
-                    font-size={LABEL_SIZE}
-                    text-anchor="end"
-                  >
-                    {fit(t.label, LABEL_SIZE, LABEL_END - 2)}
-                  </text>
-                  {subLabel(t) && (
+      <Caption
+        level={props.headingLevel}
+        titleId={titleId}
+        title={title}
+        description={props.description}
+        legend={terms.length === 0 ? [] : [
+          ["square", "Odds ratio"],
+          ["ci", "95% confidence interval"],
+          ...(anyArrow ? [["arrow", "Interval runs past the axis"] as const] : []),
+        ]}
+      />
+      {terms.length === 0
+        ? <p class="chart-empty">No terms to show.</p>
+        : (
+          <PlotFrame height={height} titleId={titleId}>
+            <Gridlines
+              ticks={axis.ticks}
+              x={x}
+              bottom={bottom}
+              labelY={bottom + 16}
+              base={1}
+              baseClass="chart-null"
+              baseLabelClass="chart-tick-null"
+              label={String}
+            />
+            <g aria-hidden="true">
+              <text
+                class="chart-axis-title"
+                x={(PLOT_LEFT + PLOT_RIGHT) / 2}
+                y={bottom + 34}
+                font-size={SMALL_SIZE}
+                text-anchor="middle"
+              >
+                Odds ratio (log scale)
+              </text>
+            </g>
+            {terms.map((t, i) => {
+              const top = TOP + i * FOREST_ROW;
+              const mid = top + 30;
+              const estimable = Number.isFinite(t.oddsRatio) && t.oddsRatio > 0;
+              const inside = estimable && t.oddsRatio >= axis.lo && t.oddsRatio <= axis.hi;
+              const value = estimable
+                ? `${formatOddsRatio(t.oddsRatio)} (${ciText(t)})`
+                : "not estimable";
+              const valueWidth = textWidth(value, SMALL_SIZE);
+              const valueX = Math.min(
+                PLOT_RIGHT - valueWidth / 2,
+                Math.max(
+                  PLOT_LEFT + valueWidth / 2,
+                  inside ? x(t.oddsRatio) : (PLOT_LEFT + PLOT_RIGHT) / 2,
+                ),
+              );
+              const lineEnd = clipsHigh(t) ? PLOT_RIGHT - 7 : x(t.high);
+              const x1 = Math.min(clipsLow(t) ? PLOT_LEFT + 7 : x(t.low), lineEnd);
+              const x2 = Math.max(x1, lineEnd);
+              const name = termName(t, estimable);
+              return (
+                <g class="chart-row" role="img" aria-label={name}>
+                  <g aria-hidden="true">
                     <text
-                      class="chart-value"
+                      class="chart-label"
                       x={LABEL_END}
-                      y={top + 42}
-                      font-size={SMALL_SIZE}
+                      y={subLabel(t) ? top + 27 : mid + 5}
+                      font-size={LABEL_SIZE}
                       text-anchor="end"
                     >
-                      {fit(subLabel(t)!, SMALL_SIZE, LABEL_END - 2)}
+                      {fit(t.label, LABEL_SIZE, LABEL_END - 2)}
                     </text>
-                  )}
-                  <rect
-                    class="chart-text-bg"
-                    x={valueX - valueWidth / 2 - 3}
-                    y={top + 8}
-                    width={valueWidth + 6}
-                    height="15"
-                  />
-                  <text
-                    class="chart-value"
-                    x={valueX}
-                    y={top + 19}
-                    font-size={SMALL_SIZE}
-                    text-anchor="middle"
-                  >
-                    {value}
-                  </text>
-                  {estimable && (
-                    <>
-                      <line class="chart-ci" x1={x1} y1={mid} x2={x2} y2={mid} />
-                      {clipsLow(t) && (
-                        <polygon
-                          class="chart-arrow"
-                          points={`${PLOT_LEFT},${mid} ${PLOT_LEFT + 8},${mid - 4.5} ${
-                            PLOT_LEFT + 8
-                          },${mid + 4.5}`}
-                        />
-                      )}
-                      {clipsHigh(t) && (
-                        <polygon
-                          class="chart-arrow"
-                          points={`${PLOT_RIGHT},${mid} ${PLOT_RIGHT - 8},${mid - 4.5} ${
-                            PLOT_RIGHT - 8
-                          },${mid + 4.5}`}
-                        />
-                      )}
-                      {inside && (
-                        <rect
-                          class="chart-square"
-                          x={x(t.oddsRatio) - 5}
-                          y={mid - 5}
-                          width="10"
-                          height="10"
-                        />
-                      )}
-                    </>
-                  )}
+                    {subLabel(t) && (
+                      <text
+                        class="chart-value"
+                        x={LABEL_END}
+                        y={top + 42}
+                        font-size={SMALL_SIZE}
+                        text-anchor="end"
+                      >
+                        {fit(subLabel(t)!, SMALL_SIZE, LABEL_END - 2)}
+                      </text>
+                    )}
+                    <rect
+                      class="chart-text-bg"
+                      x={valueX - valueWidth / 2 - 3}
+                      y={top + 8}
+                      width={valueWidth + 6}
+                      height="15"
+                    />
+                    <text
+                      class="chart-value"
+                      x={valueX}
+                      y={top + 19}
+                      font-size={SMALL_SIZE}
+                      text-anchor="middle"
+                    >
+                      {value}
+                    </text>
+                    {estimable && (
+                      <>
+                        <line class="chart-ci" x1={x1} y1={mid} x2={x2} y2={mid} />
+                        {clipsLow(t) && (
+                          <polygon
+                            class="chart-arrow"
+                            points={`${PLOT_LEFT},${mid} ${PLOT_LEFT + 8},${mid - 4.5} ${
+                              PLOT_LEFT + 8
+                            },${mid + 4.5}`}
+                          />
+                        )}
+                        {clipsHigh(t) && (
+                          <polygon
+                            class="chart-arrow"
+                            points={`${PLOT_RIGHT},${mid} ${PLOT_RIGHT - 8},${mid - 4.5} ${
+                              PLOT_RIGHT - 8
+                            },${mid + 4.5}`}
+                          />
+                        )}
+                        {inside && (
+                          <rect
+                            class="chart-square"
+                            x={x(t.oddsRatio) - 5}
+                            y={mid - 5}
+                            width="10"
+                            height="10"
+                          />
+                        )}
+                      </>
+                    )}
+                  </g>
                 </g>
-              </g>
-            );
-          })}
-        </svg>
-      )}
+              );
+            })}
+          </PlotFrame>
+        )}
       {terms.length > 0 && (
         <DataTable title={title}>
           <table class="table chart-table">

@@ -607,7 +607,7 @@ function fitFirth(design: Design, start?: Float64Array): FirthFit {
 }
 
 /** A seeded 32-bit generator (mulberry32): the same seed gives the same stream. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -8,7 +8,7 @@ import { setAdmin } from "../db/admin.ts";
 import { beginTwoFactorSetup, enableTwoFactor } from "../db/two_factor.ts";
 import { createUser, findUserByEmail } from "../db/users.ts";
 import { adminCommand } from "../scripts/admin.ts";
-import { type TestApp, withAccountsApp } from "./helpers/app.ts";
+import { requestToken, type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends, dropMysqlDatabase, mysqlServer, uniqueName } from "./helpers/backends.ts";
 import { PASSWORD, samplePatient } from "./helpers/fixtures.ts";
 import { parseDom, textOf } from "./helpers/html.ts";
@@ -79,13 +79,7 @@ async function member(app: TestApp, email: string): Promise<TestBrowser> {
   return browser;
 }
 
-async function tokenOf(app: TestApp, email: string): Promise<Response> {
-  return await app.request("/api/tokens", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-}
+const tokenOf = requestToken;
 
 const ADMIN_PAGES = ["/admin", "/admin/audit", "/admin/audit.csv"];
 const ADMIN_POSTS = ["lock", "unlock", "end-sessions"].map((a) => `/admin/users/1/${a}`);

@@ -15,7 +15,7 @@ import { settlePending } from "../lib/audit_trail.ts";
 import { csvLine } from "../lib/csv_rows.ts";
 import { PATIENT_FIELDS } from "../lib/patient_fields.ts";
 import type { PatientStore } from "../lib/patient_store.ts";
-import { createTestApp, testConfig } from "./helpers/app.ts";
+import { bearerToken, createTestApp, testConfig } from "./helpers/app.ts";
 import { dropMongoDatabase, mongoServer, uniqueName } from "./helpers/backends.ts";
 import { FIRST_ROW, PASSWORD, samplePatient } from "./helpers/fixtures.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
@@ -99,11 +99,7 @@ async function withRefusingApp(
   try {
     const browser = new TestBrowser(app);
     assert.equal((await browser.register("Ann", "ann@example.org", PASSWORD)).status, 303);
-    const token = (await (await app.request("/api/tokens", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: "ann@example.org", password: PASSWORD }),
-    })).json()).token;
+    const token = await bearerToken(app, "ann@example.org");
     const api = (method: string, path: string, body?: string, type = "application/json") =>
       app.request(`/api/patient_data${path}`, {
         method,

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { MAX_PATIENT_ID } from "../lib/patient_fields.ts";
 import {
+  bearerToken,
   createTestApp,
   type TestApp,
   testConfig,
@@ -86,12 +87,7 @@ for (const backend of accountBackends()) {
 
   test("a password change revokes the account's API tokens, as the form says", async (app) => {
     const browser = await loggedIn(app);
-    const created = await app.request("/api/tokens", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: "ann@example.org", password: PASSWORD }),
-    });
-    const { token } = await created.json();
+    const token = await bearerToken(app, "ann@example.org");
     const bearer = { Authorization: `Bearer ${token}` };
     const before = await app.request("/api/patient_data", { headers: bearer });
     await before.body?.cancel();
@@ -164,12 +160,7 @@ Deno.test("a 422 for 20,000 unknown keys lists the first 50 and says how many mo
   const app = await createTestApp();
   try {
     const browser = await loggedIn(app);
-    const created = await app.request("/api/tokens", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: "ann@example.org", password: PASSWORD }),
-    });
-    const { token } = await created.json();
+    const token = await bearerToken(app, "ann@example.org");
     const body = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 1]));
     const res = await app.request("/api/patient_data", {
       method: "POST",

@@ -1,7 +1,13 @@
 /** The risk model: Firth odds ratios, cross-validated AUC and calibration, real and made up. */
 import assert from "node:assert/strict";
 import { type PatientFields, SMOKING_STATUSES } from "../lib/patient_fields.ts";
-import { erfc, fitRiskModel, RiskModelError, type RiskReport } from "../lib/risk_model.ts";
+import {
+  erfc,
+  fitRiskModel,
+  mulberry32,
+  RiskModelError,
+  type RiskReport,
+} from "../lib/risk_model.ts";
 import { DATASET, loadDataset, skipWithoutData } from "./helpers/dataset.ts";
 
 const NO_DATA = skipWithoutData(DATASET);
@@ -63,17 +69,8 @@ function termOf(report: RiskReport, name: string) {
   return term;
 }
 
-/** A seeded generator (mulberry32), so every made-up cohort is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so every made-up cohort is the same on every run. */
+const random = mulberry32;
 
 function pick<T>(values: readonly T[], next: () => number): T {
   return values[Math.floor(next() * values.length)]!;

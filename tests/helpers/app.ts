@@ -7,6 +7,7 @@ import type { PatientStore } from "../../lib/patient_store.ts";
 import { createApp } from "../../routes/app.tsx";
 import { loadAssets } from "../../routes/assets.ts";
 import type { Backend } from "./backends.ts";
+import { PASSWORD } from "./fixtures.ts";
 
 /** A configuration for tests: embedded stores in `dataDir` unless servers are given. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -104,4 +105,20 @@ export async function withPatientsApp(
     await opened.cleanup();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Asks `POST /api/tokens` for a token with the account's email and password. */
+export function requestToken(app: TestApp, email: string, password = PASSWORD): Promise<Response> {
+  return app.request("/api/tokens", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+}
+
+/** A new API token of the account (which must exist), as the string to send as a bearer. */
+export async function bearerToken(app: TestApp, email: string): Promise<string> {
+  const res = await requestToken(app, email);
+  if (res.status !== 201) throw new Error(`POST /api/tokens answered ${res.status}`);
+  return (await res.json()).token;
 }
