@@ -233,6 +233,19 @@ export function openMongoPatientStore(
   });
 
   /** Runs `work` once the indexes exist, turning a lost server into `StoreUnavailableError`. */
+  /** The user's records with these ids, asked for 10,000 at a time (each ask is a scan on FerretDB). */
+  async function fetchMany(userId: number, ids: readonly number[]): Promise<PatientRecord[]> {
+    const out: PatientRecord[] = [];
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const filter: Filter<PatientDocument> = {
+        user_id: userId,
+        id: { $in: ids.slice(i, i + 10_000) },
+      };
+      out.push(...await collection.find(filter, { projection: PROJECTION }).toArray());
+    }
+    return out;
+  }
+
   async function run<T>(work: () => Promise<T>): Promise<T> {
     try {
       await indexed();
@@ -333,30 +346,31 @@ export function openMongoPatientStore(
       return run(() => collection.findOne({ user_id: userId, id }, { projection: PROJECTION }));
     },
     getMany(userId, ids) {
-      return run(async () => {
-        const out: PatientRecord[] = [];
-        for (let i = 0; i < ids.length; i += 1000) {
-          const batch = ids.slice(i, i + 1000);
-          const filter: Filter<PatientDocument> = { user_id: userId, id: { $in: batch } };
-          out.push(...await collection.find(filter, { projection: PROJECTION }).toArray());
-        }
-        return out;
-      });
+      return run(() => fetchMany(userId, ids));
     },
 
     updateMany(userId, patients) {
       return run(async () => {
         if (patients.length === 0) return 0;
+        // Compared here rather than by a filter per record: FerretDB scans the collection for
+        // every update, so only the records that differ are written, each from the revision
+        // just read (a record changed meanwhile is left as it is).
+        const current = new Map((await fetchMany(userId, patients.map((p) => p.id)))
+          .map((record) => [record.id, record]));
+        const changed = patients.filter((patient) => {
+          const now = current.get(patient.id);
+          return now !== undefined && CHANGEABLE_FIELDS.some((f) => now[f] !== patient[f]);
+        });
+        if (changed.length === 0) return 0;
         const now = new Date();
         const result = await collection.bulkWrite(
-          patients.map((patient) => ({
+          changed.map((patient) => ({
             updateOne: {
-              // Only a record that differs in some field matches, so equal ones keep their revision.
               filter: {
                 user_id: userId,
                 id: patient.id,
-                $or: CHANGEABLE_FIELDS.map((field) => ({ [field]: { $ne: patient[field] } })),
-              } as Filter<PatientDocument>,
+                revision: current.get(patient.id)!.revision,
+              },
               update: {
                 $set: { ...changeableFields(patient), updated_at: now, revision: newRevision() },
               },

@@ -2,11 +2,13 @@
  * Exporting a user's records as the dataset writes them (CSV header, column order, numbers as
  * `67`, `0.08`, `228.69`, `N/A` for an unknown BMI) or as JSON, streamed in batches so that
  * memory stays flat for any size. The de-identified export replaces the id with a pseudo id,
- * bands the age in five years, shuffles the rows and reports its k-anonymity.
+ * bands the age in five years, shuffles the rows (in one pass over the records) and reports its
+ * k-anonymity.
  */
 import { csvLine } from "./csv_rows.ts";
 import { PATIENT_FIELDS, type PatientField, type PatientRecord } from "./patient_fields.ts";
 import { patientJson } from "./patient_json.ts";
+import { shuffledLines } from "./shuffled_lines.ts";
 import type { PatientFilter, PatientSort } from "./patient_query.ts";
 import type { PatientStore } from "./patient_store.ts";
 
@@ -37,8 +39,6 @@ export const QUASI_IDENTIFIERS = [
   "Residence_type",
 ] as const satisfies readonly PatientField[];
 
-/** Records fetched at once for the shuffled order (FerretDB scans per query: ask rarely). */
-const FETCH_BATCH = 5000;
 /** Rows per chunk written to the response. */
 const CHUNK_ROWS = 500;
 
@@ -120,20 +120,10 @@ async function* chunked(
   yield format === "json" ? `${chunk}]\n` : chunk;
 }
 
-/** Fisher–Yates with crypto randomness. */
-function shuffle(ids: Int32Array): void {
-  const random = new Uint32Array(1);
-  for (let i = ids.length - 1; i > 0; i--) {
-    crypto.getRandomValues(random);
-    const j = random[0]! % (i + 1);
-    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
-  }
-}
-
 /**
- * The de-identified rows: first the ids of rows in groups of at least `kMin` (ids only are
- * held), shuffled, then the records fetched in that random order. The pseudo id is the row's
- * place in the shuffled order, so it says nothing about the id and cannot be turned back.
+ * The de-identified rows, in one pass over the records: each kept row is written without its id,
+ * the rows are put in a random order (see `shuffledLines`), and the pseudo id is the row's place
+ * in that order, so it says nothing about the id and cannot be turned back.
  */
 async function* deidentifiedLines(
   store: PatientStore,
@@ -142,35 +132,22 @@ async function* deidentifiedLines(
   small: Set<string>,
   format: ExportFormat,
 ): AsyncIterable<string> {
-  let ids = new Int32Array(1024);
-  let count = 0;
-  for await (const record of store.stream(userId, filter, { field: "id", direction: "asc" })) {
-    if (small.has(groupOf(record))) continue;
-    if (count === ids.length) {
-      const grown = new Int32Array(ids.length * 2);
-      grown.set(ids);
-      ids = grown;
-    }
-    ids[count++] = record.id;
-  }
-  ids = ids.subarray(0, count);
-  shuffle(ids);
-  let pseudo = 0;
-  for (let i = 0; i < ids.length; i += FETCH_BATCH) {
-    const order = Array.from(ids.subarray(i, i + FETCH_BATCH));
-    const byId = new Map((await store.getMany(userId, order)).map((r) => [r.id, r]));
-    for (const id of order) {
-      const record = byId.get(id);
-      if (!record) continue; // deleted meanwhile
-      pseudo++;
-      const row: Record<string, string | number | null> = { pseudo_id: pseudo };
+  async function* withoutIds(): AsyncIterable<string> {
+    for await (const record of store.stream(userId, filter, { field: "id", direction: "asc" })) {
+      if (small.has(groupOf(record))) continue;
+      const row: Record<string, string | number | null> = {};
       for (const field of PATIENT_FIELDS) {
         if (field !== "id") row[field] = field === "age" ? ageBand5(record.age) : record[field];
       }
       yield format === "csv"
-        ? csvLine(DEIDENTIFIED_FIELDS.map((f) => csvValue(row[f] ?? null)))
-        : JSON.stringify(row);
+        ? csvLine(DEIDENTIFIED_FIELDS.slice(1).map((f) => csvValue(row[f] ?? null))).trimEnd()
+        : JSON.stringify(row).slice(1);
     }
+  }
+  let pseudo = 0;
+  for await (const rest of shuffledLines(withoutIds())) {
+    pseudo++;
+    yield format === "csv" ? `${pseudo},${rest}\r\n` : `{"pseudo_id":${pseudo},${rest}`;
   }
 }
 
