@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { createConnection } from "mysql2/promise";
 import { openAccountsDb } from "../db/accounts_db.ts";
-import { openMongoPatientStore } from "../db/patient_mongo.ts";
+import { once } from "node:events";
+import net from "node:net";
+import { isMongoUnavailable, openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import type { Stores } from "../db/stores.ts";
 import { createUser, findUserByEmail } from "../db/users.ts";
@@ -127,7 +129,7 @@ Deno.test({
         uri: mongo!.uri.replace(/^(mongodb:\/\/(?:[^@/]*@)?)[^/?]+/, `$1127.0.0.1:${proxy.port}`),
         database,
         collection: "Patient_data",
-      }, { serverSelectionTimeoutMs: OUTAGE_TIMEOUT_MS });
+      }, { unavailableMs: OUTAGE_TIMEOUT_MS });
       await withApp(dir, storesWith(dir, { patients }), async (app) => {
         await outageCycle(app, proxy, { users: "ok", patients: "down" });
         // The same store object writes and reads again: nothing had to be reopened.
@@ -153,7 +155,7 @@ Deno.test({
       const accounts = openAccountsDb(
         { ...mysql!, host: "127.0.0.1", port: proxy.port, database },
         "",
-        { connectTimeoutMs: OUTAGE_TIMEOUT_MS },
+        { unavailableMs: OUTAGE_TIMEOUT_MS },
       );
       await withApp(dir, storesWith(dir, { accounts }), async (app) => {
         await outageCycle(app, proxy, { users: "down", patients: "ok" });
@@ -179,7 +181,7 @@ Deno.test("with MongoDB unreachable from the start, /healthz says patients are d
     uri: `mongodb://127.0.0.1:${deadPort()}`,
     database: "patient_data",
     collection: "Patient_data",
-  }, { serverSelectionTimeoutMs: OUTAGE_TIMEOUT_MS });
+  }, { unavailableMs: OUTAGE_TIMEOUT_MS });
   await withApp(dir, storesWith(dir, { patients }), async (app) => {
     const down = await health(app);
     assert.deepEqual([down.status, down.body], [503, {
@@ -203,7 +205,7 @@ Deno.test("with MySQL unreachable from the start, /healthz says users are down a
       database: "loginvalidation",
     },
     "",
-    { connectTimeoutMs: OUTAGE_TIMEOUT_MS },
+    { unavailableMs: OUTAGE_TIMEOUT_MS },
   );
   await withApp(dir, storesWith(dir, { accounts }), async (app) => {
     const down = await health(app);
@@ -215,4 +217,28 @@ Deno.test("with MySQL unreachable from the start, /healthz says users are down a
     assert.ok(down.ms < 5_000, `${down.ms} ms`);
     await assertHomeAnswers(app);
   });
+});
+
+/** The error Node's socket gives a write after the server has closed the connection. */
+async function writeAfterServerClosed(): Promise<unknown> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  listener.accept().then((conn) => conn.close());
+  const { port } = listener.addr as Deno.NetAddr;
+  const socket = net.createConnection({ host: "127.0.0.1", port });
+  const failed = once(socket, "error");
+  await once(socket, "end");
+  socket.write("ping");
+  const [error] = await failed;
+  listener.close();
+  return error;
+}
+
+Deno.test("a MongoDB command written just as the server went away is a 503, not a 500", async () => {
+  // The driver passes this error on as it is when its write races the server's exit (found by
+  // the outage test: a list answered 500 the moment FerretDB was killed).
+  const error = await writeAfterServerClosed();
+  assert.deepEqual((error as { code?: string }).code, "EPIPE");
+  assert.ok(isMongoUnavailable(error));
+  assert.ok(isMongoUnavailable(new Error("a wrapper", { cause: error })));
+  assert.ok(!isMongoUnavailable(new Error("a bug")));
 });
