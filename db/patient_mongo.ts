@@ -73,13 +73,16 @@ const SOCKET_ERROR_CODES = new Set([
   "ERR_STREAM_WRITE_AFTER_END",
 ]);
 
+/** No connection could be had within `waitQueueTimeoutMS` (the driver does not export it). */
+const WAIT_QUEUE_TIMEOUT = "MongoWaitQueueTimeoutError";
+
 /** True when `error` (or what caused it) means the server is not there, not that a query failed. */
 export function isMongoUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (
       e instanceof MongoNetworkError || e instanceof MongoServerSelectionError ||
       e instanceof MongoNotConnectedError || e instanceof MongoTopologyClosedError ||
-      e instanceof MongoOperationTimeoutError ||
+      e instanceof MongoOperationTimeoutError || e.name === WAIT_QUEUE_TIMEOUT ||
       SOCKET_ERROR_CODES.has((e as { code?: unknown }).code as string)
     ) return true;
   }
@@ -244,7 +247,13 @@ export function openMongoPatientStore(
     appName: "stroke-patient-management",
     serverSelectionTimeoutMS: unavailableMs,
     connectTimeoutMS: unavailableMs,
+    // Connections to a hung server are made two at a time and each fails only after its
+    // connect timeout: an operation waits at most this long for one.
+    waitQueueTimeoutMS: unavailableMs,
     socketTimeoutMS: queryMs,
+    // A read is not tried again after a network error: against a hung server the retry would
+    // wait another `queryMs`, so the 503 (with Retry-After) comes after one timeout, not two.
+    retryReads: false,
   });
   const database = client.db(config.database);
   const collection = database.collection<PatientDocument>(config.collection);

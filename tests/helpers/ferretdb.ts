@@ -1,7 +1,8 @@
 /**
  * A FerretDB server of the test's own, for outages that are real kills: the binary of
  * `FERRETDB_BIN` (as `.ci/run` builds it) on a free port over a temporary directory. `kill()`
- * ends the process with SIGKILL; `start()` runs it again on the same port and data.
+ * ends the process with SIGKILL; `start()` runs it again on the same port and data; `hang()`
+ * stops it (SIGSTOP: connections stay open, nothing answers) until `resume()`.
  */
 import { IN_CI } from "./backends.ts";
 
@@ -13,6 +14,10 @@ export interface FerretDb {
   kill(): Promise<void>;
   /** Starts it again; resolves once it accepts connections. */
   start(): Promise<void>;
+  /** SIGSTOP: it keeps its connections and answers nothing. */
+  hang(): void;
+  /** SIGCONT. */
+  resume(): void;
   /** Kills it and removes its data. */
   close(): Promise<void>;
 }
@@ -89,6 +94,8 @@ export async function startFerretDb(binary: string): Promise<FerretDb> {
     uri: `mongodb://127.0.0.1:${port}`,
     kill,
     start,
+    hang: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     async close() {
       await kill();
       await Deno.remove(dir, { recursive: true });

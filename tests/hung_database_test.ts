@@ -1,0 +1,184 @@
+/**
+ * A database that hangs rather than goes away — a stopped process (SIGSTOP of the test's own
+ * FerretDB) or a network that drops everything (a frozen proxy in front of MariaDB): connections
+ * stay open and nothing answers. `/healthz` says so within `DB_TIMEOUT_MS`, a request gets its
+ * 503 within `DB_QUERY_TIMEOUT_MS`, and the app carries on by itself once the server answers
+ * again; a write refused meanwhile is either done or not, never half.
+ */
+import assert from "node:assert/strict";
+import type { DatabaseTimeouts } from "../config.ts";
+import { openAccountsDb } from "../db/accounts_db.ts";
+import { openMongoPatientStore } from "../db/patient_mongo.ts";
+import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import type { Stores } from "../db/stores.ts";
+import { checkWrites, taggedPatient, type WriteAttempt } from "./helpers/acknowledged_writes.ts";
+import { type ApiUser, loadDocument, PASSWORD, registerApiUser } from "./helpers/api.ts";
+import { createTestApp, type TestApp, testConfig } from "./helpers/app.ts";
+import { dropMysqlDatabase, mongoServer, mysqlServer, uniqueName } from "./helpers/backends.ts";
+import { ferretDbBinary, startFerretDb } from "./helpers/ferretdb.ts";
+import { RECOVER_WITHIN_MS } from "./helpers/outage_load.ts";
+import { startTcpProxy } from "./helpers/tcp_proxy.ts";
+import { TestBrowser } from "./helpers/test_browser.ts";
+
+const mysql = mysqlServer();
+const mongo = mongoServer();
+const ferretDb = mongo ? ferretDbBinary() : null;
+
+/** Shorter than the defaults (1 s, 60 s), so that the test waits seconds, not a minute. */
+const TIMEOUTS: DatabaseTimeouts = { unavailableMs: 1000, queryMs: 1500 };
+/** What a request may take on top of its timeout (a loaded machine). */
+const SLACK_MS = 1000;
+
+async function timed(send: () => Promise<Response>) {
+  const start = performance.now();
+  const res = await send();
+  const text = await res.text();
+  return { status: res.status, text, ms: performance.now() - start };
+}
+
+/** Asks until `/healthz` answers 200; returns how long that took. */
+async function untilHealthy(app: TestApp): Promise<number> {
+  const start = performance.now();
+  while ((await timed(() => app.request("/healthz"))).status !== 200) {
+    assert.ok(performance.now() - start < 3 * RECOVER_WITHIN_MS, "never healthy again");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return performance.now() - start;
+}
+
+/**
+ * While the database hangs: `/healthz` names `down` within DB_TIMEOUT_MS, and every request of
+ * `requests` is a 503 within DB_QUERY_TIMEOUT_MS; then, resumed, the app recovers in 5 s.
+ */
+async function hangCycle(
+  app: TestApp,
+  hang: () => void,
+  resume: () => void,
+  down: "users" | "patients",
+  requests: [string, () => Promise<Response>][],
+) {
+  assert.equal((await timed(() => app.request("/healthz"))).status, 200);
+  hang();
+  try {
+    const health = await timed(() => app.request("/healthz"));
+    assert.equal(health.status, 503);
+    assert.equal(JSON.parse(health.text)[down], "down");
+    assert.ok(health.ms < TIMEOUTS.unavailableMs + SLACK_MS, `/healthz took ${health.ms} ms`);
+    const answers = await Promise.all(requests.map(async ([what, send]) => {
+      const res = await timed(send);
+      return `${what} ${res.status}${
+        res.ms < TIMEOUTS.queryMs + SLACK_MS ? "" : ` (${res.ms.toFixed(0)} ms)`
+      }`;
+    }));
+    assert.deepEqual(answers, requests.map(([what]) => `${what} 503`));
+  } finally {
+    resume();
+  }
+  assert.ok((await untilHealthy(app)) < RECOVER_WITHIN_MS);
+  for (const [what, send] of requests) {
+    assert.ok((await timed(send)).status < 500, `${what} after the server answers again`);
+  }
+}
+
+function withUser(stores: Stores, body: (app: TestApp, user: ApiUser) => Promise<void>) {
+  return async () => {
+    const dir = await Deno.makeTempDir({ prefix: "spm-hung-" });
+    const config = testConfig({ dataDir: dir, databaseTimeouts: TIMEOUTS });
+    const app = await createTestApp(stores, config);
+    try {
+      await loadDocument(app);
+      await body(app, await registerApiUser(app, "hung@example.org"));
+    } finally {
+      await app.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+}
+
+Deno.test({
+  name:
+    "while FerretDB hangs, patient requests answer 503 within the query timeout and /healthz within its own, and writes are whole once it answers again",
+  ignore: !ferretDb,
+  async fn() {
+    const server = await startFerretDb(ferretDb!);
+    const dir = await Deno.makeTempDir({ prefix: "spm-hung-" });
+    const stores: Stores = {
+      accounts: openAccountsDb(null, dir),
+      patients: openMongoPatientStore(
+        { uri: server.uri, database: "spm_hung", collection: "Patient_data" },
+        TIMEOUTS,
+      ),
+    };
+    try {
+      await withUser(stores, async (app, user) => {
+        const attempts: WriteAttempt[] = [];
+        const write = (id: number, tag: number) => async () => {
+          const res = await app.request("/api/patient_data", {
+            method: "POST",
+            headers: {
+              Authorization: `Bearer ${user.token}`,
+              "Content-Type": "application/json",
+            },
+            body: JSON.stringify({ ...taggedPatient(tag), id }),
+          });
+          const revision = res.headers.get("ETag")?.replaceAll('"', "") ?? null;
+          attempts.push({ id, kind: "create", tag, status: res.status, revision });
+          return res;
+        };
+        await write(1, 1)();
+        await hangCycle(app, server.hang, server.resume, "patients", [
+          ["GET /api/patient_data", () => user.api("GET", "/api/patient_data").then(asResponse)],
+          ["POST /api/patient_data", write(2, 2)],
+        ]);
+        await write(3, 3)();
+        await checkWrites(app.stores.patients, user.id, attempts);
+      })();
+    } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "while MariaDB hangs, signed-in requests answer 503 within the query timeout and /healthz within its own, and it recovers by itself",
+  ignore: !mysql,
+  async fn() {
+    const proxy = startTcpProxy({ hostname: mysql!.host, port: mysql!.port });
+    const database = uniqueName("spm_hung");
+    const dir = await Deno.makeTempDir({ prefix: "spm-hung-" });
+    const stores: Stores = {
+      accounts: openAccountsDb(
+        { ...mysql!, host: "127.0.0.1", port: proxy.port, database },
+        "",
+        TIMEOUTS,
+      ),
+      patients: openSqlitePatientStore(dir),
+    };
+    try {
+      await withUser(stores, async (app, user) => {
+        const browser = new TestBrowser(app);
+        assert.equal((await browser.logIn(user.email, PASSWORD)).status, 303);
+        await browser.get("/profile");
+        await hangCycle(app, proxy.freeze, proxy.thaw, "users", [
+          ["GET /api/patient_data", () => user.api("GET", "/api/patient_data").then(asResponse)],
+          ["GET /profile", () => browser.get("/profile")],
+          ["POST /profile", () => browser.postForm("/profile", { name: "Hung" })],
+        ]);
+      })();
+    } finally {
+      await proxy.close();
+      await dropMysqlDatabase(mysql!, database);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** A checked API answer as a Response again, for `timed`. */
+function asResponse(res: { status: number; text: string; headers: Headers }): Response {
+  return new Response(res.status === 304 ? null : res.text, {
+    status: res.status,
+    headers: res.headers,
+  });
+}
