@@ -22,10 +22,9 @@ import {
   formFields,
   headerText,
   importQuery,
-  oddText,
-  pathIdIn,
   queryString,
 } from "./helpers/hostile_inputs.ts";
+import { oddText, pathIdIn } from "./helpers/hostile_values.ts";
 import {
   apiRequest,
   assertStoredValid,
