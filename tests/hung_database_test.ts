@@ -7,22 +7,17 @@
  */
 import assert from "node:assert/strict";
 import type { DatabaseTimeouts } from "../config.ts";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { openMongoPatientStore } from "../db/patient_mongo.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import type { Stores } from "../db/stores.ts";
 import { checkWrites, taggedPatient, type WriteAttempt } from "./helpers/acknowledged_writes.ts";
-import { type ApiUser, loadDocument, PASSWORD, registerApiUser } from "./helpers/api.ts";
-import { createTestApp, type TestApp, testConfig } from "./helpers/app.ts";
-import { dropMysqlDatabase, mongoServer, mysqlServer, uniqueName } from "./helpers/backends.ts";
-import { ferretDbBinary, startFerretDb } from "./helpers/ferretdb.ts";
+import { loadDocument, PASSWORD, registerApiUser } from "./helpers/api.ts";
+import type { TestApp } from "./helpers/app.ts";
+import { mongoServer, mysqlServer } from "./helpers/backends.ts";
+import {
+  type ServerSwitch,
+  withMongoOutageApp,
+  withMysqlOutageApp,
+} from "./helpers/outage_apps.ts";
 import { RECOVER_WITHIN_MS } from "./helpers/outage_load.ts";
-import { startTcpProxy } from "./helpers/tcp_proxy.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
-
-const mysql = mysqlServer();
-const mongo = mongoServer();
-const ferretDb = mongo ? ferretDbBinary() : null;
 
 /** Shorter than the defaults (1 s, 60 s), so that the test waits seconds, not a minute. */
 const TIMEOUTS: DatabaseTimeouts = { unavailableMs: 1000, queryMs: 1500 };
@@ -52,8 +47,7 @@ async function untilHealthy(app: TestApp): Promise<number> {
  */
 async function hangCycle(
   app: TestApp,
-  hang: () => void,
-  resume: () => void,
+  { hang, resume }: ServerSwitch,
   down: "users" | "patients",
   requests: [string, () => Promise<Response>][],
 ) {
@@ -88,99 +82,54 @@ async function hangCycle(
   }
 }
 
-function withUser(stores: Stores, body: (app: TestApp, user: ApiUser) => Promise<void>) {
-  return async () => {
-    const dir = await Deno.makeTempDir({ prefix: "spm-hung-" });
-    const config = testConfig({ dataDir: dir, databaseTimeouts: TIMEOUTS });
-    const app = await createTestApp(stores, config);
-    try {
-      await loadDocument(app);
-      await body(app, await registerApiUser(app, "hung@example.org"));
-    } finally {
-      await app.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  };
-}
+/** The app's first user: registered, with an API token. */
+const userOf = (app: TestApp) =>
+  loadDocument(app).then(() => registerApiUser(app, "hung@example.org"));
 
 Deno.test({
   name:
     "while FerretDB hangs, patient requests answer 503 within the query timeout and /healthz within its own, and writes are whole once it answers again",
-  ignore: !ferretDb,
-  async fn() {
-    const server = await startFerretDb(ferretDb!);
-    const dir = await Deno.makeTempDir({ prefix: "spm-hung-" });
-    const stores: Stores = {
-      accounts: openAccountsDb(null, dir),
-      patients: openMongoPatientStore(
-        { uri: server.uri, database: "spm_hung", collection: "Patient_data" },
-        TIMEOUTS,
-      ),
-    };
-    try {
-      await withUser(stores, async (app, user) => {
-        const attempts: WriteAttempt[] = [];
-        const write = (id: number, tag: number) => async () => {
-          const res = await app.request("/api/patient_data", {
-            method: "POST",
-            headers: {
-              Authorization: `Bearer ${user.token}`,
-              "Content-Type": "application/json",
-            },
-            body: JSON.stringify({ ...taggedPatient(tag), id }),
-          });
-          const revision = res.headers.get("ETag")?.replaceAll('"', "") ?? null;
-          attempts.push({ id, kind: "create", tag, status: res.status, revision });
-          return res;
-        };
-        await write(1, 1)();
-        await hangCycle(app, server.hang, server.resume, "patients", [
-          ["GET /api/patient_data", () => user.api("GET", "/api/patient_data").then(asResponse)],
-          ["POST /api/patient_data", write(2, 2)],
-        ]);
-        await write(3, 3)();
-        await checkWrites(app.stores.patients, user.id, attempts);
-      })();
-    } finally {
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  ignore: !mongoServer(),
+  fn: () =>
+    withMongoOutageApp(TIMEOUTS, async (app, server) => {
+      const user = await userOf(app);
+      const attempts: WriteAttempt[] = [];
+      const write = (id: number, tag: number) => async () => {
+        const res = await app.request("/api/patient_data", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${user.token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ ...taggedPatient(tag), id }),
+        });
+        const revision = res.headers.get("ETag")?.replaceAll('"', "") ?? null;
+        attempts.push({ id, kind: "create", tag, status: res.status, revision });
+        return res;
+      };
+      await write(1, 1)();
+      await hangCycle(app, server, "patients", [
+        ["GET /api/patient_data", () => user.api("GET", "/api/patient_data").then(asResponse)],
+        ["POST /api/patient_data", write(2, 2)],
+      ]);
+      await write(3, 3)();
+      await checkWrites(app.stores.patients, user.id, attempts);
+    }),
 });
 
 Deno.test({
   name:
     "while MariaDB hangs, signed-in requests answer 503 within the query timeout and /healthz within its own, and it recovers by itself",
-  ignore: !mysql,
-  async fn() {
-    const proxy = startTcpProxy({ hostname: mysql!.host, port: mysql!.port });
-    const database = uniqueName("spm_hung");
-    const dir = await Deno.makeTempDir({ prefix: "spm-hung-" });
-    const stores: Stores = {
-      accounts: openAccountsDb(
-        { ...mysql!, host: "127.0.0.1", port: proxy.port, database },
-        "",
-        TIMEOUTS,
-      ),
-      patients: openSqlitePatientStore(dir),
-    };
-    try {
-      await withUser(stores, async (app, user) => {
-        const browser = new TestBrowser(app);
-        assert.equal((await browser.logIn(user.email, PASSWORD)).status, 303);
-        await browser.get("/profile");
-        await hangCycle(app, proxy.freeze, proxy.thaw, "users", [
-          ["GET /api/patient_data", () => user.api("GET", "/api/patient_data").then(asResponse)],
-          ["GET /profile", () => browser.get("/profile")],
-          ["POST /profile", () => browser.postForm("/profile", { name: "Hung" })],
-        ]);
-      })();
-    } finally {
-      await proxy.close();
-      await dropMysqlDatabase(mysql!, database);
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  ignore: !mysqlServer(),
+  fn: () =>
+    withMysqlOutageApp(TIMEOUTS, async (app, server) => {
+      const user = await userOf(app);
+      const browser = new TestBrowser(app);
+      assert.equal((await browser.logIn(user.email, PASSWORD)).status, 303);
+      await browser.get("/profile");
+      await hangCycle(app, server, "users", [
+        ["GET /api/patient_data", () => user.api("GET", "/api/patient_data").then(asResponse)],
+        ["GET /profile", () => browser.get("/profile")],
+        ["POST /profile", () => browser.postForm("/profile", { name: "Hung" })],
+      ]);
+    }),
 });
 
 /** A checked API answer as a Response again, for `timed`. */

@@ -6,22 +6,12 @@
  * done. The app runs with its default database timeouts.
  */
 import assert from "node:assert/strict";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { openMongoPatientStore } from "../db/patient_mongo.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import { findUserById } from "../db/users.ts";
-import type { Stores } from "../db/stores.ts";
 import { checkWrites, type WriteAttempt } from "./helpers/acknowledged_writes.ts";
 import { type ApiUser, loadDocument, PASSWORD, registerApiUser } from "./helpers/api.ts";
-import { createTestApp, type TestApp, testConfig } from "./helpers/app.ts";
-import {
-  dropMongoDatabase,
-  dropMysqlDatabase,
-  mongoServer,
-  mysqlServer,
-  uniqueName,
-} from "./helpers/backends.ts";
-import { ferretDbBinary, startFerretDb } from "./helpers/ferretdb.ts";
+import type { TestApp } from "./helpers/app.ts";
+import { mongoServer, mysqlServer } from "./helpers/backends.ts";
+import { withMongoOutageApp, withMysqlOutageApp } from "./helpers/outage_apps.ts";
 import {
   type Answer,
   apiWriter,
@@ -33,28 +23,7 @@ import {
   runOutage,
   Tags,
 } from "./helpers/outage_load.ts";
-import { startTcpProxy } from "./helpers/tcp_proxy.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
-
-const mysql = mysqlServer();
-const mongo = mongoServer();
-
-/** A MongoDB server the test can take away: its own FerretDB (killed for real), or a proxy. */
-async function mongoOutage(): Promise<Outage & { uri: string; close(): Promise<void> }> {
-  const binary = ferretDbBinary();
-  if (binary) {
-    const ferret = await startFerretDb(binary);
-    return { uri: ferret.uri, down: ferret.kill, up: ferret.start, close: ferret.close };
-  }
-  const { hostname, port } = new URL(mongo!.uri);
-  const proxy = startTcpProxy({ hostname, port: Number(port || 27017) });
-  return {
-    uri: `mongodb://127.0.0.1:${proxy.port}`,
-    down: proxy.stop,
-    up: () => Promise.resolve(proxy.start()),
-    close: proxy.close,
-  };
-}
 
 async function loggedIn(app: TestApp, user: ApiUser): Promise<TestBrowser> {
   const browser = new TestBrowser(app);
@@ -154,66 +123,27 @@ async function runScenario({ app, outage, affects, publicPaths }: Scenario) {
 Deno.test({
   name:
     "killing FerretDB under load: patient requests answer 503 within 2 s, accounts and public pages keep working, it recovers within 5 s and keeps every acknowledged write",
-  ignore: !mongo,
-  async fn() {
-    const server = await mongoOutage();
-    const dir = await Deno.makeTempDir({ prefix: "spm-outage-load-" });
-    const config = testConfig({ dataDir: dir });
-    const database = uniqueName("spm_outage");
-    const stores: Stores = {
-      accounts: openAccountsDb(null, dir),
-      patients: openMongoPatientStore(
-        { uri: server.uri, database, collection: "Patient_data" },
-        config.databaseTimeouts,
-      ),
-    };
-    const app = await createTestApp(stores, config);
-    try {
-      await underLoad({
+  ignore: !mongoServer(),
+  fn: () =>
+    withMongoOutageApp(undefined, (app, outage) =>
+      underLoad({
         app,
-        outage: server,
+        outage,
         affects: { patients: true, accounts: false },
         publicPaths: ["/", "/login", "/api/codebook", "/api/openapi.json"],
-      });
-    } finally {
-      await app.close();
-      await dropMongoDatabase(server.uri, database).catch(() => {});
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+      })),
 });
 
 Deno.test({
   name:
     "cutting MariaDB off under load: signed-in requests answer 503 within 2 s, public pages keep working, it recovers within 5 s and keeps every acknowledged write",
-  ignore: !mysql,
-  async fn() {
-    const proxy = startTcpProxy({ hostname: mysql!.host, port: mysql!.port });
-    const dir = await Deno.makeTempDir({ prefix: "spm-outage-load-" });
-    const config = testConfig({ dataDir: dir });
-    const database = uniqueName("spm_outage");
-    const stores: Stores = {
-      accounts: openAccountsDb(
-        { ...mysql!, host: "127.0.0.1", port: proxy.port, database },
-        "",
-        config.databaseTimeouts,
-      ),
-      patients: openSqlitePatientStore(dir),
-    };
-    const app = await createTestApp(stores, config);
-    try {
-      await underLoad({
+  ignore: !mysqlServer(),
+  fn: () =>
+    withMysqlOutageApp(undefined, (app, outage) =>
+      underLoad({
         app,
-        outage: { down: proxy.stop, up: () => Promise.resolve(proxy.start()) },
+        outage,
         affects: { patients: false, accounts: true },
         publicPaths: ["/", "/login", "/register", "/api/codebook", "/api/openapi.json"],
-      });
-    } finally {
-      await app.close();
-      await proxy.close();
-      await dropMysqlDatabase(mysql!, database);
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+      })),
 });
