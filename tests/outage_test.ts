@@ -38,6 +38,7 @@ function deadPort(): number {
 
 interface Health {
   status: number;
+  retryAfter: string | null;
   body: { status: string; users: string; patients: string };
   ms: number;
 }
@@ -45,7 +46,12 @@ interface Health {
 async function health(app: TestApp): Promise<Health> {
   const start = performance.now();
   const res = await app.request("/healthz");
-  return { status: res.status, body: await res.json(), ms: performance.now() - start };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get("Retry-After"),
+    body: await res.json(),
+    ms: performance.now() - start,
+  };
 }
 
 async function assertHomeAnswers(app: TestApp): Promise<void> {
@@ -105,6 +111,7 @@ async function outageCycle(
   const down = await health(app);
   assert.deepEqual(down.status, 503);
   assert.deepEqual(down.body, { status: "unavailable", ...expectedDown });
+  assert.deepEqual(down.retryAfter, "5", "a load balancer is told when to ask again");
   assert.ok(down.ms < 5_000, `the outage took ${down.ms} ms to report`);
   await assertHomeAnswers(app);
   // Still down on a second look: nothing was cached as healthy.
