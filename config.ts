@@ -38,6 +38,23 @@ export interface SecurityConfig {
   allowedHosts: string[] | null;
 }
 
+/** How long the app waits for its databases before a request answers 503. */
+export interface DatabaseTimeouts {
+  /**
+   * A database that cannot be reached (no connection, no server to select): the request answers
+   * 503 after this long (ms); also the longest each `/healthz` check waits.
+   */
+  unavailableMs: number;
+  /** A reachable server that does not answer a query (hung): 503 after this long (ms). */
+  queryMs: number;
+}
+
+/** `DB_TIMEOUT_MS` and `DB_QUERY_TIMEOUT_MS` when they are not set. */
+export const DEFAULT_DATABASE_TIMEOUTS: Readonly<DatabaseTimeouts> = Object.freeze({
+  unavailableMs: 1000,
+  queryMs: 60_000,
+});
+
 export interface Config {
   port: number;
   host: string;
@@ -53,6 +70,7 @@ export interface Config {
   importMaxBytes: number;
   /** How long a deleted record can be restored before it is purged (ms). */
   deletedRetentionMs: number;
+  databaseTimeouts: DatabaseTimeouts;
   security: SecurityConfig;
 }
 
@@ -186,6 +204,14 @@ export function loadConfig(env: Env): Config {
     dataDir: text(env, "DATA_DIR") ?? "./data",
     importMaxBytes: wholeNumberOf(env, "IMPORT_MAX_BYTES", 20_000_000),
     deletedRetentionMs: wholeNumberOf(env, "DELETED_RETENTION_DAYS", 30) * 86_400_000,
+    databaseTimeouts: {
+      unavailableMs: wholeNumberOf(
+        env,
+        "DB_TIMEOUT_MS",
+        DEFAULT_DATABASE_TIMEOUTS.unavailableMs,
+      ),
+      queryMs: wholeNumberOf(env, "DB_QUERY_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUTS.queryMs),
+    },
     security: {
       bcryptCost: 12,
       sessionIdleMs: positiveNumberOf(env, "SESSION_IDLE_MINUTES", 60) * 60_000,

@@ -1,8 +1,8 @@
 /** Opens the accounts database: MySQL/MariaDB through mysql2, or SQLite in DATA_DIR. */
 import { Kysely, MysqlDialect } from "kysely";
-import { createConnection, createPool } from "mysql2";
+import { createConnection, createPool, type PoolConnection } from "mysql2";
 import { join } from "node:path";
-import type { MysqlConfig } from "../config.ts";
+import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, type MysqlConfig } from "../config.ts";
 import { accountsMigrations, type AccountsSchema } from "./accounts_schema.ts";
 import { StoreUnavailableError } from "../lib/errors.ts";
 import { migrate } from "./migrate.ts";
@@ -24,11 +24,6 @@ export interface AccountsDb {
   isUniqueViolation(error: unknown): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-export interface AccountsDbOptions {
-  /** How long to wait for a MySQL connection before answering 503 (ms). */
-  connectTimeoutMs?: number | undefined;
 }
 
 const MYSQL_CONNECTION_CODES = new Set([
@@ -54,13 +49,39 @@ function isMysqlConnectionError(error: unknown): boolean {
   return e?.fatal === true || MYSQL_CONNECTION_CODES.has(e?.code ?? "");
 }
 
-function openMysql(config: MysqlConfig, options: AccountsDbOptions): AccountsDb {
+/** mysql2's error for a query that outlived its `timeout`. */
+const QUERY_TIMEOUT_CODE = "PROTOCOL_SEQUENCE_TIMEOUT";
+
+type QueryCallback = (error: { code?: string } | null, ...results: unknown[]) => void;
+
+/**
+ * Gives every query of a pooled connection a time limit: a server that keeps the connection
+ * open but never answers (hung, or cut off without a reset) becomes an error after `ms`, and
+ * the connection is dropped rather than handed out again with its query still pending. mysql2
+ * has the limit per query only, so each new connection's `query` passes it on.
+ */
+function limitQueryTime(connection: PoolConnection, ms: number): void {
+  const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+  const limited = (sql: unknown, values: unknown, callback?: unknown) => {
+    if (typeof sql !== "string" || typeof callback !== "function") {
+      return query(...[sql, values, callback].filter((a) => a !== undefined));
+    }
+    const answered: QueryCallback = (error, ...results) => {
+      if (error?.code === QUERY_TIMEOUT_CODE) connection.destroy();
+      (callback as QueryCallback)(error, ...results);
+    };
+    return query({ sql, values, timeout: ms }, answered);
+  };
+  Object.assign(connection, { query: limited });
+}
+
+function openMysql(config: MysqlConfig, timeouts: DatabaseTimeouts): AccountsDb {
   const connection = {
     host: config.host,
     port: config.port,
     user: config.user,
     password: config.password,
-    connectTimeout: options.connectTimeoutMs ?? 5000,
+    connectTimeout: timeouts.unavailableMs,
     timezone: "Z",
   };
   const pool = createPool({
@@ -71,6 +92,7 @@ function openMysql(config: MysqlConfig, options: AccountsDbOptions): AccountsDb 
     idleTimeout: 30_000,
     enableKeepAlive: true,
   });
+  pool.on("connection", (pooled) => limitQueryTime(pooled, timeouts.queryMs));
   const kysely = new Kysely<AccountsSchema>({ dialect: new MysqlDialect({ pool }) });
   const createDatabase = () =>
     new Promise<void>((resolve, reject) => {
@@ -155,11 +177,16 @@ function accountsDb(
   };
 }
 
-/** Opens MySQL when it is configured, else SQLite in `dataDir`. Connects lazily: never throws for an outage. */
+/**
+ * Opens MySQL when it is configured, else SQLite in `dataDir`. Connects lazily: never throws for
+ * an outage. `timeouts` default to `DB_TIMEOUT_MS` and `DB_QUERY_TIMEOUT_MS`'s defaults.
+ */
 export function openAccountsDb(
   mysql: MysqlConfig | null,
   dataDir: string,
-  options: AccountsDbOptions = {},
+  timeouts: Partial<DatabaseTimeouts> = {},
 ): AccountsDb {
-  return mysql ? openMysql(mysql, options) : openSqliteAccounts(dataDir);
+  return mysql
+    ? openMysql(mysql, { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts })
+    : openSqliteAccounts(dataDir);
 }

@@ -12,7 +12,7 @@ import {
   MongoTopologyClosedError,
   type Sort,
 } from "mongodb";
-import type { MongoConfig } from "../config.ts";
+import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS, type MongoConfig } from "../config.ts";
 import { FIELD_RULES, PATIENT_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from "../lib/errors.ts";
 import { onceSucceeded } from "./once.ts";
@@ -43,11 +43,6 @@ interface PatientDocument extends PatientRecord {
   user_id: number;
 }
 
-export interface MongoStoreOptions {
-  /** How long an operation waits for a reachable server before answering 503 (ms). */
-  serverSelectionTimeoutMs?: number | undefined;
-}
-
 const DUPLICATE_KEY = 11000;
 /** The fields a write may change (all but the id). */
 const CHANGEABLE_FIELDS = PATIENT_FIELDS.filter((f) => f !== "id");
@@ -60,10 +55,38 @@ function toRecord(doc: PatientDocument & { _id?: unknown }): PatientRecord {
   return record;
 }
 
-function isUnavailable(error: unknown): boolean {
-  return error instanceof MongoNetworkError || error instanceof MongoServerSelectionError ||
-    error instanceof MongoNotConnectedError || error instanceof MongoTopologyClosedError ||
-    error instanceof MongoOperationTimeoutError;
+/**
+ * Socket errors the driver can let through unwrapped: a command written just after the server
+ * closed the connection (a killed server) fails with Node's own `EPIPE` error, "This socket has
+ * been ended by the other party", not a `MongoNetworkError`.
+ */
+const SOCKET_ERROR_CODES = new Set([
+  "EPIPE",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_SOCKET_CLOSED",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+]);
+
+/** No connection could be had within `waitQueueTimeoutMS` (the driver does not export it). */
+const WAIT_QUEUE_TIMEOUT = "MongoWaitQueueTimeoutError";
+
+/** True when `error` (or what caused it) means the server is not there, not that a query failed. */
+export function isMongoUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (
+      e instanceof MongoNetworkError || e instanceof MongoServerSelectionError ||
+      e instanceof MongoNotConnectedError || e instanceof MongoTopologyClosedError ||
+      e instanceof MongoOperationTimeoutError || e.name === WAIT_QUEUE_TIMEOUT ||
+      SOCKET_ERROR_CODES.has((e as { code?: unknown }).code as string)
+    ) return true;
+  }
+  return false;
 }
 
 function toMongoFilter(userId: number, filter: PatientFilter): Filter<PatientDocument> {
@@ -210,16 +233,27 @@ async function duplicateGroupsIn(
   return [...byKey.values()].filter((ids) => ids.length > 1);
 }
 
-/** Opens a client for the configured server. Connects lazily: an outage never throws here. */
+/**
+ * Opens a client for the configured server. Connects lazily: an outage never throws here.
+ * An operation waits `unavailableMs` for a server it can use (a new connection as long) and
+ * `queryMs` for the answer of a server that stopped answering; then it is a 503.
+ */
 export function openMongoPatientStore(
   config: MongoConfig,
-  options: MongoStoreOptions = {},
+  timeouts: Partial<DatabaseTimeouts> = {},
 ): PatientStore {
-  const timeout = options.serverSelectionTimeoutMs ?? 5000;
+  const { unavailableMs, queryMs } = { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts };
   const client = new MongoClient(config.uri, {
     appName: "stroke-patient-management",
-    serverSelectionTimeoutMS: timeout,
-    connectTimeoutMS: timeout,
+    serverSelectionTimeoutMS: unavailableMs,
+    connectTimeoutMS: unavailableMs,
+    // Connections to a hung server are made two at a time and each fails only after its
+    // connect timeout: an operation waits at most this long for one.
+    waitQueueTimeoutMS: unavailableMs,
+    socketTimeoutMS: queryMs,
+    // A read is not tried again after a network error: against a hung server the retry would
+    // wait another `queryMs`, so the 503 (with Retry-After) comes after one timeout, not two.
+    retryReads: false,
   });
   const database = client.db(config.database);
   const collection = database.collection<PatientDocument>(config.collection);
@@ -251,7 +285,7 @@ export function openMongoPatientStore(
       await indexed();
       return await work();
     } catch (error) {
-      if (isUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
+      if (isMongoUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
       throw error;
     }
   }
@@ -261,7 +295,7 @@ export function openMongoPatientStore(
     try {
       yield* cursor;
     } catch (error) {
-      if (isUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
+      if (isMongoUnavailable(error)) throw new StoreUnavailableError("patients", { cause: error });
       throw error;
     }
   }

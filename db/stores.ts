@@ -10,17 +10,12 @@ export interface Stores {
   patients: PatientStore;
 }
 
-export interface StoreTimeouts {
-  /** How long a request waits for an unreachable database before it gets a 503 (ms). */
-  unavailableAfterMs?: number;
-}
-
-export function openStores(config: Config, timeouts: StoreTimeouts = {}): Stores {
-  const ms = timeouts.unavailableAfterMs;
+export function openStores(config: Config): Stores {
+  const timeouts = config.databaseTimeouts;
   return {
-    accounts: openAccountsDb(config.mysql, config.dataDir, { connectTimeoutMs: ms }),
+    accounts: openAccountsDb(config.mysql, config.dataDir, timeouts),
     patients: config.mongo
-      ? openMongoPatientStore(config.mongo, { serverSelectionTimeoutMs: ms })
+      ? openMongoPatientStore(config.mongo, timeouts)
       : openSqlitePatientStore(config.dataDir),
   };
 }

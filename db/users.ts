@@ -108,6 +108,32 @@ export function updateUserPasswordHash(
   });
 }
 
+/**
+ * A password change: the new hash, and — in the same transaction — the user's API tokens
+ * revoked and their sessions ended but `keepSessionId` (whoever learnt the old password may
+ * have either). A database that fails midway changes none of it. False when the account does
+ * not exist.
+ */
+export function changePassword(
+  accounts: AccountsDb,
+  id: number,
+  passwordHash: string,
+  keepSessionId?: string,
+): Promise<boolean> {
+  return accounts.run((db) =>
+    db.transaction().execute(async (trx) => {
+      const result = await trx.updateTable("login_data").set({ password: passwordHash })
+        .where("id", "=", id).executeTakeFirst();
+      if (result.numUpdatedRows === 0n && !(await findRow(trx, id))) return false;
+      await trx.deleteFrom("api_tokens").where("user_id", "=", id).execute();
+      let sessions = trx.deleteFrom("sessions").where("user_id", "=", id);
+      if (keepSessionId !== undefined) sessions = sessions.where("id", "!=", keepSessionId);
+      await sessions.execute();
+      return true;
+    })
+  );
+}
+
 /** Removes the account; false when it did not exist. */
 export function deleteUser(accounts: AccountsDb, id: number): Promise<boolean> {
   return accounts.run(async (db) => {

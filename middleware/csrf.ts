@@ -13,6 +13,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { isHttps } from "./security_headers.ts";
 import type { AppEnv } from "../routes/env.ts";
+import { readForm } from "../routes/form_body.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const REFUSED =
@@ -81,7 +82,7 @@ async function sentToken(c: Context): Promise<string> {
   if (
     type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")
   ) {
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     return typeof body._csrf === "string" ? body._csrf : "";
   }
   return "";

@@ -86,10 +86,13 @@ function fieldErrors(error: unknown): FieldError[] | undefined {
   return undefined;
 }
 
+/** `Retry-After` of a 503 (seconds): the app notices a database's return within this. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
 /** Seconds to wait before retrying, for `Retry-After`. */
 function retryAfter(error: unknown): number | undefined {
   if (error instanceof ThrottledError) return Math.max(1, Math.ceil(error.waitMs / 1000));
-  if (error instanceof StoreUnavailableError) return 5;
+  if (error instanceof StoreUnavailableError) return UNAVAILABLE_RETRY_AFTER_S;
   return undefined;
 }
 

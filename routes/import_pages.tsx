@@ -34,7 +34,7 @@ import { csrfToken } from "../middleware/csrf.ts";
 import { requireUser } from "../middleware/require_user.ts";
 import { actorOf } from "./actor.ts";
 import type { AppEnv } from "./env.ts";
-import { formText } from "./form_body.ts";
+import { formText, readForm } from "./form_body.ts";
 
 export const importRoutes = new Hono<AppEnv>();
 importRoutes.use("/patients/import", requireUser());
@@ -98,7 +98,7 @@ importRoutes.get("/patients/import", (c) => uploadPage(c, "skip"));
 
 importRoutes.post("/patients/import", async (c) => {
   const { stores, config } = c.get("deps");
-  const form = await c.req.parseBody();
+  const form = await readForm(c);
   const onConflict = conflictOf(String(form.on_conflict ?? ""));
   const file = form.file;
   if (!(file instanceof File) || file.size === 0) {

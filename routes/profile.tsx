@@ -9,7 +9,7 @@ import {
   revokeApiToken,
 } from "../db/api_tokens.ts";
 import { disableTwoFactor, getTwoFactor, unusedRecoveryCodes } from "../db/two_factor.ts";
-import { deleteUser, updateUserName, updateUserPasswordHash, type User } from "../db/users.ts";
+import { changePassword, deleteUser, updateUserName, type User } from "../db/users.ts";
 import { nameProblem, passwordProblems, tokenNameProblem } from "../lib/account_rules.ts";
 import { hashPassword } from "../lib/passwords.ts";
 import { csrfToken } from "../middleware/csrf.ts";
@@ -103,16 +103,15 @@ profileRoutes.post("/profile/password", async (c) => {
     c.status(!check.ok && check.throttledForMs > 0 ? 429 : 422);
     return renderProfile(c, { errors: { password: errors } });
   }
-  await updateUserPasswordHash(
+  // Every other session of the user ends (this one carries on under a new id), and so do the
+  // API tokens: whoever learnt the old password may have made one. All at once, or nothing.
+  const session = c.get("session");
+  await changePassword(
     stores.accounts,
     user.id,
     await hashPassword(newPassword, config.security.bcryptCost),
+    session.getCache()._id,
   );
-  // Every other session of the user ends (this one carries on under a new id), and so do the
-  // API tokens: whoever learnt the old password may have made one.
-  await revokeAllApiTokens(stores.accounts, user.id);
-  const session = c.get("session");
-  await c.get("sessionStore").deleteUserSessions(user.id, session.getCache()._id);
   c.set("session_key_rotation", true);
   session.forget("csrf");
   flash(

@@ -58,6 +58,14 @@ Deno.test("loadConfig() selects MongoDB when MONGO_URI is set, with the seed's n
   );
 });
 
+Deno.test("loadConfig() gives a database 1 s to be reached and a query 60 s, or what is set", () => {
+  assert.deepEqual(loadConfig({}).databaseTimeouts, { unavailableMs: 1000, queryMs: 60_000 });
+  assert.deepEqual(
+    loadConfig({ DB_TIMEOUT_MS: "2500", DB_QUERY_TIMEOUT_MS: "30000" }).databaseTimeouts,
+    { unavailableMs: 2500, queryMs: 30_000 },
+  );
+});
+
 Deno.test("loadConfig() reads PORT, HOST and DATA_DIR", () => {
   const config = loadConfig({ PORT: "8080", HOST: "0.0.0.0", DATA_DIR: "/var/lib/spm" });
   assert.deepEqual([config.port, config.host, config.dataDir], [8080, "0.0.0.0", "/var/lib/spm"]);
@@ -77,6 +85,9 @@ for (
     [{ MONGO_URI: "mongodb://" }, "MONGO_URI"],
     [{ MYSQL_DB: "bad name; drop" }, "MYSQL_DB"],
     [{ MONGO_DB: "a.b" }, "MONGO_DB"],
+    [{ DB_TIMEOUT_MS: "0" }, "DB_TIMEOUT_MS"],
+    [{ DB_TIMEOUT_MS: "1.5" }, "DB_TIMEOUT_MS"],
+    [{ DB_QUERY_TIMEOUT_MS: "soon" }, "DB_QUERY_TIMEOUT_MS"],
   ] as const
 ) {
   Deno.test(`loadConfig() refuses ${JSON.stringify(env)} with a message naming ${variable}`, () => {

@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { createConnection } from "mysql2/promise";
 import { openAccountsDb } from "../db/accounts_db.ts";
-import { openMongoPatientStore } from "../db/patient_mongo.ts";
+import { once } from "node:events";
+import net from "node:net";
+import { isMongoUnavailable, openMongoPatientStore } from "../db/patient_mongo.ts";
 import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
 import type { Stores } from "../db/stores.ts";
 import { createUser, findUserByEmail } from "../db/users.ts";
@@ -36,6 +38,7 @@ function deadPort(): number {
 
 interface Health {
   status: number;
+  retryAfter: string | null;
   body: { status: string; users: string; patients: string };
   ms: number;
 }
@@ -43,7 +46,12 @@ interface Health {
 async function health(app: TestApp): Promise<Health> {
   const start = performance.now();
   const res = await app.request("/healthz");
-  return { status: res.status, body: await res.json(), ms: performance.now() - start };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get("Retry-After"),
+    body: await res.json(),
+    ms: performance.now() - start,
+  };
 }
 
 async function assertHomeAnswers(app: TestApp): Promise<void> {
@@ -103,6 +111,7 @@ async function outageCycle(
   const down = await health(app);
   assert.deepEqual(down.status, 503);
   assert.deepEqual(down.body, { status: "unavailable", ...expectedDown });
+  assert.deepEqual(down.retryAfter, "5", "a load balancer is told when to ask again");
   assert.ok(down.ms < 5_000, `the outage took ${down.ms} ms to report`);
   await assertHomeAnswers(app);
   // Still down on a second look: nothing was cached as healthy.
@@ -127,7 +136,7 @@ Deno.test({
         uri: mongo!.uri.replace(/^(mongodb:\/\/(?:[^@/]*@)?)[^/?]+/, `$1127.0.0.1:${proxy.port}`),
         database,
         collection: "Patient_data",
-      }, { serverSelectionTimeoutMs: OUTAGE_TIMEOUT_MS });
+      }, { unavailableMs: OUTAGE_TIMEOUT_MS });
       await withApp(dir, storesWith(dir, { patients }), async (app) => {
         await outageCycle(app, proxy, { users: "ok", patients: "down" });
         // The same store object writes and reads again: nothing had to be reopened.
@@ -153,7 +162,7 @@ Deno.test({
       const accounts = openAccountsDb(
         { ...mysql!, host: "127.0.0.1", port: proxy.port, database },
         "",
-        { connectTimeoutMs: OUTAGE_TIMEOUT_MS },
+        { unavailableMs: OUTAGE_TIMEOUT_MS },
       );
       await withApp(dir, storesWith(dir, { accounts }), async (app) => {
         await outageCycle(app, proxy, { users: "down", patients: "ok" });
@@ -179,7 +188,7 @@ Deno.test("with MongoDB unreachable from the start, /healthz says patients are d
     uri: `mongodb://127.0.0.1:${deadPort()}`,
     database: "patient_data",
     collection: "Patient_data",
-  }, { serverSelectionTimeoutMs: OUTAGE_TIMEOUT_MS });
+  }, { unavailableMs: OUTAGE_TIMEOUT_MS });
   await withApp(dir, storesWith(dir, { patients }), async (app) => {
     const down = await health(app);
     assert.deepEqual([down.status, down.body], [503, {
@@ -203,7 +212,7 @@ Deno.test("with MySQL unreachable from the start, /healthz says users are down a
       database: "loginvalidation",
     },
     "",
-    { connectTimeoutMs: OUTAGE_TIMEOUT_MS },
+    { unavailableMs: OUTAGE_TIMEOUT_MS },
   );
   await withApp(dir, storesWith(dir, { accounts }), async (app) => {
     const down = await health(app);
@@ -215,4 +224,28 @@ Deno.test("with MySQL unreachable from the start, /healthz says users are down a
     assert.ok(down.ms < 5_000, `${down.ms} ms`);
     await assertHomeAnswers(app);
   });
+});
+
+/** The error Node's socket gives a write after the server has closed the connection. */
+async function writeAfterServerClosed(): Promise<unknown> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  listener.accept().then((conn) => conn.close());
+  const { port } = listener.addr as Deno.NetAddr;
+  const socket = net.createConnection({ host: "127.0.0.1", port });
+  const failed = once(socket, "error");
+  await once(socket, "end");
+  socket.write("ping");
+  const [error] = await failed;
+  listener.close();
+  return error;
+}
+
+Deno.test("a MongoDB command written just as the server went away is a 503, not a 500", async () => {
+  // The driver passes this error on as it is when its write races the server's exit (found by
+  // the outage test: a list answered 500 the moment FerretDB was killed).
+  const error = await writeAfterServerClosed();
+  assert.deepEqual((error as { code?: string }).code, "EPIPE");
+  assert.ok(isMongoUnavailable(error));
+  assert.ok(isMongoUnavailable(new Error("a wrapper", { cause: error })));
+  assert.ok(!isMongoUnavailable(new Error("a bug")));
 });

@@ -184,7 +184,8 @@ export function anonymousApi(app: TestApp): ApiCall {
   return caller((path, init) => app.request(path, init), {});
 }
 
-async function register(app: TestApp, email: string): Promise<ApiUser> {
+/** Registers `email` (password `PASSWORD`) through the pages and gets it an API token. */
+export async function registerApiUser(app: TestApp, email: string): Promise<ApiUser> {
   const browser = new TestBrowser(app);
   const res = await browser.register("Test User", email, PASSWORD);
   assert.equal(res.status, 303, `registering ${email} redirects`);
@@ -219,7 +220,7 @@ export async function withApiApp(
   try {
     await loadDocument(app);
     let users = 0;
-    const newUser = () => register(app, `user${++users}@example.org`);
+    const newUser = () => registerApiUser(app, `user${++users}@example.org`);
     const user = await newUser();
     await fn({
       app,

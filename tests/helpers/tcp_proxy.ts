@@ -1,6 +1,8 @@
 /**
  * A TCP forwarder for outage tests: the app talks to a real database through it, and a test
- * takes the database "down" (`stop()`) and back "up" (`start()`) on the same port.
+ * takes the database "down" (`stop()`) and back "up" (`start()`) on the same port, or makes it
+ * hang (`freeze()`: connections stay open but no byte moves, as with a stopped process or a
+ * lost network) until `thaw()`.
  */
 
 export interface TcpProxy {
@@ -10,6 +12,10 @@ export interface TcpProxy {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): void;
+  /** Stops moving bytes either way; connections (old and new) stay open. */
+  freeze(): void;
+  /** Moves the bytes held since `freeze()` on, and carries on as before. */
+  thaw(): void;
   /** Stops for good. */
   close(): Promise<void>;
 }
@@ -20,12 +26,14 @@ export interface ProxyTarget {
 }
 
 /** Copies bytes from one side to the other until either side ends or fails. */
-async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+async function pump(from: Deno.Conn, to: Deno.Conn, frozen: () => Promise<void>): Promise<void> {
   const buffer = new Uint8Array(64 * 1024);
   try {
     for (;;) {
+      await frozen();
       const n = await from.read(buffer);
       if (n === null) return;
+      await frozen();
       let written = 0;
       while (written < n) written += await to.write(buffer.subarray(written, n));
     }
@@ -52,6 +60,14 @@ export function startTcpProxy(target: ProxyTarget): TcpProxy {
   const running = new Set<Promise<void>>();
   let listener: Deno.Listener | null = null;
   let accepting: Promise<void> = Promise.resolve();
+  /** While frozen: resolves at the thaw. */
+  let thawed: Promise<void> | null = null;
+  let release = () => {};
+  const frozen = () => thawed ?? Promise.resolve();
+  const unfreeze = () => {
+    thawed = null;
+    release();
+  };
 
   const track = (work: Promise<void>) => {
     running.add(work);
@@ -66,7 +82,7 @@ export function startTcpProxy(target: ProxyTarget): TcpProxy {
       // Closed by stop() while connecting: do not keep the new connection.
       if (!open.has(client)) return;
       open.add(upstream);
-      const pumps = [pump(client, upstream), pump(upstream, client)];
+      const pumps = [pump(client, upstream, frozen), pump(upstream, client, frozen)];
       await Promise.race(pumps);
       closeOnce(client);
       closeOnce(upstream);
@@ -107,6 +123,7 @@ export function startTcpProxy(target: ProxyTarget): TcpProxy {
     await accepting;
     for (const conn of open) closeOnce(conn);
     open.clear();
+    unfreeze(); // the pumps held by a freeze see their connections closed
     while (running.size > 0) await Promise.allSettled([...running]);
   }
 
@@ -116,6 +133,10 @@ export function startTcpProxy(target: ProxyTarget): TcpProxy {
     start() {
       if (!listener) listen(port);
     },
+    freeze() {
+      thawed ??= new Promise((resolve) => release = resolve);
+    },
+    thaw: unfreeze,
     close: stop,
   };
 }
