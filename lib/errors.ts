@@ -119,6 +119,14 @@ export class ThrottledError extends Error {
   }
 }
 
+/** The server is too busy to do this now (e.g. password checks queued too long); retry later. */
+export class BusyError extends Error {
+  constructor(readonly waitMs: number) {
+    super("The server is busy checking other passwords. Please try again in a few seconds.");
+    this.name = "BusyError";
+  }
+}
+
 /** Only administrators may do this. */
 export class AdminOnlyError extends Error {
   constructor() {

@@ -6,6 +6,17 @@ import { hash as bcryptHash, verify as bcryptVerify } from "@node-rs/bcrypt";
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { WorkGate } from "./work_gate.ts";
+
+/**
+ * Password hashing and checking take a core each for a quarter of a second: at most one core
+ * fewer than the machine has runs them (one on a 2-core box), so that a burst of logins queues
+ * instead of starving every other request. A check that cannot start within 5 s answers 503.
+ */
+export const PASSWORD_GATE = new WorkGate(
+  Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) - 1),
+  5_000,
+);
 
 /** The cost of new hashes; tests may lower it, production never goes below. */
 export const DEFAULT_BCRYPT_COST = 12;
@@ -53,9 +64,11 @@ function legacyPrehash(password: string): string {
  * any bcrypt library. Longer: bcrypt of an HMAC-SHA-256, marked, so that every character counts
  * (also for a password shaped like the old digest, which plain hashes refuse).
  */
-export async function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
-  if (!isPrehashed(password)) return await bcryptHash(password, cost);
-  return PREHASH_MARK + await bcryptHash(prehash(password), cost);
+export function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
+  return PASSWORD_GATE.run(async () => {
+    if (!isPrehashed(password)) return await bcryptHash(password, cost);
+    return PREHASH_MARK + await bcryptHash(prehash(password), cost);
+  });
 }
 
 export function isBcryptHash(stored: string): boolean {
@@ -99,7 +112,11 @@ async function verifyWerkzeug(password: string, stored: string): Promise<boolean
 }
 
 /** True when `password` matches the stored hash: bcrypt (marked or plain) or werkzeug. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+export function verifyPassword(password: string, stored: string): Promise<boolean> {
+  return PASSWORD_GATE.run(() => verifyNow(password, stored));
+}
+
+async function verifyNow(password: string, stored: string): Promise<boolean> {
   if (stored.startsWith(PREHASH_MARK)) {
     const bcrypt = stored.slice(PREHASH_MARK.length);
     return isBcryptHash(bcrypt) && await bcryptVerify(prehash(password), bcrypt);

@@ -9,6 +9,7 @@ import { isFragmentRequest } from "../components/htmx.ts";
 import { ErrorMessage, ErrorPage } from "../components/ErrorPage.tsx";
 import {
   AdminOnlyError,
+  BusyError,
   EmailTakenError,
   type FieldError,
   InvalidInputError,
@@ -65,6 +66,7 @@ const STATUS_TABLE: [ErrorType, ContentfulStatusCode, ContentfulStatusCode?][] =
   [RiskModelError, 422],
   [ThrottledError, 429],
   [StoreUnavailableError, 503],
+  [BusyError, 503],
 ];
 
 /** The status of an error: from the table, an `HTTPException`'s own, or 500. */
@@ -93,6 +95,7 @@ export const UNAVAILABLE_RETRY_AFTER_S = 5;
 function retryAfter(error: unknown): number | undefined {
   if (error instanceof ThrottledError) return Math.max(1, Math.ceil(error.waitMs / 1000));
   if (error instanceof StoreUnavailableError) return UNAVAILABLE_RETRY_AFTER_S;
+  if (error instanceof BusyError) return Math.max(1, Math.ceil(error.waitMs / 1000));
   return undefined;
 }
 
