@@ -19,6 +19,7 @@ import { onceSucceeded } from "./once.ts";
 import {
   categoricalFilters,
   changeableFields,
+  FILTER_INDEX_FIELDS,
   freeIdAfter,
   insertWithFreeId,
   newRevision,
@@ -106,24 +107,33 @@ function toMongoFilter(userId: number, filter: PatientFilter): Filter<PatientDoc
   return query as Filter<PatientDocument>;
 }
 
-/** The sort of a list or export: the field, ties broken by id. */
+/**
+ * The sort of a list or export: the field, ties broken by id in the same direction, so that the
+ * index `{user_id, field, id}` serves both directions (walked backwards for descending).
+ */
 function orderOf(sort: PatientSort): Sort {
   const direction = sort.direction === "asc" ? 1 : -1;
-  return sort.field === "id" ? { id: direction } : { [sort.field]: direction, id: 1 };
+  return sort.field === "id" ? { id: direction } : { [sort.field]: direction, id: direction };
 }
 
 /**
- * Indexes: the unique one the contract names, and one per field the list sorts or ranges on.
+ * Indexes: the unique one the contract names; one per field, by user then id, so that every
+ * sort walks an index (backwards when descending) and every condition can narrow; and one of
+ * every filterable field, so that a count over several conditions reads the index alone.
  * One command per index: FerretDB v1 drops the connection when a single `createIndexes`
  * names several indexes that already exist.
  */
 async function ensureIndexes(collection: Collection<PatientDocument>): Promise<void> {
   await collection.createIndex({ user_id: 1, id: 1 }, { name: "user_id_1_id_1", unique: true });
-  for (const field of ["age", "avg_glucose_level", "bmi", "stroke"]) {
+  for (const field of PATIENT_FIELDS.filter((f) => f !== "id")) {
     await collection.createIndex({ user_id: 1, [field]: 1, id: 1 }, {
       name: `user_id_1_${field}_1_id_1`,
     });
   }
+  await collection.createIndex(
+    Object.fromEntries([["user_id", 1], ...FILTER_INDEX_FIELDS.map((f) => [f, 1])]),
+    { name: "user_filters" },
+  );
 }
 
 /** The fields that make two records possible duplicates: all but the id. */
@@ -266,7 +276,6 @@ export function openMongoPatientStore(
     await ensureAuditIndexes(audit, journal);
   });
 
-  /** Runs `work` once the indexes exist, turning a lost server into `StoreUnavailableError`. */
   /** The user's records with these ids, asked for 10,000 at a time (each ask is a scan on FerretDB). */
   async function fetchMany(userId: number, ids: readonly number[]): Promise<PatientRecord[]> {
     const out: PatientRecord[] = [];
@@ -280,6 +289,7 @@ export function openMongoPatientStore(
     return out;
   }
 
+  /** Runs `work` once the indexes exist, turning a lost server into `StoreUnavailableError`. */
   async function run<T>(work: () => Promise<T>): Promise<T> {
     try {
       await indexed();

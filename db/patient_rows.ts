@@ -23,6 +23,16 @@ export function categoricalFilters(filter: PatientFilter): [CategoricalField, st
 }
 
 /**
+ * The fields of the index that counts over several conditions read alone (no record): the
+ * filterable ones, stroke first (the outcome is the most common narrowing).
+ */
+export const FILTER_INDEX_FIELDS = [
+  "stroke",
+  ...CATEGORICAL_FIELDS.filter((f) => f !== "stroke"),
+  "age",
+] as const;
+
+/**
  * How often `create()` takes the next free id again when a concurrent writer took it first
  * (each round at least one of the racing writers succeeds).
  */

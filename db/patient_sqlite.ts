@@ -22,14 +22,19 @@ import type {
   RangeLimit,
 } from "../lib/patient_store.ts";
 import { ReadCache } from "./read_cache.ts";
+import { orderByOf, sqliteLister, whereOf } from "./patient_sqlite_list.ts";
 import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { sqliteAuditLog } from "./audit_sqlite.ts";
 import { sqliteDeletedRecords } from "./deleted_sqlite.ts";
 import {
+  ADD_TO_TALLY,
+  DROP_TALLY_TRIGGERS,
   migrations,
   type PatientsTable,
   ROW_COLUMNS,
   type Schema,
+  tallyKeysOf,
+  tallyTriggers,
   toRecord,
 } from "./patient_sqlite_schema.ts";
 import {
@@ -40,6 +45,9 @@ import {
 } from "./sqlite.ts";
 
 type Row = PatientsTable;
+
+/** From this many rows on, an insert adds up the tallies itself instead of a trigger per row. */
+const BULK_TALLY_ROWS = 500;
 
 const CHANGEABLE_COLUMNS = PATIENT_FIELDS.filter((f) => f !== "id");
 
@@ -130,11 +138,14 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
   const kysely = kyselyOver<Schema>(database);
   const dataVersion = database.prepare("PRAGMA data_version");
   // Lists and counts are served from memory until the data changes (here or in another process).
-  const cache = new ReadCache(() =>
-    Number((dataVersion.get() as { data_version: number }).data_version)
-  );
+  const dataVersionNow = () => Number((dataVersion.get() as { data_version: number }).data_version);
+  const cache = new ReadCache(dataVersionNow);
   /** A write: whatever it did, cached reads are forgotten. */
-  const write = <T>(work: Promise<T>): Promise<T> => work.finally(() => cache.clear());
+  const write = <T>(work: Promise<T>): Promise<T> =>
+    work.finally(() => {
+      cache.clear();
+      totals.clear();
+    });
   const prepared = onceSucceeded(() => migrate(kysely, migrations));
   const db = async () => {
     try {
@@ -147,7 +158,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
 
   /** Bulk writes: prepared once (after the migration), run in one synchronous transaction. */
   let statements: { insert: StatementSync; update: StatementSync } | null = null;
-  const bulk = () =>
+  const bulkStatements = () =>
     statements ??= {
       insert: database.prepare(
         `INSERT INTO patients (${ROW_COLUMNS.join(", ")}) VALUES (${
@@ -204,26 +215,21 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     });
   }
 
-  async function countNow(userId: number, filter: PatientFilter): Promise<number> {
-    const handle = await db();
-    const row = await where(
-      handle.selectFrom("patients").select((eb) => eb.fn.countAll<number>().as("n")),
-      userId,
-      filter,
-    ).executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
+  const lister = sqliteLister(database);
+  /** Totals by filter: small, asked for again by every page of the same filter. */
+  const totals = new ReadCache(dataVersionNow, 4096);
 
-  async function listNow(
-    userId: number,
-    { filter, sort, page, perPage }: PatientListQuery,
-  ): Promise<PatientPage> {
-    const handle = await db();
-    let query = where(handle.selectFrom("patients").selectAll(), userId, filter)
-      .orderBy(sort.field, sort.direction);
-    if (sort.field !== "id") query = query.orderBy("id", "asc");
-    const rows = await query.limit(perPage).offset((page - 1) * perPage).execute();
-    return { items: rows.map(toRecord), total: await countNow(userId, filter) };
+  const countNow = async (userId: number, filter: PatientFilter): Promise<number> => {
+    await db();
+    return totals.get(
+      `${userId} ${JSON.stringify(filter)}`,
+      () => Promise.resolve(lister.count(userId, filter)),
+    );
+  };
+
+  async function listNow(userId: number, query: PatientListQuery): Promise<PatientPage> {
+    const total = await countNow(userId, query.filter);
+    return { items: lister.list(userId, query, total), total };
   }
 
   const store: PatientStore = {
@@ -245,13 +251,32 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       const now = new Date().toISOString();
       const duplicateIds: number[] = [];
       let inserted = 0;
-      const insert = bulk().insert;
+      const insert = bulkStatements().insert;
+      // Many rows: the tallies are added up here and written once, not adjusted row by row.
+      const bulk = patients.length >= BULK_TALLY_ROWS;
+      const added = new Map<string, [string, string, number]>();
       inTransaction(() => {
+        if (bulk) { for (const statement of DROP_TALLY_TRIGGERS) database.exec(statement); }
         for (const patient of patients) {
           const row = newRow(userId, patient, patient.id, now);
           const result = insert.run(...ROW_COLUMNS.map((column) => sqlValue(row[column])));
-          if (Number(result.changes) === 1) inserted++;
-          else duplicateIds.push(patient.id);
+          if (Number(result.changes) !== 1) {
+            duplicateIds.push(patient.id);
+            continue;
+          }
+          inserted++;
+          if (!bulk) continue;
+          for (const [field, value] of tallyKeysOf(row as unknown as Row)) {
+            const key = `${field}\u0000${value}`;
+            const entry = added.get(key);
+            if (entry) entry[2]++;
+            else added.set(key, [field, value, 1]);
+          }
+        }
+        if (bulk) {
+          const add = database.prepare(ADD_TO_TALLY);
+          for (const [field, value, n] of added.values()) add.run(userId, field, value, n);
+          for (const statement of tallyTriggers()) database.exec(statement);
         }
       });
       return { inserted, duplicateIds };
@@ -271,7 +296,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     async updateMany(userId, patients) {
       await db();
       const now = new Date().toISOString();
-      const update = bulk().update;
+      const update = bulkStatements().update;
       let changed = 0;
       inTransaction(() => {
         for (const patient of patients) {
@@ -295,11 +320,14 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     },
 
     async *stream(userId, filter, sort) {
-      const handle = await db();
-      let query = where(handle.selectFrom("patients").selectAll(), userId, filter)
-        .orderBy(sort.field, sort.direction);
-      if (sort.field !== "id") query = query.orderBy("id", "asc");
-      for await (const row of query.stream()) yield toRecord(row);
+      await db();
+      const where = whereOf(userId, filter);
+      const rows = database.prepare(
+        `SELECT ${ROW_COLUMNS.join(", ")} FROM patients WHERE ${where.sql} ORDER BY ${
+          orderByOf(sort)
+        }`,
+      ).iterate(...where.params);
+      for (const row of rows) yield toRecord(row as unknown as Row);
     },
 
     async *streamIds(userId, filter) {
@@ -344,9 +372,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
       return cache.get(`list ${userId} ${JSON.stringify(query)}`, () => listNow(userId, query));
     },
 
-    count(userId, filter = {}) {
-      return cache.get(`count ${userId} ${JSON.stringify(filter)}`, () => countNow(userId, filter));
-    },
+    count: (userId, filter = {}) => countNow(userId, filter),
 
     replace: (userId, id, fields, revision, next) => update(userId, id, fields, revision, next),
     patch: (userId, id, changes, revision, next) => update(userId, id, changes, revision, next),

@@ -28,16 +28,20 @@ function adapt(db: DatabaseSync): SqliteDatabase {
   };
 }
 
+/** The page cache of each connection (KiB). */
+export const PAGE_CACHE_KIB = 64 * 1024;
+
 /**
  * Opens (creating when needed) the SQLite database at `path` (`:memory:` for a throw-away one).
  * WAL lets readers run beside the writer; `synchronous = FULL` makes a commit durable before
- * it is reported as saved.
+ * it is reported as saved; a 64 MB page cache (SQLite's default is 2 MB) keeps the indexes of a
+ * million records in memory.
  */
 export function openSqliteDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec(
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;" +
-      " PRAGMA foreign_keys = ON;",
+      ` PRAGMA foreign_keys = ON; PRAGMA cache_size = -${PAGE_CACHE_KIB};`,
   );
   return db;
 }

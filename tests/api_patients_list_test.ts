@@ -29,7 +29,7 @@ function expected(patients: PatientFields[], query: string) {
   rows = [...rows].sort((a, b) => {
     const [x, y] = [a[field] as number | string | null, b[field] as number | string | null];
     const byField = x === y ? 0 : x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
-    return sign * byField || a.id - b.id;
+    return sign * (byField || a.id - b.id);
   });
   const page = Number(params.get("page") ?? 1);
   const perPage = Number(params.get("per_page") ?? 50);

@@ -1,0 +1,230 @@
+/**
+ * The embedded store's list and count, planned by the app rather than left to SQLite's guess.
+ *
+ * Every field has an index `(user_id, field, id)` and `patient_tallies` keeps, per user, how many
+ * records have each categorical value (and each whole year of age), updated by triggers. A page
+ * is then read one of two ways, whichever visits fewer rows:
+ *
+ * - walk the sort field's index in order, skipping rows the filter rejects, until the page is
+ *   full: about `(offset + limit) × all / matching` rows (ties go by id in the same direction,
+ *   so the index serves both directions without a sort);
+ * - read the rows of the most selective filter condition through its index and sort only those.
+ *
+ * Totals are exact: a single condition (or none) is read from the tallies; a combination is
+ * counted once and kept (with the pages) until the data changes.
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { PatientRecord } from "../lib/patient_fields.ts";
+import type { PatientFilter, PatientListQuery, PatientSort } from "../lib/patient_query.ts";
+import { categoricalFilters } from "./patient_rows.ts";
+import {
+  AGE_YEARS,
+  ALL,
+  fieldIndex,
+  FILTER_INDEX,
+  type PatientsTable,
+  ROW_COLUMNS,
+  toRecord,
+} from "./patient_sqlite_schema.ts";
+
+/** A WHERE clause over a user's records and its parameters, in a canonical order. */
+export function whereOf(userId: number, filter: PatientFilter): {
+  sql: string;
+  params: SQLInputValue[];
+} {
+  const parts = ["user_id = ?"];
+  const params: SQLInputValue[] = [userId];
+  for (const [field, value] of categoricalFilters(filter)) {
+    parts.push(`${field} = ?`);
+    params.push(value);
+  }
+  if (filter.q !== undefined) {
+    parts.push("id = ?");
+    params.push(filter.q);
+  }
+  if (filter.age_min !== undefined) {
+    parts.push("age >= ?");
+    params.push(filter.age_min);
+  }
+  if (filter.age_max !== undefined) {
+    parts.push("age <= ?");
+    params.push(filter.age_max);
+  }
+  return { sql: parts.join(" AND "), params };
+}
+
+/** `ORDER BY` of a list or export: the field, ties by id in the same direction. */
+export function orderByOf(sort: PatientSort): string {
+  const direction = sort.direction === "asc" ? "ASC" : "DESC";
+  return sort.field === "id" ? `id ${direction}` : `${sort.field} ${direction}, id ${direction}`;
+}
+
+const COLUMNS = ROW_COLUMNS.join(", ");
+
+export interface SqliteLister {
+  /** One page of records and the exact number matching. */
+  list(userId: number, query: PatientListQuery, total: number): PatientRecord[];
+  /** The exact number of the user's records that match. */
+  count(userId: number, filter: PatientFilter): number;
+  /** How the page would be read first (for tests and the README). */
+  plan(userId: number, query: PatientListQuery, total: number): Plan;
+}
+
+/** A page read through `index`; a walk is `cap`ped at so many rows, before the other conditions. */
+export interface Plan {
+  index: string;
+  cap: number | null;
+  /** The condition the capped walk applies itself (on the sort field). */
+  onSort?: string | null;
+}
+
+/** The primary key's index: the order of ids. */
+const PRIMARY_KEY = "sqlite_autoindex_patients_1";
+
+/** The filter split into the condition on `field` (age for the age range) and the rest. */
+function splitFilter(filter: PatientFilter, field: string | null): [PatientFilter, PatientFilter] {
+  const walked: PatientFilter = {};
+  const rest: PatientFilter = { ...filter };
+  if (field === "age") {
+    for (const key of ["age_min", "age_max"] as const) {
+      if (filter[key] !== undefined) walked[key] = filter[key];
+      delete rest[key];
+    }
+  } else if (field !== null) {
+    Object.assign(walked, { [field]: (filter as Record<string, unknown>)[field] });
+    delete (rest as Record<string, unknown>)[field];
+  }
+  return [walked, rest];
+}
+
+export function sqliteLister(database: DatabaseSync): SqliteLister {
+  /** Prepared statements by their SQL: a list's shapes are few, so parsing happens once each. */
+  const statements = new Map<string, StatementSync>();
+  const prepare = (sql: string): StatementSync => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = database.prepare(sql);
+      if (statements.size >= 1000) statements.delete(statements.keys().next().value!);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+
+  const tally = (userId: number, field: string, value: string | number): number => {
+    const row = prepare(
+      "SELECT n FROM patient_tallies WHERE user_id = ? AND field = ? AND value = ?",
+    ).get(userId, field, String(value)) as { n: number } | undefined;
+    return Number(row?.n ?? 0);
+  };
+
+  const ageYears = (userId: number, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+    const row = prepare(
+      `SELECT COALESCE(SUM(n), 0) AS n FROM patient_tallies
+       WHERE user_id = ? AND field = '${AGE_YEARS}' AND CAST(value AS INTEGER) BETWEEN ? AND ?`,
+    ).get(userId, Math.floor(min), Math.floor(max)) as { n: number };
+    return Number(row.n);
+  };
+
+  /** The filter's conditions (the age range as one) and about how many rows each has. */
+  function conditionsOf(userId: number, filter: PatientFilter): [string, number][] {
+    const conditions: [string, number][] = categoricalFilters(filter).map((
+      [field, value],
+    ) => [field, tally(userId, field, value)]);
+    if (filter.age_min !== undefined || filter.age_max !== undefined) {
+      conditions.push(["age", ageYears(userId, filter.age_min, filter.age_max)]);
+    }
+    return conditions;
+  }
+
+  /** The index of the filter's condition with the fewest rows. */
+  function narrowestIndex(userId: number, filter: PatientFilter): string {
+    const conditions = conditionsOf(userId, filter);
+    if (conditions.length === 0) return PRIMARY_KEY;
+    return fieldIndex(conditions.reduce((a, b) => (b[1] < a[1] ? b : a))[0]);
+  }
+
+  function count(userId: number, filter: PatientFilter): number {
+    const conditions = categoricalFilters(filter);
+    const ranged = filter.age_min !== undefined || filter.age_max !== undefined;
+    if (filter.q === undefined && !ranged) {
+      if (conditions.length === 0) return tally(userId, ALL, ALL);
+      if (conditions.length === 1) return tally(userId, ...conditions[0]!);
+    }
+    const where = whereOf(userId, filter);
+    const row = prepare(
+      `SELECT count(*) AS n FROM patients INDEXED BY ${FILTER_INDEX} WHERE ${where.sql}`,
+    )
+      .get(...where.params) as { n: number };
+    return Number(row.n);
+  }
+
+  /**
+   * How to read a page. Walking the sort index is capped at a few times the rows it should need
+   * (filters can correlate with the order: children are at the end of an age sort), and a walk
+   * that comes back short is done again the other way.
+   */
+  function planOf(userId: number, query: PatientListQuery, total: number): Plan {
+    const { filter, sort, page, perPage } = query;
+    const walkIndex = fieldIndex(sort.field) || PRIMARY_KEY;
+    if (filter.q !== undefined) return { index: PRIMARY_KEY, cap: null };
+    const all = tally(userId, ALL, ALL);
+    const wanted = Math.min(total, page * perPage);
+    const conditions = conditionsOf(userId, filter);
+    // A condition on the sort field narrows the walk to its own rows.
+    const onSort = conditions.find(([field]) => field === sort.field);
+    const others = conditions.filter((c) => c !== onSort);
+    if (others.length === 0) return { index: walkIndex, cap: null };
+    const walkRows = wanted * (onSort?.[1] ?? all) / Math.max(total, 1);
+    const [narrowest, rows] = others.reduce((a, b) => (b[1] < a[1] ? b : a));
+    // Reading one condition's rows and sorting them costs a little more per row than a walk.
+    if (rows * (1 + Math.log2(rows + 1) / 20) <= walkRows) {
+      return { index: fieldIndex(narrowest), cap: null };
+    }
+    return { index: walkIndex, cap: Math.ceil(walkRows * 4) + 2_000, onSort: onSort?.[0] ?? null };
+  }
+
+  /** The page's SQL: one query, or a capped walk filtered outside. */
+  function sqlOf(userId: number, query: PatientListQuery, plan: Plan) {
+    const order = orderByOf(query.sort);
+    if (plan.cap === null) {
+      const where = whereOf(userId, query.filter);
+      return {
+        sql: `SELECT ${COLUMNS} FROM patients INDEXED BY ${plan.index} WHERE ${where.sql}
+          ORDER BY ${order} LIMIT ? OFFSET ?`,
+        params: where.params,
+      };
+    }
+    const [walked, rest] = splitFilter(query.filter, plan.onSort ?? null);
+    const inner = whereOf(userId, walked);
+    const outer = whereOf(userId, rest);
+    return {
+      sql: `SELECT ${COLUMNS} FROM (
+          SELECT ${COLUMNS} FROM patients INDEXED BY ${plan.index} WHERE ${inner.sql}
+          ORDER BY ${order} LIMIT ?
+        ) WHERE ${outer.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      params: [...inner.params, plan.cap, ...outer.params],
+    };
+  }
+
+  function read(userId: number, query: PatientListQuery, plan: Plan): PatientsTable[] {
+    const { sql, params } = sqlOf(userId, query, plan);
+    const offset = (query.page - 1) * query.perPage;
+    return prepare(sql).all(...params, query.perPage, offset) as unknown as PatientsTable[];
+  }
+
+  return {
+    count,
+    list(userId, query, total) {
+      const offset = (query.page - 1) * query.perPage;
+      if (total === 0 || offset >= total) return [];
+      const plan = planOf(userId, query, total);
+      let rows = read(userId, query, plan);
+      if (plan.cap !== null && rows.length < Math.min(query.perPage, total - offset)) {
+        // The walk ran out before the page filled: read the narrowest condition's rows instead.
+        rows = read(userId, query, { index: narrowestIndex(userId, query.filter), cap: null });
+      }
+      return rows.map(toRecord);
+    },
+    plan: planOf,
+  };
+}
