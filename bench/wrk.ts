@@ -157,7 +157,7 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
       `-c${options.connections}`,
       `-d${options.seconds}s`,
       `--timeout`,
-      `${options.timeoutSeconds ?? 10}s`,
+      `${options.timeoutSeconds ?? 30}s`,
       "--latency",
       "-s",
       script,
