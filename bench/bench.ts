@@ -588,7 +588,7 @@ function markdown(machine: Machine, settings: Record<string, unknown>): string {
       [false, false, true, true, true, true],
     ),
     "",
-    `App peak RSS over the whole run (VmHWM at the end): ${
+    `App peak RSS over the whole run: ${
       Object.entries(peaks).map(([k, v]) => `${k} ${fmtMiB(v)}`).join(", ")
     }.`,
     "",
@@ -860,7 +860,7 @@ try {
     timeoutSeconds: 60,
   }));
 
-  peaks.embedded = app.rss.hwm();
+  peaks.embedded = app.rss.overall();
   await embedded.stop();
 
   if (mongoUri) {
@@ -904,7 +904,7 @@ try {
       warmupSeconds: 0,
     });
     await exportAll(mongoApp, "mongodb", bearer, records);
-    peaks.mongodb = mongoApp.rss.hwm();
+    peaks.mongodb = mongoApp.rss.overall();
     await onMongo.stop();
   }
 

@@ -130,6 +130,8 @@ export class PeakRss {
   #sampled = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #resettable = true;
+  /** The largest peak returned so far (a reset forgets the kernel's). */
+  #overall = 0;
 
   constructor(readonly pid: number) {}
 
@@ -143,6 +145,7 @@ export class PeakRss {
   }
 
   reset(): void {
+    this.#overall = Math.max(this.#overall, this.hwm());
     try {
       Deno.writeTextFileSync(`/proc/${this.pid}/clear_refs`, "5");
     } catch {
@@ -163,6 +166,13 @@ export class PeakRss {
   peak(): number {
     clearInterval(this.#timer);
     const sampled = Math.max(this.#sampled, this.rss());
-    return this.#resettable ? Math.max(this.hwm(), sampled) : sampled;
+    const peak = this.#resettable ? Math.max(this.hwm(), sampled) : sampled;
+    this.#overall = Math.max(this.#overall, peak);
+    return peak;
+  }
+
+  /** The peak over the process's life so far (every measured peak, and VmHWM now), in bytes. */
+  overall(): number {
+    return Math.max(this.#overall, this.hwm());
   }
 }
