@@ -446,6 +446,18 @@ function pacedLogins(base: string, form: LoginForm, perSecond: number) {
   };
 }
 
+/** "MongoDB 7.0.77 (FerretDB v1.24.2)": what answers at `uri`, from `buildInfo`. */
+async function mongoServerName(uri: string): Promise<string> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    const info = await client.db("admin").command({ buildInfo: 1 });
+    const ferret = info.ferretdb?.version ?? info.ferretdbVersion;
+    return `MongoDB ${info.version}${ferret ? ` (FerretDB ${ferret})` : ""}`;
+  } finally {
+    await client.close();
+  }
+}
+
 // --- formatting --------------------------------------------------------------------------------
 
 function fmtRps(rps: number): string {
@@ -532,7 +544,8 @@ function markdown(machine: Machine, settings: Record<string, unknown>): string {
     }${LOGIN_CONNECTIONS} for login), ${SECONDS} s per target ` +
     `after a ${WARMUP_SECONDS} s warm-up` +
     (settings.mongodb
-      ? ` (on MongoDB ${MONGO_SECONDS} s, warmed up by the answer checks instead)`
+      ? ` (on MongoDB — ${settings.mongodb_server} — ${MONGO_SECONDS} s, warmed up by the ` +
+        "answer checks instead)"
       : "") +
     ", on loopback; the app, the ceiling server and wrk share " +
     `the machine. The random mix is ${MIX_SIZE} list queries (seed ${SEED}): sort by one of 8 ` +
@@ -625,6 +638,7 @@ const mix = randomMix(dataset.patients, { seed: SEED, count: MIX_SIZE });
 const mongoUri = env.MONGO_URI?.trim() || null;
 const mongoDb = `spm_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
 
+let mongoServer: string | null = null;
 const dir = await Deno.makeTempDir({ prefix: "spm-bench-" });
 /**
  * The app's settings. The login limits are raised: an attempt counts against its account and
@@ -872,6 +886,7 @@ try {
     });
     children.push(onMongo);
     const mongoApp = { child: onMongo, rss: new PeakRss(onMongo.pid) };
+    mongoServer = await mongoServerName(mongoUri);
     await importDataset(mongoApp, "mongodb", bearer, csv, records);
     // FerretDB takes about a second a list: a few checks, which also warm both up.
     await checkSameAnswers(onMongo.base, bearer, ceiling.base, "/raw-mongo", mix, 3);
@@ -927,6 +942,7 @@ try {
     records,
     logins_per_second: LOGINS_PER_SECOND,
     mongodb: mongoUri !== null,
+    mongodb_server: mongoServer,
   };
   const md = markdown(machine, settings);
   await Deno.mkdir(RESULTS_DIR, { recursive: true });
