@@ -48,9 +48,9 @@ const WARMUP_SECONDS = setting("BENCH_WARMUP_SECONDS", Math.min(2, SECONDS));
 const CONNECTIONS = setting("BENCH_CONNECTIONS", 50);
 /** FerretDB takes a second or more a list: fewer connections keep its latency bounded. */
 const MONGO_CONNECTIONS = setting("BENCH_MONGO_CONNECTIONS", 2);
-/** bcrypt (cost 12) takes about 250 ms of a core per login. */
-/** At about a second a list on FerretDB, shorter runs would hold a handful of answers. */
+/** At a second or more a list on FerretDB, shorter runs would hold a handful of answers. */
 const MONGO_SECONDS = Math.max(SECONDS, 15);
+/** bcrypt (cost 12) takes about 300 ms of a core per login here. */
 const LOGIN_CONNECTIONS = setting("BENCH_LOGIN_CONNECTIONS", 4);
 const LOGINS_PER_SECOND = setting("BENCH_LOGINS_PER_SECOND", 10);
 const SEED = setting("BENCH_SEED", 14);
@@ -643,7 +643,7 @@ const dir = await Deno.makeTempDir({ prefix: "spm-bench-" });
 /**
  * The app's settings. The login limits are raised: an attempt counts against its account and
  * client address while it runs, so more than 5 logins of one account in flight at once (as
- * 10 logins/s of ~250 ms each can be, all from 127.0.0.1) would answer 429 — in production
+ * 10 logins/s of ~300 ms each can be, all from 127.0.0.1) would answer 429 — in production
  * these would be many users from many addresses.
  */
 const appEnv = {
