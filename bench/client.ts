@@ -1,0 +1,55 @@
+/** A small browser for setting the benchmark up over HTTP: keeps cookies, sends `Origin`, finds CSRF tokens. */
+
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  /** The CSRF token of the last HTML page (its `_csrf` field or `hx-headers`). */
+  csrf = "";
+
+  constructor(readonly base: string) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("Cookie", this.cookieHeader());
+    headers.set("Origin", this.base);
+    const res = await fetch(this.base + path, { ...init, headers, redirect: "manual" });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(";");
+      const [name, ...rest] = pair!.split("=");
+      const value = rest.join("=");
+      if (value === "" || attributes.some((a) => /max-age=0/i.test(a.trim()))) {
+        this.cookies.delete(name!.trim());
+      } else this.cookies.set(name!.trim(), value);
+    }
+    return res;
+  }
+
+  /** GETs an HTML page and remembers its CSRF token; throws unless it answers 200. */
+  async page(path: string): Promise<string> {
+    const res = await this.request(path);
+    const html = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
+    const field = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+    const header = /hx-headers="([^"]+)"/.exec(html)?.[1];
+    const fromHeader = header
+      ? JSON.parse(header.replaceAll("&quot;", '"').replaceAll("&#34;", '"'))["X-CSRF-Token"]
+      : undefined;
+    const token = field ?? fromHeader;
+    if (token) this.csrf = token;
+    return html;
+  }
+
+  /** Fetches the form at `path` and posts `fields` back with its CSRF token. */
+  async postForm(path: string, fields: Record<string, string>): Promise<Response> {
+    await this.page(path);
+    const res = await this.request(path, {
+      method: "POST",
+      body: new URLSearchParams({ ...fields, _csrf: this.csrf }),
+    });
+    await res.body?.cancel();
+    return res;
+  }
+}
