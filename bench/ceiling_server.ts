@@ -108,7 +108,7 @@ function rawSqlite(query: ListQuery): string {
   const direction = query.descending ? "DESC" : "ASC";
   const order = query.sortField === "id"
     ? `id ${direction}`
-    : `${query.sortField} ${direction}, id ASC`;
+    : `${query.sortField} ${direction}, id ${direction}`;
   const items = statement(
     `SELECT ${COLUMNS.join(", ")}, created_at, updated_at, revision FROM patients
      WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
@@ -145,7 +145,7 @@ async function rawMongo(query: ListQuery): Promise<string> {
   const direction = query.descending ? -1 : 1;
   const sort: Sort = query.sortField === "id"
     ? { id: direction }
-    : { [query.sortField]: direction, id: 1 };
+    : { [query.sortField]: direction, id: direction };
   const collection = mongoCollection();
   const [items, total] = await Promise.all([
     collection.find(filter, { projection: { _id: 0, user_id: 0 } }).sort(sort)

@@ -3,6 +3,7 @@
  * unlock and "end sessions", and the whole audit log with filters, pages and a CSV download.
  * Admins see who did what to which record id, and which fields changed — never the values.
  */
+import { formatCount } from "../lib/count_format.ts";
 import { AUDIT_ACTIONS, type AuditEntry } from "../lib/audit.ts";
 import type { Paging } from "../lib/query_params.ts";
 import type { UserSummary } from "../db/admin.ts";
@@ -61,7 +62,7 @@ export function AdminUserRow(
       <td class="email">{user.email}</td>
       <td>{when(user.createdAt, "before records were kept")}</td>
       <td>{when(user.lastLoginAt, "never")}</td>
-      <td class="num">{user.records.toLocaleString("en-US")}</td>
+      <td class="num">{formatCount(user.records)}</td>
       <td>{user.twoFactor ? "On" : "Off"}</td>
       <td>{user.locked ? <>Locked {when(user.lockedAt, "")}</> : "Active"}</td>
       <td class="row-actions">
@@ -127,7 +128,7 @@ export function AdminUsersPage(
           </tbody>
         </table>
       </div>
-      <p class="count">{props.total.toLocaleString("en-US")} users</p>
+      <p class="count">{formatCount(props.total)} users</p>
       <PageLinks
         base="/admin"
         query={new URLSearchParams()}
@@ -274,8 +275,7 @@ export function AdminAuditPage(
       {!hasErrors && (
         <>
           <p class="count">
-            {props.total.toLocaleString("en-US")}{" "}
-            entr{props.total === 1 ? "y" : "ies"}, newest first{" "}
+            {formatCount(props.total)} entr{props.total === 1 ? "y" : "ies"}, newest first{" "}
             <a class="button button-small button-secondary" href={`/admin/audit.csv?${csv}`}>
               Download CSV
             </a>

@@ -1,4 +1,5 @@
 /** Server-rendered SVG charts for the dashboard: rates with Wilson intervals, and a forest plot. */
+import { formatCount } from "../lib/count_format.ts";
 import type { Child } from "hono/jsx";
 import {
   formatOddsRatio,
@@ -73,7 +74,7 @@ const TOP = 8;
 const LABEL_SIZE = 14;
 const SMALL_SIZE = 12;
 
-const count = (x: number) => x.toLocaleString("en-US");
+const count = formatCount;
 
 /** A rough width of a text in viewBox units, from DejaVu Sans (wider than most system fonts). */
 function textWidth(text: string, size: number): number {

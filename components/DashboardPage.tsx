@@ -3,6 +3,7 @@
  * an SVG chart with its table and the published dataset's rate beside it; then data quality
  * and the risk factors.
  */
+import { formatCount } from "../lib/count_format.ts";
 import { formatPercent, wilsonInterval } from "../lib/intervals.ts";
 import type { StatsReport } from "../lib/insight_service.ts";
 import {
@@ -120,11 +121,11 @@ function Summary({ stats }: { stats: StatsReport }) {
     <dl class="insight-summary">
       <div>
         <dt>Records</dt>
-        <dd>{stats.total.toLocaleString("en-US")}</dd>
+        <dd>{formatCount(stats.total)}</dd>
       </div>
       <div>
         <dt>Strokes</dt>
-        <dd>{stats.stroke.toLocaleString("en-US")}</dd>
+        <dd>{formatCount(stats.stroke)}</dd>
       </div>
       <div>
         <dt>Stroke rate (95% CI)</dt>
@@ -138,7 +139,7 @@ function Summary({ stats }: { stats: StatsReport }) {
         <div>
           <dt>Published dataset</dt>
           <dd>
-            {`${formatPercent(ref.stroke / ref.total)} of ${ref.total.toLocaleString("en-US")}`}
+            {`${formatPercent(ref.stroke / ref.total)} of ${formatCount(ref.total)}`}
           </dd>
         </div>
       )}
@@ -177,7 +178,7 @@ export function DashboardPage({ query, stats, quality, risk }: DashboardProps) {
       <p class="lead">
         Your records{words ? ` (${words})` : ""}: how often a stroke was recorded, by each field,
         with 95% confidence intervals, beside the published stroke dataset (all{" "}
-        {stats.reference?.total.toLocaleString("en-US") ?? "5,110"}{" "}
+        {formatCount(stats.reference?.total ?? 5110)}{" "}
         records, not filtered). These describe your records; they are not a diagnosis.
       </p>
       <details class="card dashboard-filters">

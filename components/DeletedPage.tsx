@@ -1,4 +1,5 @@
 /** "Recently deleted": the list with Restore buttons, and the Undo offered right after a delete. */
+import { formatCount } from "../lib/count_format.ts";
 import type { DeletedRecord } from "../lib/patient_store.ts";
 import { FIELD_LABELS } from "../lib/patient_fields.ts";
 import { displayValue } from "../lib/patient_format.ts";
@@ -88,7 +89,7 @@ export function RestoredRow({ id, error }: { id: number; error?: string | undefi
 export function DeletedCount({ total, oob }: { total: number; oob?: boolean }) {
   return (
     <p id="deleted-count" class="count" hx-swap-oob={oob ? "true" : undefined}>
-      {total.toLocaleString("en-US")} deleted patient{total === 1 ? "" : "s"}
+      {formatCount(total)} deleted patient{total === 1 ? "" : "s"}
     </p>
   );
 }

@@ -1,4 +1,5 @@
 /** Export of the list as it is filtered and sorted: plain CSV and JSON, and a de-identified CSV whose k-anonymity is shown before the download. */
+import { formatCount } from "../lib/count_format.ts";
 import { FIELD_LABELS } from "../lib/patient_fields.ts";
 import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
 import { QUASI_IDENTIFIERS } from "../lib/patient_export.ts";
@@ -34,7 +35,7 @@ export function ExportView(
   return (
     <div id={DOM_IDS.exportView} hx-swap-oob={oob ? "true" : undefined}>
       <p>
-        The {total.toLocaleString("en-US")}{" "}
+        The {formatCount(total)}{" "}
         patients of this view, with its filters and sort, in the dataset's format:{" "}
         <a href={exportHref(query, {})} download>CSV</a> ·{" "}
         <a href={exportHref(query, { format: "json" })} download>JSON</a>
@@ -95,7 +96,7 @@ export function ExportPanel({ query, total }: { query: PatientListQuery; total: 
 export function AnonymityCheck(
   props: { k: number; suppressed: number; total: number; kMin: number; smallestGroup: number },
 ) {
-  const n = (x: number) => x.toLocaleString("en-US");
+  const n = formatCount;
   return (
     <div class="alert alert-ok" role="status">
       <p>

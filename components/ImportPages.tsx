@@ -1,4 +1,5 @@
 /** The CSV import in the browser: upload, preview with every problem by line, progress, report. */
+import { formatCount } from "../lib/count_format.ts";
 import type { ImportJob } from "../db/imports.ts";
 import type { ImportRowError } from "../lib/patient_import.ts";
 import { PATIENT_FIELDS } from "../lib/patient_fields.ts";
@@ -20,7 +21,7 @@ export interface ImportSummary {
 /** How many problems a page lists (the download has every one). */
 export const LISTED_PROBLEMS = 1000;
 
-const n = (x: number) => x.toLocaleString("en-US");
+const n = formatCount;
 const rows = (x: number) => `${n(x)} row${x === 1 ? "" : "s"}`;
 
 function BackToPatients() {

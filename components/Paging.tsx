@@ -1,4 +1,5 @@
 /** Small pieces the history, deleted and admin pages share: Previous/Next page links, and a time as people read it. */
+import { formatCount } from "../lib/count_format.ts";
 import type { Paging } from "../lib/query_params.ts";
 import { formatTime } from "../lib/time_format.ts";
 
@@ -26,7 +27,7 @@ export function PageLinks(
         </a>
       )}
       <span class="page-of">
-        Page {paging.page.toLocaleString("en-US")} of {pages.toLocaleString("en-US")}
+        Page {formatCount(paging.page)} of {formatCount(pages)}
       </span>
       {paging.page < pages && (
         <a class="button button-small button-secondary" rel="next" href={href(paging.page + 1)}>

@@ -1,4 +1,5 @@
 /** The patient table: sortable headers, display rows, inline edit rows and pagination. */
+import { formatCount } from "../lib/count_format.ts";
 import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
 import {
   FIELD_LABELS,
@@ -316,7 +317,7 @@ function Pagination({ query, total }: { query: PatientListQuery; total: number }
       {query.page > 1 ? link(1, "« First", "page-first") : off("« First")}
       {query.page > 1 ? link(query.page - 1, "‹ Previous", "page-prev", "prev") : off("‹ Previous")}
       <span class="page-of" aria-current="page">
-        Page {query.page.toLocaleString("en-US")} of {pages.toLocaleString("en-US")}
+        Page {formatCount(query.page)} of {formatCount(pages)}
       </span>
       {query.page < pages ? link(query.page + 1, "Next ›", "page-next", "next") : off("Next ›")}
       {query.page < pages ? link(pages, "Last »", "page-last") : off("Last »")}
@@ -335,7 +336,7 @@ export const PAGING_LINK_IDS: readonly string[] = [
 /** "1–50 of 5,110 patients" */
 export function countText(query: PatientListQuery, total: number, shown: number): string {
   const first = (query.page - 1) * query.perPage + 1;
-  const n = (x: number) => x.toLocaleString("en-US");
+  const n = formatCount;
   const patients = `patient${total === 1 ? "" : "s"}`;
   return shown === 0
     ? `0 of ${n(total)} ${patients}`

@@ -1,4 +1,5 @@
 /** The dashboard's data quality panel: unknown values, possible duplicates, values to check. */
+import { formatCount } from "../lib/count_format.ts";
 import { formatPercent } from "../lib/intervals.ts";
 import { FIELD_LABELS, FIELD_RULES } from "../lib/patient_fields.ts";
 import { limitLabel, type Quality } from "../lib/patient_quality.ts";
@@ -8,7 +9,7 @@ import { listUrl } from "./htmx.ts";
 /** Groups and values listed on the page; the API has them all. */
 const SHOWN = 20;
 
-const n = (x: number) => x.toLocaleString("en-US");
+const n = formatCount;
 
 function PatientLink({ id }: { id: number }) {
   return <a href={`/patients/${id}`}>{`Patient ${id}`}</a>;

@@ -2,6 +2,7 @@
  * The dashboard's risk factors: odds ratios of the logistic regression as a forest plot, the
  * cross-validated AUC, a calibration table and the model's warnings, worded as associations.
  */
+import { formatCount } from "../lib/count_format.ts";
 import { formatPercent } from "../lib/intervals.ts";
 import {
   CATEGORICAL_FIELDS,
@@ -14,7 +15,7 @@ import { valueLabel } from "../lib/patient_format.ts";
 import type { RiskReport, RiskTerm } from "../lib/risk_model.ts";
 import { ForestPlot, type ForestTerm } from "./Charts.tsx";
 
-const n = (x: number) => x.toLocaleString("en-US");
+const n = formatCount;
 
 function isCategorical(field: string): field is CategoricalField {
   return (CATEGORICAL_FIELDS as string[]).includes(field);

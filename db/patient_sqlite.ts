@@ -23,6 +23,7 @@ import type {
 } from "../lib/patient_store.ts";
 import { ReadCache } from "./read_cache.ts";
 import { orderByOf, sqliteLister, whereOf } from "./patient_sqlite_list.ts";
+import { Snapshots } from "./patient_snapshot.ts";
 import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { sqliteAuditLog } from "./audit_sqlite.ts";
 import { sqliteDeletedRecords } from "./deleted_sqlite.ts";
@@ -131,7 +132,10 @@ async function findAboveIn(
 }
 
 /** Opens (creating when needed) `patients.db` in `dataDir`; `":memory:"` as dataDir for a throw-away store. */
-export function openSqlitePatientStore(dataDir: string): PatientStore {
+export function openSqlitePatientStore(
+  dataDir: string,
+  options: { snapshotMaxRows?: number } = {},
+): PatientStore {
   const path = dataDir === ":memory:" ? ":memory:" : join(dataDir, "patients.db");
   if (path !== ":memory:") Deno.mkdirSync(dataDir, { recursive: true });
   const database = openSqliteDatabase(path);
@@ -145,6 +149,7 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
     work.finally(() => {
       cache.clear();
       totals.clear();
+      snapshots.clear();
     });
   const prepared = onceSucceeded(() => migrate(kysely, migrations));
   const db = async () => {
@@ -219,8 +224,25 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
   /** Totals by filter: small, asked for again by every page of the same filter. */
   const totals = new ReadCache(dataVersionNow, 4096);
 
+  // Users with a few thousand records are listed from memory; bigger ones through SQL.
+  const snapshots = new Snapshots({
+    size: (userId) => lister.count(userId, {}),
+    all: (userId) => lister.all(userId),
+  }, options.snapshotMaxRows);
+  let snapshotVersion = -1;
+  const snapshotOf = (userId: number) => {
+    const version = dataVersionNow();
+    if (version !== snapshotVersion) {
+      snapshots.clear();
+      snapshotVersion = version;
+    }
+    return snapshots.of(userId);
+  };
+
   const countNow = async (userId: number, filter: PatientFilter): Promise<number> => {
     await db();
+    const snapshot = snapshotOf(userId);
+    if (snapshot) return snapshot.count(filter);
     return totals.get(
       `${userId} ${JSON.stringify(filter)}`,
       () => Promise.resolve(lister.count(userId, filter)),
@@ -229,7 +251,8 @@ export function openSqlitePatientStore(dataDir: string): PatientStore {
 
   async function listNow(userId: number, query: PatientListQuery): Promise<PatientPage> {
     const total = await countNow(userId, query.filter);
-    return { items: lister.list(userId, query, total), total };
+    const snapshot = snapshotOf(userId);
+    return { items: snapshot?.list(query) ?? lister.list(userId, query, total), total };
   }
 
   const store: PatientStore = {

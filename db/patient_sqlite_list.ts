@@ -64,6 +64,8 @@ const COLUMNS = ROW_COLUMNS.join(", ");
 export interface SqliteLister {
   /** One page of records and the exact number matching. */
   list(userId: number, query: PatientListQuery, total: number): PatientRecord[];
+  /** All of the user's records, by id. */
+  all(userId: number): PatientRecord[];
   /** The exact number of the user's records that match. */
   count(userId: number, filter: PatientFilter): number;
   /** How the page would be read first (for tests and the README). */
@@ -214,6 +216,11 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
 
   return {
     count,
+    all(userId) {
+      const rows = prepare(`SELECT ${COLUMNS} FROM patients WHERE user_id = ? ORDER BY id`)
+        .all(userId) as unknown as PatientsTable[];
+      return rows.map(toRecord);
+    },
     list(userId, query, total) {
       const offset = (query.page - 1) * query.perPage;
       if (total === 0 || offset >= total) return [];

@@ -3,6 +3,7 @@
  * value is written and a description — generated from the field-rules table, like the import
  * template and the validator, so that the three always agree.
  */
+import { formatCount } from "./count_format.ts";
 import { csvLine } from "./csv_rows.ts";
 import { FIELD_RULES, PATIENT_FIELDS, type PatientField, ruleOf } from "./patient_fields.ts";
 
@@ -90,5 +91,5 @@ export function rangeInWords(field: PatientField): string {
   const unit = "unit" in rule ? ` ${rule.unit}` : "";
   return `${rule.minExclusive ? "above" : "from"} ${rule.min} ${
     rule.minExclusive ? "and at most" : "to"
-  } ${rule.max.toLocaleString("en-US")}${unit}`;
+  } ${formatCount(rule.max)}${unit}`;
 }

@@ -4,6 +4,7 @@
  * the parser cannot read is reported by line and the rest carry on; a file over the byte limit
  * stops with `CsvTooLargeError`.
  */
+import { formatCount } from "./count_format.ts";
 import { parse } from "csv-parse";
 import { Buffer } from "node:buffer";
 import { Readable, Transform } from "node:stream";
@@ -19,7 +20,7 @@ export class CsvTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(
       `The file is larger than ${
-        (maxBytes / 1_000_000).toLocaleString("en-US")
+        formatCount(maxBytes / 1_000_000)
       } MB, the most this app imports at once. Split it and import the parts.`,
     );
     this.name = "CsvTooLargeError";

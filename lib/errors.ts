@@ -1,3 +1,4 @@
+import { formatCount } from "./count_format.ts";
 /**
  * Typed errors of the domain and the stores: every backend and use-case throws these (never a
  * driver's own), and the one error handler maps each type to its HTTP status. Messages are the
@@ -87,7 +88,7 @@ export class EmailTakenError extends Error {
 export class InvalidInputError extends Error {
   constructor(readonly errors: FieldError[]) {
     super(
-      `${errors.length.toLocaleString("en-US")} field${
+      `${formatCount(errors.length)} field${
         errors.length === 1 ? " has a problem" : "s have problems"
       }; nothing was stored.`,
     );

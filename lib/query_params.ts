@@ -1,4 +1,5 @@
 /** Strict reading of query strings shared by the API's endpoints: unknown or repeated parameters and paging. */
+import { formatCount } from "./count_format.ts";
 import type { FieldError } from "./errors.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from "./patient_query.ts";
 
@@ -37,8 +38,8 @@ export function wholeNumber(
   if (value >= range.min && value <= range.max) return value;
   errors.push({
     field: name,
-    message: `${name} must be a whole number from ${range.min.toLocaleString("en-US")} to ${
-      range.max.toLocaleString("en-US")
+    message: `${name} must be a whole number from ${formatCount(range.min)} to ${
+      formatCount(range.max)
     }`,
   });
   return undefined;

@@ -3,6 +3,7 @@
  * is a message in words at its field (never an error page, as it is for the API), and the few
  * sums that keep the page's count true to the rows on screen.
  */
+import { formatCount } from "../lib/count_format.ts";
 import type { FieldErrors } from "../components/Form.tsx";
 import { FILTER_FIELDS, type FilterField, filterValues } from "../components/PatientsPage.tsx";
 import { pageCount } from "../components/PatientTable.tsx";
@@ -43,7 +44,7 @@ function filterMessage(field: FilterField, params: URLSearchParams): string {
     case "q":
       return "Enter a patient ID: a whole number, such as 1234";
     case "per_page":
-      return `Choose from 1 to ${MAX_PER_PAGE.toLocaleString("en-US")} rows per page`;
+      return `Choose from 1 to ${formatCount(MAX_PER_PAGE)} rows per page`;
     case "age_min":
     case "age_max": {
       // Fine on its own: then it is the range that is upside down.

@@ -4,6 +4,7 @@
  * POST and redirect. The rules live in the patient use-cases; a route catches their errors only
  * to show the form again.
  */
+import { formatCount } from "../lib/count_format.ts";
 import { type Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { UndoNotice } from "../components/DeletedPage.tsx";
@@ -147,7 +148,7 @@ async function render(
   let note: string | undefined;
   if (!invalid && items.length === 0 && query.page > pageCount(query, total)) {
     query = clampPage(query, total);
-    note = `There is no page ${view.query.page.toLocaleString("en-US")}: this is the last page.`;
+    note = `There is no page ${formatCount(view.query.page)}: this is the last page.`;
     ({ items, total } = await patients.list(actorOf(c), query));
   }
   const table = {

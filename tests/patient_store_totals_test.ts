@@ -65,7 +65,7 @@ async function assertExact(store: PatientStore, step: string) {
   }
 }
 
-for (const backend of patientBackends()) {
+for (const backend of patientBackends({ sqlPlans: true })) {
   Deno.test(`[${backend.name}] totals stay exact through every kind of write`, async () => {
     const { value: store, cleanup } = await backend.open();
     try {

@@ -109,12 +109,17 @@ export function accountBackends(): Backend<AccountsDb>[] {
 }
 
 /** The embedded store always; MongoDB/FerretDB when `MONGO_URI` is set. Each open is empty. */
-export function patientBackends(): Backend<PatientStore>[] {
-  const backends: Backend<PatientStore>[] = [{
-    name: "embedded",
+export function patientBackends(
+  options: { sqlPlans?: boolean } = {},
+): Backend<PatientStore>[] {
+  const embedded = (name: string, snapshotMaxRows?: number): Backend<PatientStore> => ({
+    name,
     open() {
       const dir = Deno.makeTempDirSync({ prefix: "spm-patients-" });
-      const value = openSqlitePatientStore(dir);
+      const value = openSqlitePatientStore(
+        dir,
+        snapshotMaxRows === undefined ? {} : { snapshotMaxRows },
+      );
       return Promise.resolve({
         value,
         cleanup: async () => {
@@ -123,7 +128,10 @@ export function patientBackends(): Backend<PatientStore>[] {
         },
       });
     },
-  }];
+  });
+  const backends = [embedded("embedded")];
+  // The embedded store lists small collections from memory; this one always plans SQL.
+  if (options.sqlPlans) backends.push(embedded("embedded, SQL plans", 0));
   const server = mongoServer();
   if (server) {
     backends.push({
