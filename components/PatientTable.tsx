@@ -1,4 +1,5 @@
 /** The patient table: sortable headers, display rows, inline edit rows and pagination. */
+import { raw } from "hono/html";
 import { formatCount } from "../lib/count_format.ts";
 import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
 import {
@@ -129,6 +130,18 @@ function cell(field: PatientField, value: PatientFields[PatientField]) {
   return <td>{displayValue(field, value)}</td>;
 }
 
+/** Records do not change once read (a change is a new record): each one's cells are drawn once. */
+const drawnCells = new WeakMap<PatientFields, string>();
+
+function Cells({ patient }: { patient: PatientFields }) {
+  let html = drawnCells.get(patient);
+  if (html === undefined) {
+    html = String(<>{DATA_COLUMNS.map((field) => cell(field, patient[field]))}</>);
+    drawnCells.set(patient, html);
+  }
+  return raw(html);
+}
+
 /** The list view as hidden inputs, so that a GET form (delete without JavaScript) carries it. */
 function ListQueryInputs({ query }: { query: PatientListQuery }) {
   const params = new URLSearchParams(queryStringOf(query));
@@ -164,7 +177,7 @@ export function PatientRow(props: PatientRowProps) {
         <a href={withQuery(base, query)} autofocus={props.focusId}>{patient.id}</a>
         {props.outside && <span class="tag">Not in this view</span>}
       </th>
-      {DATA_COLUMNS.map((field) => cell(field, patient[field]))}
+      <Cells patient={patient} />
       <td class="row-actions">
         <a
           class="button button-small button-secondary"

@@ -3,6 +3,7 @@
  * them. The store enforces the idle timeout and the absolute lifetime; an empty session (a
  * visitor who has not logged in or opened a form) is never written.
  */
+import { createHmac } from "node:crypto";
 import type { SessionData, Store } from "hono-sessions";
 import type { AccountsDb } from "./accounts_db.ts";
 
@@ -39,7 +40,20 @@ function isEmpty(data: SessionData): boolean {
 
 /** A hono-sessions `Store` over the `sessions` table. */
 export class DatabaseSessionStore implements Store {
-  constructor(private readonly accounts: AccountsDb, private readonly policy: SessionPolicy) {}
+  /**
+   * `secret` keys the table: a session's row is found by HMAC(secret, id), while the cookie
+   * carries the id itself (a random UUID). Someone who can read the table cannot use a session,
+   * and a new SESSION_SECRET ends every session, as sealed cookies did.
+   */
+  constructor(
+    private readonly accounts: AccountsDb,
+    private readonly policy: SessionPolicy,
+    private readonly secret = "",
+  ) {}
+
+  #keyOf(sid: string): string {
+    return createHmac("sha256", this.secret).update(sid).digest("hex");
+  }
 
   async getSessionById(id?: string): Promise<SessionData | null> {
     return (await this.readSession(id))?.data ?? null;
@@ -50,8 +64,9 @@ export class DatabaseSessionStore implements Store {
    * none or it has expired (then it is removed). Reading notes the use unless `touch` is false
    * (a page asking how long its session has left must not extend it).
    */
-  readSession(id: string | undefined, touch = true): Promise<StoredSession | null> {
-    if (!id) return Promise.resolve(null);
+  readSession(sid: string | undefined, touch = true): Promise<StoredSession | null> {
+    if (!sid) return Promise.resolve(null);
+    const id = this.#keyOf(sid);
     return this.accounts.run(async (db) => {
       const row = await db.selectFrom("sessions").selectAll().where("id", "=", id)
         .executeTakeFirst();
@@ -73,7 +88,8 @@ export class DatabaseSessionStore implements Store {
   }
 
   /** Notes that the session is in use now ("Stay logged in"); false when it has ended. */
-  touch(id: string): Promise<boolean> {
+  touch(sid: string): Promise<boolean> {
+    const id = this.#keyOf(sid);
     const now = Date.now();
     return this.accounts.run(async (db) => {
       const result = await db.updateTable("sessions").set({ last_seen_at: now })
@@ -91,8 +107,9 @@ export class DatabaseSessionStore implements Store {
     return this.persistSessionData(id, data);
   }
 
-  persistSessionData(id: string, data: SessionData): Promise<void> {
+  persistSessionData(sid: string, data: SessionData): Promise<void> {
     if (isEmpty(data)) return Promise.resolve();
+    const id = this.#keyOf(sid);
     const now = Date.now();
     const row = {
       id,
@@ -110,7 +127,8 @@ export class DatabaseSessionStore implements Store {
     });
   }
 
-  deleteSession(id: string): Promise<void> {
+  deleteSession(sid: string): Promise<void> {
+    const id = this.#keyOf(sid);
     return this.accounts.run(async (db) => {
       await db.deleteFrom("sessions").where("id", "=", id).execute();
     });
@@ -120,7 +138,7 @@ export class DatabaseSessionStore implements Store {
   deleteUserSessions(userId: number, exceptId?: string): Promise<number> {
     return this.accounts.run(async (db) => {
       let query = db.deleteFrom("sessions").where("user_id", "=", userId);
-      if (exceptId !== undefined) query = query.where("id", "!=", exceptId);
+      if (exceptId !== undefined) query = query.where("id", "!=", this.#keyOf(exceptId));
       return Number((await query.executeTakeFirst()).numDeletedRows);
     });
   }

@@ -12,6 +12,16 @@ export function patientJson(record: PatientRecord): PatientJson {
   return out as unknown as PatientJson;
 }
 
+/** Records are not changed once read (a change is a new record): their JSON text is kept. */
+const texts = new WeakMap<PatientRecord, string>();
+
+/** `JSON.stringify(patientJson(record))`, made once per record object. */
+export function patientJsonText(record: PatientRecord): string {
+  let text = texts.get(record);
+  if (text === undefined) texts.set(record, text = JSON.stringify(patientJson(record)));
+  return text;
+}
+
 /** The record's ETag: its revision, quoted. */
 export function etagOf(record: PatientRecord): string {
   return `"${record.revision}"`;

@@ -7,7 +7,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie } from "hono/cookie";
 import { type Session, sessionMiddleware } from "hono-sessions";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash } from "node:crypto";
 import type { SecurityConfig } from "../config.ts";
 import type { AccountsDb } from "../db/accounts_db.ts";
 import { DatabaseSessionStore, type SessionTimes } from "../db/sessions.ts";
@@ -54,7 +53,7 @@ function needsSession(c: Context): boolean {
 export interface SessionOptions {
   accounts: AccountsDb;
   security: SecurityConfig;
-  /** The key the session cookie is sealed with. */
+  /** The key of the sessions table's keys (HMAC of the cookie's id). */
   secret: string;
   /** Paths whose requests read the session without extending it (`GET /session`). */
   peekPaths?: readonly string[];
@@ -65,18 +64,17 @@ export const SESSION_LEFT_HEADER = "X-Session-Ends-In";
 
 /** Loads the session and the user it belongs to (`c.get("user")`, null when logged out). */
 export function sessions(options: SessionOptions): MiddlewareHandler<AppEnv> {
-  const { accounts, security, secret: sessionSecret } = options;
+  const { accounts, security, secret } = options;
   const peekPaths = new Set(options.peekPaths ?? []);
   const store = new OutageAwareStore(accounts, {
     idleMs: security.sessionIdleMs,
     absoluteMs: security.sessionAbsoluteMs,
-  });
-  // hono-sessions seals the session id with a key of at least 32 characters.
-  const encryptionKey = createHash("sha256").update(`spm-session:${sessionSecret}`).digest("hex");
+  }, secret);
+  // The cookie carries the session's random id as it is (the table keeps only its hash): sealing
+  // it with Iron on every request cost more than the rest of a page.
   const make = (secure: boolean) =>
     sessionMiddleware({
       store,
-      encryptionKey,
       sessionCookieName: SESSION_COOKIE,
       autoExtendExpiration: false,
       cookieOptions: { path: "/", httpOnly: true, sameSite: "Lax", secure },

@@ -2,7 +2,7 @@
 import { type Context, Hono } from "hono";
 import { InvalidQueryError, PatientNotFoundError } from "../lib/errors.ts";
 import { parsePatientId, type PatientRecord } from "../lib/patient_fields.ts";
-import { etagOf, ifMatchRevisions, patientJson } from "../lib/patient_json.ts";
+import { etagOf, ifMatchRevisions, patientJson, patientJsonText } from "../lib/patient_json.ts";
 import { parseListQuery } from "../lib/patient_query.ts";
 import type { PatientPage } from "../lib/patient_store.ts";
 import { actorOf } from "./actor.ts";
@@ -38,7 +38,7 @@ apiPatientRoutes.get("/api/patient_data", async (c) => {
   const page = await c.get("patients").list(actorOf(c), query);
   let items = serializedItems.get(page);
   if (items === undefined) {
-    items = JSON.stringify(page.items.map(patientJson));
+    items = `[${page.items.map(patientJsonText).join(",")}]`;
     serializedItems.set(page, items);
   }
   const rest = JSON.stringify({ total: page.total, page: query.page, per_page: query.perPage });

@@ -203,6 +203,18 @@ for (const backend of accountBackends()) {
     assert.deepEqual(await sessionRows(app), []);
   });
 
+  test("the sessions table holds no usable session id: its keys as cookies log nobody in", async (app) => {
+    const browser = await loggedInBrowser(app);
+    const cookie = browser.cookies.get("spm_session")!;
+    const rows = await app.stores.accounts.run((db) =>
+      db.selectFrom("sessions").select("id").execute()
+    );
+    assert.ok(rows.length > 0);
+    assert.ok(rows.every((row) => row.id !== cookie && !row.id.includes(cookie)));
+    for (const row of rows) assert.equal(await loggedInWith(app, row.id), false);
+    assert.equal(await loggedInWith(app, cookie), true, "the cookie itself still works");
+  });
+
   test("a garbled session cookie or one sealed with another secret logs nobody in", async (app) => {
     const browser = await loggedInBrowser(app);
     const cookie = browser.cookies.get("spm_session")!;
