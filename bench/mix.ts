@@ -5,18 +5,10 @@
  * lands past the last page.
  */
 import type { PatientFields } from "../lib/patient_fields.ts";
+import { mulberry32 } from "../lib/risk_model.ts";
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, uniform in [0, 1)): the app's own. */
+export const prng = mulberry32;
 
 /** The eight fields the mix sorts on, each ascending or descending. */
 export const SORT_FIELDS = [
