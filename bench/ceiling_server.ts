@@ -15,6 +15,7 @@
  * and optionally `MONGO_URI`, `MONGO_DB`, `MONGO_COLLECTION`. The query strings are the app's
  * list parameters; anything else is a 400, so a bench path the app would refuse fails here too.
  */
+import { PATIENT_FIELDS } from "../lib/patient_fields.ts";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { type Collection, type Document, MongoClient, type Sort } from "mongodb";
 
@@ -23,20 +24,7 @@ const port = Number(env.PORT ?? "0");
 const userId = Number(env.USER_ID);
 if (!Number.isInteger(userId)) throw new Error("USER_ID must be set");
 
-const COLUMNS = [
-  "id",
-  "gender",
-  "age",
-  "hypertension",
-  "heart_disease",
-  "ever_married",
-  "work_type",
-  "Residence_type",
-  "avg_glucose_level",
-  "bmi",
-  "smoking_status",
-  "stroke",
-] as const;
+const COLUMNS = PATIENT_FIELDS;
 const TEXT_FILTERS = ["gender", "ever_married", "work_type", "Residence_type", "smoking_status"];
 const FLAG_FILTERS = ["hypertension", "heart_disease", "stroke"];
 
