@@ -104,6 +104,9 @@ async function outageCycle(
   proxy: TcpProxy,
   expectedDown: { users: string; patients: string },
 ): Promise<void> {
+  // A fresh database is created and migrated on first use, which on a loaded machine can take
+  // longer than the outage timeout: the cycle starts once the app is healthy.
+  await waitUntilHealthy(app);
   const up = await health(app);
   assert.deepEqual([up.status, up.body], [200, { status: "ok", users: "ok", patients: "ok" }]);
 
