@@ -144,11 +144,18 @@ function Cells({ patient }: { patient: PatientFields }) {
 
 /** The list view as hidden inputs, so that a GET form (delete without JavaScript) carries it. */
 function ListQueryInputs({ query }: { query: PatientListQuery }) {
-  const params = new URLSearchParams(queryStringOf(query));
-  return (
-    <>{[...params].map(([name, value]) => <input type="hidden" name={name} value={value} />)}</>
-  );
+  let html = drawnInputs.get(query);
+  if (html === undefined) {
+    const params = new URLSearchParams(queryStringOf(query));
+    html = String(
+      <>{[...params].map(([name, value]) => <input type="hidden" name={name} value={value} />)}</>,
+    );
+    drawnInputs.set(query, html);
+  }
+  return raw(html);
 }
+/** Every row of a page carries the same inputs: drawn once per list view. */
+const drawnInputs = new WeakMap<PatientListQuery, string>();
 
 export interface PatientRowProps {
   patient: PatientRecord;
