@@ -19,7 +19,8 @@
  * to start a FerretDB of the bench's own (FERRETDB_BIN) on a free port; SCALE_QUERIES (list
  * queries per set, default 200; SCALE_MONGO_QUERIES default 20); SCALE_OUT (where scale.md and
  * scale.json go, default bench/results; "-" prints only) and SCALE_NAME (their name, default
- * "scale"); SCALE_APP_V8_FLAGS (V8 flags of the app process only, e.g. --optimize-for-size).
+ * "scale"); SCALE_APPEND=1 adds this run's rows to that file's earlier ones; SCALE_APP_V8_FLAGS
+ * (V8 flags of the app process only, e.g. --optimize-for-size).
  * Other variables (e.g. DB_QUERY_TIMEOUT_MS) pass through to the app and the seeder. Results
  * are noisy on a shared machine.
  */
@@ -101,6 +102,8 @@ interface RunResult {
     answer: Record<string, unknown>;
   };
   rss_peak_mb: number;
+  /** SCALE_APP_V8_FLAGS of the run (null: Deno's defaults). */
+  app_v8_flags: string | null;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -630,6 +633,7 @@ async function run(
       export: exported,
       import: imported,
       rss_peak_mb: procMb(app.pid, "VmHWM"),
+      app_v8_flags: env.SCALE_APP_V8_FLAGS ?? null,
     };
   } finally {
     await app?.stop();
@@ -663,7 +667,8 @@ function table(results: RunResult[]): string {
     "import peak RSS",
   ];
   const rows = results.map((r) => [
-    r.backend === "embedded" ? "embedded" : "FerretDB",
+    (r.backend === "embedded" ? "embedded" : "FerretDB") +
+    (r.app_v8_flags ? ` (app: ${r.app_v8_flags})` : ""),
     fmt(r.size),
     `${fmt(r.seed.seconds, 1)} s`,
     `${ms(r.list.cold.p50)} / ${ms(r.list.cold.p99)} ms`,
@@ -686,6 +691,8 @@ function goals(results: RunResult[]): string[] {
   const lines: string[] = [];
   for (const r of results) {
     if (r.backend !== "embedded" || r.size !== 1_000_000) continue;
+    if (r.app_v8_flags) lines.push(`With the app's V8 flags ${r.app_v8_flags}:`);
+    else lines.push("With Deno's default V8 settings:");
     lines.push(
       `- list p50 under 50 ms at 1M: ${r.list.cold.p50} ms cold → ${
         r.list.cold.p50 < 50 ? "met" : "**not met**"
@@ -734,41 +741,79 @@ try {
   await ferret?.close();
 }
 
+interface Invocation {
+  started: Date | string;
+  machine: string;
+  app_v8_flags: string | null;
+  queries: number;
+  mongo_queries: number;
+}
+
+const out = env.SCALE_OUT ?? fileURLToPath(new URL("./results", import.meta.url));
+const name = env.SCALE_NAME ?? "scale";
+const invocations: Invocation[] = [];
+const all: RunResult[] = [];
+if (env.SCALE_APPEND === "1" && out !== "-") {
+  // Earlier runs of the same file (e.g. FerretDB, or other V8 flags, measured separately).
+  try {
+    const earlier = JSON.parse(await Deno.readTextFile(`${out}/${name}.json`));
+    invocations.push(
+      ...(earlier.invocations ?? [{
+        started: earlier.started,
+        machine: earlier.machine,
+        app_v8_flags: earlier.app_v8_flags ?? null,
+        queries: earlier.results[0]?.list.cold.requests ?? queries,
+        mongo_queries: mongoQueries,
+      }]),
+    );
+    all.push(
+      ...earlier.results.map((r: RunResult) => ({ ...r, app_v8_flags: r.app_v8_flags ?? null })),
+    );
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+invocations.push({
+  started,
+  machine: about,
+  app_v8_flags: env.SCALE_APP_V8_FLAGS ?? null,
+  queries,
+  mongo_queries: mongoQueries,
+});
+all.push(...results);
+
 const report = [
   `# Scale benchmark`,
   "",
-  `Run ${started.toISOString()} by \`deno task bench-scale\` (bench/scale.ts) on ${about}.`,
+  ...invocations.map((i) =>
+    `- Run ${new Date(i.started).toISOString()} by \`deno task bench-scale\` (bench/scale.ts) ` +
+    `on ${i.machine}.`
+  ),
   "",
   `Each row: a fresh app process and store, one user seeded with that many synthetic records ` +
   `(\`scripts/seed.ts\`), measured over HTTP on loopback. List: ${queries} different random ` +
   `queries (sort, filters, page size, page; ${mongoQueries} on FerretDB) one at a time with ` +
   `nothing cached ("cold"), the same again at once ("warm": the embedded store's read cache), ` +
-  `then another set from ${CONCURRENT} clients at once (nothing cached). Count: the list's total for no filter and two ` +
-  `values of each categorical field, checked against the seeder's counts and the database's ` +
-  `own count. Export: the whole CSV; peak RSS is the app's VmHWM, reset before. Import: as many ` +
-  `new rows as the user has, uploaded as one CSV to the import API. Timings are from a shared ` +
-  `2-core machine with other work running: noisy.`,
+  `then another set from ${CONCURRENT} clients at once (nothing cached). Count: the list's ` +
+  `total for no filter and two values of each categorical field, checked against the seeder's ` +
+  `counts and the database's own count. Export: the whole CSV, with a list request sent 1 s ` +
+  `into it; peak RSS is the app's VmHWM, reset before. Import: as many new rows as the user ` +
+  `has, uploaded as one CSV to the import API (sent without a length, as a stream). CPU is the ` +
+  `app's user + system time meanwhile. Timings are from a shared 2-core machine with other ` +
+  `work running: noisy.`,
   "",
-  table(results),
+  table(all),
   "",
-  ...goals(results),
+  ...goals(all),
   "",
 ].join("\n");
 console.log(`\n${report}`);
-const out = env.SCALE_OUT ?? fileURLToPath(new URL("./results", import.meta.url));
 if (out !== "-") {
   await Deno.mkdir(out, { recursive: true });
-  const name = env.SCALE_NAME ?? "scale";
   await Deno.writeTextFile(`${out}/${name}.md`, report);
   await Deno.writeTextFile(
     `${out}/${name}.json`,
-    `${
-      JSON.stringify(
-        { started, machine: about, app_v8_flags: env.SCALE_APP_V8_FLAGS ?? null, results },
-        null,
-        2,
-      )
-    }\n`,
+    `${JSON.stringify({ invocations, results: all }, null, 2)}\n`,
   );
   console.error(`Wrote ${out}/${name}.md and ${name}.json`);
 }

@@ -103,9 +103,10 @@ export class IdLines {
   #lines = new Int32Array(1024);
   #size = 0;
 
+  /** Where `id` is, or the free slot where it would go (Fibonacci hashing: the top bits). */
   #slot(id: number, ids: Int32Array): number {
     const mask = ids.length - 1;
-    let slot = Math.imul(id, 0x9e3779b1) & mask;
+    let slot = Math.imul(id, 0x9e3779b1) >>> (32 - Math.log2(ids.length));
     while (ids[slot] !== 0 && ids[slot] !== id) slot = (slot + 1) & mask;
     return slot;
   }
