@@ -7,7 +7,7 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { codebook, codebookCsv, importTemplate } from "../lib/codebook.ts";
-import { CsvTooLargeError, readCsvRecords } from "../lib/csv_rows.ts";
+import { CsvTooLargeError, readCsvRecords, spoolUpload } from "../lib/csv_rows.ts";
 import { type FieldError, InvalidQueryError } from "../lib/errors.ts";
 import type { ExportFormat, ExportOptions } from "../lib/patient_export.ts";
 import type { OnConflict } from "../lib/patient_import.ts";
@@ -122,16 +122,29 @@ apiDataRoutes.post("/api/patient_data/import", async (c) => {
     });
   }
   const maxBytes = c.get("deps").config.importMaxBytes;
-  const length = Number(c.req.header("Content-Length") ?? NaN);
-  if (length > maxBytes) throw new CsvTooLargeError(maxBytes);
-  const body = c.req.raw.body ?? new Uint8Array();
-  const result = await c.get("patients").importRecords(
-    actorOf(c),
-    readCsvRecords(body, maxBytes),
-    { onConflict, dryRun },
-  );
-  const { rows: _rows, ...answer } = result;
-  return c.json(answer, 200);
+  const lengthHeader = c.req.header("Content-Length");
+  if (Number(lengthHeader ?? NaN) > maxBytes) throw new CsvTooLargeError(maxBytes);
+  // A body of announced length streams straight into the import (the server reads no more than
+  // that). One without (chunked) is first written to a temporary file, counting its bytes: a
+  // file over the limit is then refused before any row is stored, and never held in memory.
+  const raw = c.req.raw.body;
+  const chunked = raw !== null && (lengthHeader === undefined || c.req.header("Transfer-Encoding"));
+  const spooled = chunked ? await spoolUpload(raw, maxBytes) : null;
+  const file = spooled ? await Deno.open(spooled.path, { read: true }) : null;
+  try {
+    const result = await c.get("patients").importRecords(
+      actorOf(c),
+      readCsvRecords(file?.readable ?? raw ?? new Uint8Array(), maxBytes),
+      { onConflict, dryRun },
+    );
+    const { rows: _rows, ...answer } = result;
+    return c.json(answer, 200);
+  } finally {
+    try {
+      file?.close();
+    } catch { /* closed when its stream ended */ }
+    await spooled?.remove();
+  }
 });
 
 /** The template and the codebook describe fields, not records: they need no login. */

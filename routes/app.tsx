@@ -44,7 +44,8 @@ import { twoFactorRoutes } from "./two_factor.tsx";
 /** Largest request body outside the CSV import. */
 const MAX_BODY_BYTES = 256 * 1024;
 /** Where CSV files are uploaded. */
-const IMPORT_PATHS = new Set(["/api/patient_data/import", "/patients/import"]);
+const API_IMPORT_PATH = "/api/patient_data/import";
+const IMPORT_PATHS = new Set([API_IMPORT_PATH, "/patients/import"]);
 
 function limitBody(
   maxSize: number,
@@ -87,12 +88,18 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     await next();
   });
   // CSV uploads may be up to IMPORT_MAX_BYTES (their routes check as they read); the rest 256 KiB.
+  // The API's import limits its own body as it streams: Hono's limit would read a body sent
+  // without a length whole into memory first.
   const importLimit = limitBody(
     config.importMaxBytes,
     () => new CsvTooLargeError(config.importMaxBytes),
   );
   const bodyLimited = limitBody(MAX_BODY_BYTES);
-  app.use((c, next) => (IMPORT_PATHS.has(c.req.path) ? importLimit : bodyLimited)(c, next));
+  app.use((c, next) =>
+    c.req.path === API_IMPORT_PATH
+      ? next()
+      : (IMPORT_PATHS.has(c.req.path) ? importLimit : bodyLimited)(c, next)
+  );
   app.use(
     jsxRenderer(({ children, title }, c) => {
       const user = c.get("user");

@@ -87,6 +87,24 @@ apiTest(
 );
 
 apiTest(
+  "rows without an id get the next free ids, after the user's and the file's highest",
+  async ({ user }) => {
+    assert.equal((await upload(user, HEADER + row(10))).body.inserted, 1);
+    const csv = HEADER + row("", { age: "1" }) + row(7) + row("", { age: "2" }) + row(30) +
+      row("", { age: "3" });
+    const dry = await upload(user, csv, "?dry_run=true");
+    assert.deepEqual([dry.body.inserted, dry.body.skipped], [5, 0]);
+    const res = await upload(user, csv);
+    assert.deepEqual(res.body, { inserted: 5, updated: 0, skipped: 0, dry_run: false, errors: [] });
+    const stored = await user.api("GET", `${P}?sort=id`);
+    assert.deepEqual(
+      stored.body.items.map((r: { id: number; age: number }) => [r.id, r.age]),
+      [[7, FIRST_ROW.age], [10, FIRST_ROW.age], [30, FIRST_ROW.age], [31, 1], [32, 2], [33, 3]],
+    );
+  },
+);
+
+apiTest(
   "every bad row is reported by its line, field and value, and the good ones are stored",
   async ({ user }) => {
     const csv = HEADER +
@@ -201,3 +219,57 @@ Deno.test("a file over IMPORT_MAX_BYTES answers 413 and stores nothing", async (
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test(
+  "a file sent without a length is imported whole, or refused whole when over the limit",
+  async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "spm-import-stream-" });
+    // More rows than one batch (5,000), sent in pieces without a Content-Length.
+    const rows = Array.from({ length: 6000 }, (_, i) => row(i + 1)).join("");
+    const bytes = new TextEncoder().encode(HEADER + rows);
+    const pieces = () =>
+      ReadableStream.from(
+        Array.from(
+          { length: Math.ceil(bytes.length / 7000) },
+          (_, i) => bytes.subarray(i * 7000, (i + 1) * 7000),
+        ),
+      );
+    const app = await createTestApp(
+      undefined,
+      testConfig({ dataDir: dir, importMaxBytes: bytes.length }),
+    );
+    try {
+      const browser = new TestBrowser(app);
+      await browser.register("Ann", "ann@example.org", PASSWORD);
+      const token = await bearerToken(app, "ann@example.org");
+      const send = (body: ReadableStream<Uint8Array>) =>
+        app.request(`${P}/import`, {
+          method: "POST",
+          headers: { ...CSV, Authorization: `Bearer ${token}` },
+          body,
+        });
+      // One byte over: refused before the first batch is stored.
+      const over = new Uint8Array(bytes.length + 1);
+      over.set(bytes);
+      over[bytes.length] = 10;
+      const refused = await send(
+        ReadableStream.from([over.subarray(0, 5000), over.subarray(5000)]),
+      );
+      assert.equal(refused.status, 413);
+      assert.equal(await app.stores.patients.count(1), 0);
+      const res = await send(pieces());
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), {
+        inserted: 6000,
+        updated: 0,
+        skipped: 0,
+        dry_run: false,
+        errors: [],
+      });
+      assert.equal(await app.stores.patients.count(1), 6000);
+    } finally {
+      await app.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+);
