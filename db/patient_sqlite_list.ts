@@ -14,12 +14,13 @@
  * counted once and kept (with the pages) until the data changes.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import type { PatientRecord } from "../lib/patient_fields.ts";
+import { CATEGORICAL_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
 import type { PatientFilter, PatientListQuery, PatientSort } from "../lib/patient_query.ts";
 import { categoricalFilters } from "./patient_rows.ts";
 import {
   AGE_YEARS,
   ALL,
+  COMBINATION,
   fieldIndex,
   FILTER_INDEX,
   type PatientsTable,
@@ -76,6 +77,8 @@ export interface SqliteLister {
 export interface Plan {
   index: string;
   cap: number | null;
+  /** The walk's index answers the whole filter (no condition but on the sort field). */
+  covered?: boolean;
   /** The condition the capped walk applies itself (on the sort field). */
   onSort?: string | null;
 }
@@ -138,11 +141,9 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
     return conditions;
   }
 
-  /** The index of the filter's condition with the fewest rows. */
-  function narrowestIndex(userId: number, filter: PatientFilter): string {
-    const conditions = conditionsOf(userId, filter);
-    if (conditions.length === 0) return PRIMARY_KEY;
-    return fieldIndex(conditions.reduce((a, b) => (b[1] < a[1] ? b : a))[0]);
+  /** The filter's condition with the fewest rows (a walk that fell short has some). */
+  function narrowestOf(userId: number, filter: PatientFilter): [string, number] {
+    return conditionsOf(userId, filter).reduce((a, b) => (b[1] < a[1] ? b : a));
   }
 
   function count(userId: number, filter: PatientFilter): number {
@@ -151,6 +152,15 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
     if (filter.q === undefined && !ranged) {
       if (conditions.length === 0) return tally(userId, ALL, ALL);
       if (conditions.length === 1) return tally(userId, ...conditions[0]!);
+    }
+    if (filter.q === undefined && !ranged) {
+      // Several conditions: the tallies of the combinations that meet them all.
+      const pattern = CATEGORICAL_FIELDS.map((f) => filter[f] ?? "*").join("|");
+      const row = prepare(
+        `SELECT COALESCE(SUM(n), 0) AS n FROM patient_tallies
+         WHERE user_id = ? AND field = '${COMBINATION}' AND value GLOB ?`,
+      ).get(userId, pattern) as { n: number };
+      return Number(row.n);
     }
     const where = whereOf(userId, filter);
     const row = prepare(
@@ -175,7 +185,7 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
     // A condition on the sort field narrows the walk to its own rows.
     const onSort = conditions.find(([field]) => field === sort.field);
     const others = conditions.filter((c) => c !== onSort);
-    if (others.length === 0) return { index: walkIndex, cap: null };
+    if (others.length === 0) return { index: walkIndex, cap: null, covered: true };
     const walkRows = wanted * (onSort?.[1] ?? all) / Math.max(total, 1);
     const [narrowest, rows] = others.reduce((a, b) => (b[1] < a[1] ? b : a));
     // Reading one condition's rows and sorting them costs a little more per row than a walk.
@@ -188,6 +198,19 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
   /** The page's SQL: one query, or a capped walk filtered outside. */
   function sqlOf(userId: number, query: PatientListQuery, plan: Plan) {
     const order = orderByOf(query.sort);
+    if (plan.covered) {
+      // The walk's own index answers the filter: skip through it alone (no row is read for the
+      // rows skipped, which makes page 10,000 cheap), then fetch the page's rows by id.
+      const where = whereOf(userId, query.filter);
+      return {
+        sql:
+          `SELECT ${COLUMNS} FROM patients INDEXED BY ${PRIMARY_KEY} WHERE user_id = ? AND id IN (
+            SELECT id FROM patients INDEXED BY ${plan.index} WHERE ${where.sql}
+            ORDER BY ${order} LIMIT ? OFFSET ?
+          ) ORDER BY ${order}`,
+        params: [userId, ...where.params],
+      };
+    }
     if (plan.cap === null) {
       const where = whereOf(userId, query.filter);
       return {
@@ -225,10 +248,19 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
       const offset = (query.page - 1) * query.perPage;
       if (total === 0 || offset >= total) return [];
       const plan = planOf(userId, query, total);
+      const full = Math.min(query.perPage, total - offset);
       let rows = read(userId, query, plan);
-      if (plan.cap !== null && rows.length < Math.min(query.perPage, total - offset)) {
-        // The walk ran out before the page filled: read the narrowest condition's rows instead.
-        rows = read(userId, query, { index: narrowestIndex(userId, query.filter), cap: null });
+      if (plan.cap !== null && rows.length < full) {
+        // The walk ran out before the page filled (the filter correlates with the order): walk
+        // sixteen times further while that is still cheaper than the narrowest condition's rows,
+        // else read those.
+        const narrowest = narrowestOf(userId, query.filter);
+        if (plan.cap * 16 < narrowest[1]) {
+          rows = read(userId, query, { ...plan, cap: plan.cap * 16 });
+        }
+        if (rows.length < full) {
+          rows = read(userId, query, { index: fieldIndex(narrowest[0]), cap: null });
+        }
       }
       return rows.map(toRecord);
     },

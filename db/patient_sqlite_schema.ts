@@ -96,8 +96,14 @@ export function fieldIndex(field: string): string {
 export const AGE_YEARS = "age_year";
 /** The tally "field" of all of a user's records. */
 export const ALL = "*";
+/**
+ * The tally "field" of each combination of the categorical values, written `Male|0|1|…` in
+ * `CATEGORICAL_FIELDS` order (no value holds a `|`): at most 3,840 per user, so a count over
+ * several conditions sums a few thousand tallies (`GLOB 'Male|*|1|…'`) instead of every record.
+ */
+export const COMBINATION = "combination";
 
-/** What the tallies count: each categorical field, and whole years of age (as SQL of a row). */
+/** What the tallies count: each categorical field, whole years of age, each combination. */
 const COUNTED: [string, (row: string) => string][] = [
   [ALL, () => `'${ALL}'`],
   ...CATEGORICAL_FIELDS.map((f): [string, (row: string) => string] => [
@@ -105,6 +111,7 @@ const COUNTED: [string, (row: string) => string][] = [
     (row) => `CAST(${row}.${f} AS TEXT)`,
   ]),
   [AGE_YEARS, (row) => `CAST(CAST(${row}.age AS INTEGER) AS TEXT)`],
+  [COMBINATION, (row) => CATEGORICAL_FIELDS.map((f) => `${row}.${f}`).join(" || '|' || ")],
 ];
 
 /** The tallies a row adds to, as `COUNTED` computes them in SQL. */
@@ -113,6 +120,7 @@ export function tallyKeysOf(row: PatientsTable): [string, string][] {
     [ALL, ALL],
     ...CATEGORICAL_FIELDS.map((f): [string, string] => [f, String(row[f])]),
     [AGE_YEARS, String(Math.trunc(row.age))],
+    [COMBINATION, CATEGORICAL_FIELDS.map((f) => String(row[f])).join("|")],
   ];
 }
 
