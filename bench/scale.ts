@@ -7,7 +7,7 @@
  * - list: a random mix of sorts, filters, page sizes and pages (seeded, so every run asks the
  *   same), each query different: once sequentially (nothing cached), the same again (the
  *   store's read cache warm), and another set from 4 concurrent clients (nothing cached);
- * - count: the list's `total` for no filter and for one value of every categorical field,
+ * - count: the list's `total` for no filter and the rarest and commonest value of each field,
  *   each checked against what the seeder wrote and, unfiltered, a count in the database itself;
  * - stats: `GET /api/patient_data/stats`, its total and strokes checked;
  * - export: the whole CSV streamed and counted, with the app's peak RSS (VmHWM after resetting
@@ -19,7 +19,8 @@
  * to start a FerretDB of the bench's own (FERRETDB_BIN) on a free port; SCALE_QUERIES (list
  * queries per set, default 200; SCALE_MONGO_QUERIES default 20); SCALE_OUT (where scale.md and
  * scale.json go, default bench/results; "-" prints only) and SCALE_NAME (their name, default
- * "scale"); SCALE_APPEND=1 adds this run's rows to that file's earlier ones; SCALE_APP_V8_FLAGS
+ * "scale"); SCALE_APPEND=1 adds this run's rows to that file's earlier ones, SCALE_MERGE=a.json,…
+ * puts the rows of other such files after them; SCALE_APP_V8_FLAGS
  * (V8 flags of the app process only, e.g. --optimize-for-size).
  * Other variables (e.g. DB_QUERY_TIMEOUT_MS) pass through to the app and the seeder. Results
  * are noisy on a shared machine.
@@ -64,6 +65,10 @@ interface Latencies {
   p99: number;
   mean: number;
   max: number;
+  /** The five slowest requests, for finding what is slow. */
+  slowest?: { path: string; ms: number }[];
+  /** p50 and count by the query's sort field (its first filter-free trait). */
+  by_sort?: Record<string, { requests: number; p50: number }>;
 }
 
 interface CountCheck {
@@ -375,18 +380,31 @@ async function measureList(
   paths: string[],
   clients: number,
 ): Promise<Latencies> {
-  const samples: number[] = [];
+  const timings: { path: string; ms: number }[] = [];
   let failed = 0;
   let next = 0;
   await Promise.all(Array.from({ length: clients }, async () => {
     while (next < paths.length) {
       const path = paths[next++]!;
       const { status, ms } = await get(base, path, headers);
-      samples.push(ms);
+      timings.push({ path, ms: Math.round(ms * 100) / 100 });
       if (status !== 200) failed++;
     }
   }));
-  return summarize(samples, failed);
+  const bySort: Record<string, number[]> = {};
+  for (const { path, ms } of timings) {
+    const sort = new URL(path, base).searchParams.get("sort")?.replace(/^-/, "") ?? "id";
+    (bySort[sort] ??= []).push(ms);
+  }
+  return {
+    ...summarize(timings.map((t) => t.ms), failed),
+    slowest: [...timings].sort((a, b) => b.ms - a.ms).slice(0, 5),
+    by_sort: Object.fromEntries(
+      Object.entries(bySort).map((
+        [sort, ms],
+      ) => [sort, { requests: ms.length, p50: percentile(ms.sort((a, b) => a - b), 0.5) }]),
+    ),
+  };
 }
 
 async function databaseCount(target: Target, userId: number): Promise<number> {
@@ -781,6 +799,12 @@ invocations.push({
   mongo_queries: mongoQueries,
 });
 all.push(...results);
+// Runs kept in other files (SCALE_MERGE, comma-separated), put after this one's.
+for (const file of (env.SCALE_MERGE ?? "").split(",").filter(Boolean)) {
+  const other = JSON.parse(await Deno.readTextFile(file));
+  invocations.push(...other.invocations);
+  all.push(...other.results);
+}
 
 const report = [
   `# Scale benchmark`,
