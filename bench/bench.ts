@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MongoClient } from "mongodb";
 import { DATASET, loadDataset, sharedDataFile } from "../tests/helpers/dataset.ts";
-import { Browser } from "./client.ts";
+import { bearerFor, Browser } from "./client.ts";
 import { prng, randomMix, shuffled } from "./mix.ts";
 import { type Child, PeakRss, startApp, startCeilingServer } from "./processes.ts";
 import { problemsOf, runWrk, type WrkRequest, type WrkResult, wrkVersion } from "./wrk.ts";
@@ -680,13 +680,11 @@ try {
   if (registered.status !== 303) throw new BenchFailure(`Register answered ${registered.status}`);
   await browser.page("/patients"); // the session's CSRF token
   const sessionCookie = browser.cookieHeader();
-  const tokenRes = await fetch(`${embedded.base}/api/tokens`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: EMAIL, password: PASSWORD, name: "bench" }),
+  const bearer = await bearerFor(embedded.base, {
+    email: EMAIL,
+    password: PASSWORD,
+    name: "bench",
   });
-  if (tokenRes.status !== 201) throw new BenchFailure(`POST /api/tokens: ${tokenRes.status}`);
-  const bearer = { Authorization: `Bearer ${(await tokenRes.json()).token}` };
   const accountsDb = new DatabaseSync(join(dir, "app.db"), { readOnly: true });
   const userId = (accountsDb.prepare("SELECT id FROM login_data WHERE email = ?").get(EMAIL) as {
     id: number;

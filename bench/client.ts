@@ -53,3 +53,17 @@ export class Browser {
     return res;
   }
 }
+
+/** A new API token for the account (`POST /api/tokens`), as the `Authorization` header. */
+export async function bearerFor(
+  base: string,
+  credentials: { email: string; password: string; name: string },
+): Promise<{ Authorization: string }> {
+  const res = await fetch(`${base}/api/tokens`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(credentials),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/tokens answered ${res.status}`);
+  return { Authorization: `Bearer ${(await res.json()).token}` };
+}

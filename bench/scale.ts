@@ -25,6 +25,7 @@
  * Other variables (e.g. DB_QUERY_TIMEOUT_MS) pass through to the app and the seeder. Results
  * are noisy on a shared machine.
  */
+import { bearerFor } from "./client.ts";
 import { MongoClient } from "mongodb";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
@@ -610,13 +611,7 @@ async function run(
   try {
     const summary = await seed(target, size);
     app = await startApp(target, port);
-    const tokenRes = await fetch(`${app.base}/api/tokens`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: EMAIL, password: PASSWORD, name: "scale" }),
-    });
-    if (tokenRes.status !== 201) throw new Error(`POST /api/tokens: ${tokenRes.status}`);
-    const headers = { Authorization: `Bearer ${(await tokenRes.json()).token}` };
+    const headers = await bearerFor(app.base, { email: EMAIL, password: PASSWORD, name: "scale" });
     const rssIdle = procMb(app.pid, "VmRSS");
     console.error(`  app ${app.pid} idle at ${rssIdle} MB RSS`);
 
