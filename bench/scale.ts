@@ -734,26 +734,6 @@ const started = new Date();
 const about = machine();
 console.error(about);
 
-const results: RunResult[] = [];
-for (const size of embeddedSizes) results.push(await run("embedded", size, queries));
-
-let ferret: Awaited<ReturnType<typeof startFerretDb>> | null = null;
-let mongoUri = env.MONGO_URI;
-if (!mongoUri && env.SCALE_FERRETDB === "1" && mongoSizes.length) {
-  const binary = ferretDbBinary();
-  if (!binary) throw new Error("SCALE_FERRETDB=1 needs the FerretDB binary (FERRETDB_BIN)");
-  ferret = await startFerretDb(binary);
-  mongoUri = ferret.uri;
-  console.error(`FerretDB of the bench's own at ${mongoUri}`);
-}
-try {
-  if (mongoUri) {
-    for (const size of mongoSizes) results.push(await run("mongo", size, mongoQueries, mongoUri));
-  }
-} finally {
-  await ferret?.close();
-}
-
 interface Invocation {
   started: Date | string;
   machine: string;
@@ -786,53 +766,95 @@ if (env.SCALE_APPEND === "1" && out !== "-") {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
-invocations.push({
-  started,
-  machine: about,
-  app_v8_flags: env.SCALE_APP_V8_FLAGS ?? null,
-  queries,
-  mongo_queries: mongoQueries,
-});
-all.push(...results);
+const merged: { invocations: Invocation[]; results: RunResult[] } = {
+  invocations: [],
+  results: [],
+};
 // Runs kept in other files (SCALE_MERGE, comma-separated), put after this one's.
 for (const file of (env.SCALE_MERGE ?? "").split(",").filter(Boolean)) {
   const other = JSON.parse(await Deno.readTextFile(file));
-  invocations.push(...other.invocations);
-  all.push(...other.results);
+  merged.invocations.push(...other.invocations);
+  merged.results.push(...other.results);
+}
+const results: RunResult[] = [];
+
+/** Writes the report of every run so far (after each run: a run cut short keeps the others). */
+async function save(print: boolean): Promise<void> {
+  const these = [
+    ...invocations,
+    ...(results.length
+      ? [{
+        started,
+        machine: about,
+        app_v8_flags: env.SCALE_APP_V8_FLAGS ?? null,
+        queries,
+        mongo_queries: mongoQueries,
+      }]
+      : []),
+    ...merged.invocations,
+  ];
+  const rows = [...all, ...results, ...merged.results];
+
+  const report = [
+    `# Scale benchmark`,
+    "",
+    ...these.map((i) =>
+      `- Run ${new Date(i.started).toISOString()} by \`deno task bench-scale\` (bench/scale.ts) ` +
+      `on ${i.machine}.`
+    ),
+    "",
+    `Each row: a fresh app process and store, one user seeded with that many synthetic records ` +
+    `(\`scripts/seed.ts\`), measured over HTTP on loopback. List: ${queries} different random ` +
+    `queries (sort, filters, page size, page; ${mongoQueries} on FerretDB) one at a time with ` +
+    `nothing cached ("cold"), the same again at once ("warm": the embedded store's read cache), ` +
+    `then another set from ${CONCURRENT} clients at once (nothing cached). Count: the list's ` +
+    `total for no filter and two values of each categorical field, checked against the seeder's ` +
+    `counts and the database's own count. Export: the whole CSV, with a list request sent 1 s ` +
+    `into it; peak RSS is the app's VmHWM, reset before. Import: as many new rows as the user ` +
+    `has, uploaded as one CSV to the import API (sent without a length, as a stream). CPU is the ` +
+    `app's user + system time meanwhile. Timings are from a shared 2-core machine with other ` +
+    `work running: noisy.`,
+    "",
+    table(rows),
+    "",
+    ...goals(rows),
+    "",
+  ].join("\n");
+  if (print) console.log(`\n${report}`);
+  if (out !== "-") {
+    await Deno.mkdir(out, { recursive: true });
+    await Deno.writeTextFile(`${out}/${name}.md`, report);
+    await Deno.writeTextFile(
+      `${out}/${name}.json`,
+      `${JSON.stringify({ invocations: these, results: rows }, null, 2)}\n`,
+    );
+    console.error(`Wrote ${out}/${name}.md and ${name}.json`);
+  }
 }
 
-const report = [
-  `# Scale benchmark`,
-  "",
-  ...invocations.map((i) =>
-    `- Run ${new Date(i.started).toISOString()} by \`deno task bench-scale\` (bench/scale.ts) ` +
-    `on ${i.machine}.`
-  ),
-  "",
-  `Each row: a fresh app process and store, one user seeded with that many synthetic records ` +
-  `(\`scripts/seed.ts\`), measured over HTTP on loopback. List: ${queries} different random ` +
-  `queries (sort, filters, page size, page; ${mongoQueries} on FerretDB) one at a time with ` +
-  `nothing cached ("cold"), the same again at once ("warm": the embedded store's read cache), ` +
-  `then another set from ${CONCURRENT} clients at once (nothing cached). Count: the list's ` +
-  `total for no filter and two values of each categorical field, checked against the seeder's ` +
-  `counts and the database's own count. Export: the whole CSV, with a list request sent 1 s ` +
-  `into it; peak RSS is the app's VmHWM, reset before. Import: as many new rows as the user ` +
-  `has, uploaded as one CSV to the import API (sent without a length, as a stream). CPU is the ` +
-  `app's user + system time meanwhile. Timings are from a shared 2-core machine with other ` +
-  `work running: noisy.`,
-  "",
-  table(all),
-  "",
-  ...goals(all),
-  "",
-].join("\n");
-console.log(`\n${report}`);
-if (out !== "-") {
-  await Deno.mkdir(out, { recursive: true });
-  await Deno.writeTextFile(`${out}/${name}.md`, report);
-  await Deno.writeTextFile(
-    `${out}/${name}.json`,
-    `${JSON.stringify({ invocations, results: all }, null, 2)}\n`,
-  );
-  console.error(`Wrote ${out}/${name}.md and ${name}.json`);
+for (const size of embeddedSizes) {
+  results.push(await run("embedded", size, queries));
+  await save(false);
 }
+
+let ferret: Awaited<ReturnType<typeof startFerretDb>> | null = null;
+let mongoUri = env.MONGO_URI;
+if (!mongoUri && env.SCALE_FERRETDB === "1" && mongoSizes.length) {
+  const binary = ferretDbBinary();
+  if (!binary) throw new Error("SCALE_FERRETDB=1 needs the FerretDB binary (FERRETDB_BIN)");
+  ferret = await startFerretDb(binary);
+  mongoUri = ferret.uri;
+  console.error(`FerretDB of the bench's own at ${mongoUri}`);
+}
+try {
+  if (mongoUri) {
+    for (const size of mongoSizes) {
+      results.push(await run("mongo", size, mongoQueries, mongoUri));
+      await save(false);
+    }
+  }
+} finally {
+  await ferret?.close();
+}
+
+await save(true);
