@@ -94,6 +94,8 @@ interface RunResult {
     /** The app's CPU time (user + system) meanwhile: less dependent on other load than seconds. */
     cpu_seconds: number;
     exact: boolean;
+    /** The app's RSS when the export started (the peak is measured from there). */
+    rss_before_mb: number;
     peak_rss_mb: number;
     list_during_export_ms: number | null;
   };
@@ -104,6 +106,7 @@ interface RunResult {
     cpu_seconds: number;
     rows_per_second: number;
     exact: boolean;
+    rss_before_mb: number;
     peak_rss_mb: number;
     answer: Record<string, unknown>;
   };
@@ -481,6 +484,7 @@ async function measureExport(
   expectedRows: number,
 ): Promise<RunResult["export"]> {
   resetPeak(app.pid);
+  const before = procMb(app.pid, "VmRSS");
   const sampled = sampleRss(app.pid);
   let done = false;
   const cpu = cpuSeconds(app.pid);
@@ -514,6 +518,7 @@ async function measureExport(
     seconds: Math.round(seconds * 100) / 100,
     cpu_seconds: Math.round(cpuUsed * 100) / 100,
     exact: res.status === 200 && rows === expectedRows,
+    rss_before_mb: before,
     peak_rss_mb: peak,
     list_during_export_ms: await during,
   };
@@ -553,6 +558,7 @@ async function measureImport(
   const bytes = await writeImportFile(path, summary.first_id + count, count);
   const file = await Deno.open(path, { read: true });
   resetPeak(app.pid);
+  const before = procMb(app.pid, "VmRSS");
   const sampled = sampleRss(app.pid);
   const cpu = cpuSeconds(app.pid);
   const started = performance.now();
@@ -584,6 +590,7 @@ async function measureImport(
     cpu_seconds: Math.round(cpuUsed * 100) / 100,
     rows_per_second: Math.round(count / seconds),
     exact,
+    rss_before_mb: before,
     peak_rss_mb: peak,
     answer,
   };
@@ -674,10 +681,10 @@ function table(results: RunResult[]): string {
     "totals exact",
     "stats",
     "export 1×",
-    "export peak RSS",
+    "export RSS: before → peak",
     "list during export",
     "import N rows",
-    "import peak RSS",
+    "import RSS: before → peak",
   ];
   const rows = results.map((r) => [
     (r.backend === "embedded" ? "embedded" : "FerretDB") +
@@ -691,10 +698,14 @@ function table(results: RunResult[]): string {
     yes(r.count.exact && r.stats.exact && r.export.exact && r.import.exact),
     `${ms(r.stats.first_ms)} ms`,
     `${fmt(r.export.seconds, 1)} s (${fmt(r.export.cpu_seconds, 1)} s CPU)`,
-    `${fmt(r.export.peak_rss_mb)} MB`,
+    `${r.export.rss_before_mb ? `${fmt(r.export.rss_before_mb)} → ` : ""}${
+      fmt(r.export.peak_rss_mb)
+    } MB`,
     r.export.list_during_export_ms === null ? "—" : `${ms(r.export.list_during_export_ms)} ms`,
     `${fmt(r.import.seconds, 1)} s (${fmt(r.import.cpu_seconds, 1)} s CPU)`,
-    `${fmt(r.import.peak_rss_mb)} MB`,
+    `${r.import.rss_before_mb ? `${fmt(r.import.rss_before_mb)} → ` : ""}${
+      fmt(r.import.peak_rss_mb)
+    } MB`,
   ]);
   return [head, head.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`)
     .join("\n");
