@@ -94,6 +94,8 @@ interface RunResult {
     /** The app's CPU time (user + system) meanwhile: less dependent on other load than seconds. */
     cpu_seconds: number;
     exact: boolean;
+    /** The app's RSS when the export started (the peak is measured from there). */
+    rss_before_mb: number;
     peak_rss_mb: number;
     list_during_export_ms: number | null;
   };
@@ -104,6 +106,7 @@ interface RunResult {
     cpu_seconds: number;
     rows_per_second: number;
     exact: boolean;
+    rss_before_mb: number;
     peak_rss_mb: number;
     answer: Record<string, unknown>;
   };
@@ -481,6 +484,7 @@ async function measureExport(
   expectedRows: number,
 ): Promise<RunResult["export"]> {
   resetPeak(app.pid);
+  const before = procMb(app.pid, "VmRSS");
   const sampled = sampleRss(app.pid);
   let done = false;
   const cpu = cpuSeconds(app.pid);
@@ -514,6 +518,7 @@ async function measureExport(
     seconds: Math.round(seconds * 100) / 100,
     cpu_seconds: Math.round(cpuUsed * 100) / 100,
     exact: res.status === 200 && rows === expectedRows,
+    rss_before_mb: before,
     peak_rss_mb: peak,
     list_during_export_ms: await during,
   };
@@ -553,6 +558,7 @@ async function measureImport(
   const bytes = await writeImportFile(path, summary.first_id + count, count);
   const file = await Deno.open(path, { read: true });
   resetPeak(app.pid);
+  const before = procMb(app.pid, "VmRSS");
   const sampled = sampleRss(app.pid);
   const cpu = cpuSeconds(app.pid);
   const started = performance.now();
@@ -584,6 +590,7 @@ async function measureImport(
     cpu_seconds: Math.round(cpuUsed * 100) / 100,
     rows_per_second: Math.round(count / seconds),
     exact,
+    rss_before_mb: before,
     peak_rss_mb: peak,
     answer,
   };
@@ -674,10 +681,10 @@ function table(results: RunResult[]): string {
     "totals exact",
     "stats",
     "export 1×",
-    "export peak RSS",
+    "export RSS: before → peak",
     "list during export",
     "import N rows",
-    "import peak RSS",
+    "import RSS: before → peak",
   ];
   const rows = results.map((r) => [
     (r.backend === "embedded" ? "embedded" : "FerretDB") +
@@ -691,10 +698,14 @@ function table(results: RunResult[]): string {
     yes(r.count.exact && r.stats.exact && r.export.exact && r.import.exact),
     `${ms(r.stats.first_ms)} ms`,
     `${fmt(r.export.seconds, 1)} s (${fmt(r.export.cpu_seconds, 1)} s CPU)`,
-    `${fmt(r.export.peak_rss_mb)} MB`,
+    `${r.export.rss_before_mb ? `${fmt(r.export.rss_before_mb)} → ` : ""}${
+      fmt(r.export.peak_rss_mb)
+    } MB`,
     r.export.list_during_export_ms === null ? "—" : `${ms(r.export.list_during_export_ms)} ms`,
     `${fmt(r.import.seconds, 1)} s (${fmt(r.import.cpu_seconds, 1)} s CPU)`,
-    `${fmt(r.import.peak_rss_mb)} MB`,
+    `${r.import.rss_before_mb ? `${fmt(r.import.rss_before_mb)} → ` : ""}${
+      fmt(r.import.peak_rss_mb)
+    } MB`,
   ]);
   return [head, head.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`)
     .join("\n");
@@ -734,26 +745,6 @@ const started = new Date();
 const about = machine();
 console.error(about);
 
-const results: RunResult[] = [];
-for (const size of embeddedSizes) results.push(await run("embedded", size, queries));
-
-let ferret: Awaited<ReturnType<typeof startFerretDb>> | null = null;
-let mongoUri = env.MONGO_URI;
-if (!mongoUri && env.SCALE_FERRETDB === "1" && mongoSizes.length) {
-  const binary = ferretDbBinary();
-  if (!binary) throw new Error("SCALE_FERRETDB=1 needs the FerretDB binary (FERRETDB_BIN)");
-  ferret = await startFerretDb(binary);
-  mongoUri = ferret.uri;
-  console.error(`FerretDB of the bench's own at ${mongoUri}`);
-}
-try {
-  if (mongoUri) {
-    for (const size of mongoSizes) results.push(await run("mongo", size, mongoQueries, mongoUri));
-  }
-} finally {
-  await ferret?.close();
-}
-
 interface Invocation {
   started: Date | string;
   machine: string;
@@ -786,53 +777,95 @@ if (env.SCALE_APPEND === "1" && out !== "-") {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
-invocations.push({
-  started,
-  machine: about,
-  app_v8_flags: env.SCALE_APP_V8_FLAGS ?? null,
-  queries,
-  mongo_queries: mongoQueries,
-});
-all.push(...results);
+const merged: { invocations: Invocation[]; results: RunResult[] } = {
+  invocations: [],
+  results: [],
+};
 // Runs kept in other files (SCALE_MERGE, comma-separated), put after this one's.
 for (const file of (env.SCALE_MERGE ?? "").split(",").filter(Boolean)) {
   const other = JSON.parse(await Deno.readTextFile(file));
-  invocations.push(...other.invocations);
-  all.push(...other.results);
+  merged.invocations.push(...other.invocations);
+  merged.results.push(...other.results);
+}
+const results: RunResult[] = [];
+
+/** Writes the report of every run so far (after each run: a run cut short keeps the others). */
+async function save(print: boolean): Promise<void> {
+  const these = [
+    ...invocations,
+    ...(results.length
+      ? [{
+        started,
+        machine: about,
+        app_v8_flags: env.SCALE_APP_V8_FLAGS ?? null,
+        queries,
+        mongo_queries: mongoQueries,
+      }]
+      : []),
+    ...merged.invocations,
+  ];
+  const rows = [...all, ...results, ...merged.results];
+
+  const report = [
+    `# Scale benchmark`,
+    "",
+    ...these.map((i) =>
+      `- Run ${new Date(i.started).toISOString()} by \`deno task bench-scale\` (bench/scale.ts) ` +
+      `on ${i.machine}.`
+    ),
+    "",
+    `Each row: a fresh app process and store, one user seeded with that many synthetic records ` +
+    `(\`scripts/seed.ts\`), measured over HTTP on loopback. List: ${queries} different random ` +
+    `queries (sort, filters, page size, page; ${mongoQueries} on FerretDB) one at a time with ` +
+    `nothing cached ("cold"), the same again at once ("warm": the embedded store's read cache), ` +
+    `then another set from ${CONCURRENT} clients at once (nothing cached). Count: the list's ` +
+    `total for no filter and two values of each categorical field, checked against the seeder's ` +
+    `counts and the database's own count. Export: the whole CSV, with a list request sent 1 s ` +
+    `into it; peak RSS is the app's VmHWM, reset before. Import: as many new rows as the user ` +
+    `has, uploaded as one CSV to the import API (sent without a length, as a stream). CPU is the ` +
+    `app's user + system time meanwhile. Timings are from a shared 2-core machine with other ` +
+    `work running: noisy.`,
+    "",
+    table(rows),
+    "",
+    ...goals(rows),
+    "",
+  ].join("\n");
+  if (print) console.log(`\n${report}`);
+  if (out !== "-") {
+    await Deno.mkdir(out, { recursive: true });
+    await Deno.writeTextFile(`${out}/${name}.md`, report);
+    await Deno.writeTextFile(
+      `${out}/${name}.json`,
+      `${JSON.stringify({ invocations: these, results: rows }, null, 2)}\n`,
+    );
+    console.error(`Wrote ${out}/${name}.md and ${name}.json`);
+  }
 }
 
-const report = [
-  `# Scale benchmark`,
-  "",
-  ...invocations.map((i) =>
-    `- Run ${new Date(i.started).toISOString()} by \`deno task bench-scale\` (bench/scale.ts) ` +
-    `on ${i.machine}.`
-  ),
-  "",
-  `Each row: a fresh app process and store, one user seeded with that many synthetic records ` +
-  `(\`scripts/seed.ts\`), measured over HTTP on loopback. List: ${queries} different random ` +
-  `queries (sort, filters, page size, page; ${mongoQueries} on FerretDB) one at a time with ` +
-  `nothing cached ("cold"), the same again at once ("warm": the embedded store's read cache), ` +
-  `then another set from ${CONCURRENT} clients at once (nothing cached). Count: the list's ` +
-  `total for no filter and two values of each categorical field, checked against the seeder's ` +
-  `counts and the database's own count. Export: the whole CSV, with a list request sent 1 s ` +
-  `into it; peak RSS is the app's VmHWM, reset before. Import: as many new rows as the user ` +
-  `has, uploaded as one CSV to the import API (sent without a length, as a stream). CPU is the ` +
-  `app's user + system time meanwhile. Timings are from a shared 2-core machine with other ` +
-  `work running: noisy.`,
-  "",
-  table(all),
-  "",
-  ...goals(all),
-  "",
-].join("\n");
-console.log(`\n${report}`);
-if (out !== "-") {
-  await Deno.mkdir(out, { recursive: true });
-  await Deno.writeTextFile(`${out}/${name}.md`, report);
-  await Deno.writeTextFile(
-    `${out}/${name}.json`,
-    `${JSON.stringify({ invocations, results: all }, null, 2)}\n`,
-  );
-  console.error(`Wrote ${out}/${name}.md and ${name}.json`);
+for (const size of embeddedSizes) {
+  results.push(await run("embedded", size, queries));
+  await save(false);
 }
+
+let ferret: Awaited<ReturnType<typeof startFerretDb>> | null = null;
+let mongoUri = env.MONGO_URI;
+if (!mongoUri && env.SCALE_FERRETDB === "1" && mongoSizes.length) {
+  const binary = ferretDbBinary();
+  if (!binary) throw new Error("SCALE_FERRETDB=1 needs the FerretDB binary (FERRETDB_BIN)");
+  ferret = await startFerretDb(binary);
+  mongoUri = ferret.uri;
+  console.error(`FerretDB of the bench's own at ${mongoUri}`);
+}
+try {
+  if (mongoUri) {
+    for (const size of mongoSizes) {
+      results.push(await run("mongo", size, mongoQueries, mongoUri));
+      await save(false);
+    }
+  }
+} finally {
+  await ferret?.close();
+}
+
+await save(true);
