@@ -29,7 +29,8 @@ import { DatabaseSync } from "node:sqlite";
 import { MongoClient } from "mongodb";
 import { DATASET, loadDataset, sharedDataFile } from "../tests/helpers/dataset.ts";
 import { bearerFor, Browser } from "./client.ts";
-import { prng, randomMix, shuffled } from "./mix.ts";
+import { randomMix, shuffled } from "./mix.ts";
+import { mulberry32 } from "../lib/risk_model.ts";
 import { type Child, PeakRss, startApp, startCeilingServer } from "./processes.ts";
 import { problemsOf, runWrk, type WrkRequest, type WrkResult, wrkVersion } from "./wrk.ts";
 
@@ -845,7 +846,7 @@ try {
 
   // The inline edit as htmx sends it: PUT /patients/{id}, the row's form, the session's token.
   const editIds = shuffled(dataset.patients, SEED + 1);
-  const editRandom = prng(SEED + 2);
+  const editRandom = mulberry32(SEED + 2);
   const edits: WrkRequest[] = [];
   for (let n = 0; n < EDIT_REQUESTS; n++) {
     const { id, ...fields } = editIds[n % editIds.length]!;

@@ -7,9 +7,6 @@
 import type { PatientFields } from "../lib/patient_fields.ts";
 import { mulberry32 } from "../lib/risk_model.ts";
 
-/** A seeded PRNG (mulberry32, uniform in [0, 1)): the app's own. */
-export const prng = mulberry32;
-
 /** The eight fields the mix sorts on, each ascending or descending. */
 export const SORT_FIELDS = [
   "id",
@@ -48,7 +45,7 @@ export interface MixOptions {
  * `sort=-age&gender=Female&stroke=1&page=3&per_page=50`.
  */
 export function randomMix(patients: readonly PatientFields[], options: MixOptions): string[] {
-  const random = prng(options.seed);
+  const random = mulberry32(options.seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
   const out: string[] = [];
   for (let n = 0; n < options.count; n++) {
@@ -88,7 +85,7 @@ export function randomMix(patients: readonly PatientFields[], options: MixOption
 
 /** Shuffles a copy of `values` with the seeded PRNG (Fisher–Yates). */
 export function shuffled<T>(values: readonly T[], seed: number): T[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const out = [...values];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -48,6 +48,9 @@ function testOf(filter: PatientFilter): (record: PatientRecord) => boolean {
   };
 }
 
+/** Totals kept per snapshot (by filter); beyond this many they are counted afresh. */
+const TOTALS_KEPT = 4096;
+
 export class Snapshot {
   readonly #orders = new Map<PatientField, Int32Array>();
   readonly #totals = new Map<string, number>();
@@ -78,6 +81,7 @@ export class Snapshot {
       const test = testOf(filter);
       total = 0;
       for (const record of this.records) if (test(record)) total++;
+      if (this.#totals.size >= TOTALS_KEPT) this.#totals.clear();
       this.#totals.set(key, total);
     }
     return total;
@@ -101,22 +105,31 @@ export class Snapshot {
 /** The snapshots of the users recently listed, forgotten on any change. */
 export class Snapshots {
   readonly #kept = new Map<number, Snapshot | "too big">();
+  #version = -1;
 
   constructor(
-    /** The user's number of records (cheap), and all of them by id. */
     private readonly source: {
+      /** Changes whenever the data does (here or in another process). */
+      dataVersion(): number;
+      /** The user's number of records (cheap), and all of them by id. */
       size(userId: number): number;
       all(userId: number): PatientRecord[];
     },
     private readonly maxRows = SNAPSHOT_MAX_ROWS,
   ) {}
 
+  /** Forgets every snapshot: called after each write. */
   clear(): void {
     this.#kept.clear();
   }
 
   /** The user's snapshot, or null when they have more records than the limit. */
   of(userId: number): Snapshot | null {
+    const version = this.source.dataVersion();
+    if (version !== this.#version) {
+      this.clear();
+      this.#version = version;
+    }
     let snapshot = this.#kept.get(userId);
     if (snapshot === undefined) {
       snapshot = this.maxRows === 0 || this.source.size(userId) > this.maxRows

@@ -6,7 +6,6 @@ import { PatientNotFoundError, StaleRevisionError, StoreUnavailableError } from 
 import { migrate } from "./migrate.ts";
 import { onceSucceeded } from "./once.ts";
 import {
-  categoricalFilters,
   changeableFields,
   freeIdAfter,
   insertWithFreeId,
@@ -22,7 +21,7 @@ import type {
   RangeLimit,
 } from "../lib/patient_store.ts";
 import { ReadCache } from "./read_cache.ts";
-import { orderByOf, sqliteLister, whereOf } from "./patient_sqlite_list.ts";
+import { conditionsOfFilter, orderByOf, sqliteLister, whereOf } from "./patient_sqlite_list.ts";
 import { Snapshots } from "./patient_snapshot.ts";
 import type { SQLInputValue, StatementSync } from "node:sqlite";
 import { sqliteAuditLog } from "./audit_sqlite.ts";
@@ -62,11 +61,10 @@ function where<O>(
   userId: number,
   filter: PatientFilter,
 ): SelectQueryBuilder<Schema, "patients", O> {
-  let q = query.where("user_id", "=", userId);
-  for (const [field, value] of categoricalFilters(filter)) q = q.where(field, "=", value as never);
-  if (filter.q !== undefined) q = q.where("id", "=", filter.q);
-  if (filter.age_min !== undefined) q = q.where("age", ">=", filter.age_min);
-  if (filter.age_max !== undefined) q = q.where("age", "<=", filter.age_max);
+  let q = query;
+  for (const [column, op, value] of conditionsOfFilter(userId, filter)) {
+    q = q.where(column as keyof PatientsTable, op, value as never);
+  }
   return q;
 }
 
@@ -226,33 +224,29 @@ export function openSqlitePatientStore(
 
   // Users with a few thousand records are listed from memory; bigger ones through SQL.
   const snapshots = new Snapshots({
+    dataVersion: dataVersionNow,
     size: (userId) => lister.count(userId, {}),
     all: (userId) => lister.all(userId),
   }, options.snapshotMaxRows);
-  let snapshotVersion = -1;
-  const snapshotOf = (userId: number) => {
-    const version = dataVersionNow();
-    if (version !== snapshotVersion) {
-      snapshots.clear();
-      snapshotVersion = version;
-    }
-    return snapshots.of(userId);
-  };
 
-  const countNow = async (userId: number, filter: PatientFilter): Promise<number> => {
-    await db();
-    const snapshot = snapshotOf(userId);
-    if (snapshot) return snapshot.count(filter);
-    return totals.get(
+  /** The exact total through SQL (tallies or a count), kept until the data changes. */
+  const sqlTotal = (userId: number, filter: PatientFilter): Promise<number> =>
+    totals.get(
       `${userId} ${JSON.stringify(filter)}`,
       () => Promise.resolve(lister.count(userId, filter)),
     );
-  };
+
+  async function countNow(userId: number, filter: PatientFilter): Promise<number> {
+    await db();
+    return snapshots.of(userId)?.count(filter) ?? await sqlTotal(userId, filter);
+  }
 
   async function listNow(userId: number, query: PatientListQuery): Promise<PatientPage> {
-    const total = await countNow(userId, query.filter);
-    const snapshot = snapshotOf(userId);
-    return { items: snapshot?.list(query) ?? lister.list(userId, query, total), total };
+    await db();
+    const snapshot = snapshots.of(userId);
+    if (snapshot) return { items: snapshot.list(query), total: snapshot.count(query.filter) };
+    const total = await sqlTotal(userId, query.filter);
+    return { items: lister.list(userId, query, total), total };
   }
 
   const store: PatientStore = {

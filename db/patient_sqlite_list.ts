@@ -2,7 +2,8 @@
  * The embedded store's list and count, planned by the app rather than left to SQLite's guess.
  *
  * Every field has an index `(user_id, field, id)` and `patient_tallies` keeps, per user, how many
- * records have each categorical value (and each whole year of age), updated by triggers. A page
+ * records have each categorical value, each combination of them and each whole year of age,
+ * updated by triggers. A page
  * is then read one of two ways, whichever visits fewer rows:
  *
  * - walk the sort field's index in order, skipping rows the filter rejects, until the page is
@@ -10,8 +11,8 @@
  *   so the index serves both directions without a sort);
  * - read the rows of the most selective filter condition through its index and sort only those.
  *
- * Totals are exact: a single condition (or none) is read from the tallies; a combination is
- * counted once and kept (with the pages) until the data changes.
+ * Totals are exact: categorical conditions (any number) are summed from the tallies; with an age
+ * range or an id the records are counted, through one covering index of the filterable fields.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { CATEGORICAL_FIELDS, type PatientRecord } from "../lib/patient_fields.ts";
@@ -28,30 +29,29 @@ import {
   toRecord,
 } from "./patient_sqlite_schema.ts";
 
-/** A WHERE clause over a user's records and its parameters, in a canonical order. */
+/** One condition of a filter on a column. */
+export type Condition = [column: string, op: "=" | ">=" | "<=", value: string | number];
+
+/** The conditions a filter puts on a user's records, in a canonical order (user first). */
+export function conditionsOfFilter(userId: number, filter: PatientFilter): Condition[] {
+  const out: Condition[] = [["user_id", "=", userId]];
+  for (const [field, value] of categoricalFilters(filter)) out.push([field, "=", value]);
+  if (filter.q !== undefined) out.push(["id", "=", filter.q]);
+  if (filter.age_min !== undefined) out.push(["age", ">=", filter.age_min]);
+  if (filter.age_max !== undefined) out.push(["age", "<=", filter.age_max]);
+  return out;
+}
+
+/** The filter as a WHERE clause and its parameters. */
 export function whereOf(userId: number, filter: PatientFilter): {
   sql: string;
   params: SQLInputValue[];
 } {
-  const parts = ["user_id = ?"];
-  const params: SQLInputValue[] = [userId];
-  for (const [field, value] of categoricalFilters(filter)) {
-    parts.push(`${field} = ?`);
-    params.push(value);
-  }
-  if (filter.q !== undefined) {
-    parts.push("id = ?");
-    params.push(filter.q);
-  }
-  if (filter.age_min !== undefined) {
-    parts.push("age >= ?");
-    params.push(filter.age_min);
-  }
-  if (filter.age_max !== undefined) {
-    parts.push("age <= ?");
-    params.push(filter.age_max);
-  }
-  return { sql: parts.join(" AND "), params };
+  const conditions = conditionsOfFilter(userId, filter);
+  return {
+    sql: conditions.map(([column, op]) => `${column} ${op} ?`).join(" AND "),
+    params: conditions.map(([, , value]) => value),
+  };
 }
 
 /** `ORDER BY` of a list or export: the field, ties by id in the same direction. */
@@ -82,9 +82,6 @@ export interface Plan {
   /** The condition the capped walk applies itself (on the sort field). */
   onSort?: string | null;
 }
-
-/** The primary key's index: the order of ids. */
-const PRIMARY_KEY = "sqlite_autoindex_patients_1";
 
 /** The filter split into the condition on `field` (age for the age range) and the rest. */
 function splitFilter(filter: PatientFilter, field: string | null): [PatientFilter, PatientFilter] {
@@ -177,8 +174,8 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
    */
   function planOf(userId: number, query: PatientListQuery, total: number): Plan {
     const { filter, sort, page, perPage } = query;
-    const walkIndex = fieldIndex(sort.field) || PRIMARY_KEY;
-    if (filter.q !== undefined) return { index: PRIMARY_KEY, cap: null };
+    const walkIndex = fieldIndex(sort.field);
+    if (filter.q !== undefined) return { index: fieldIndex("id"), cap: null };
     const all = tally(userId, ALL, ALL);
     const wanted = Math.min(total, page * perPage);
     const conditions = conditionsOf(userId, filter);
@@ -203,8 +200,9 @@ export function sqliteLister(database: DatabaseSync): SqliteLister {
       // rows skipped, which makes page 10,000 cheap), then fetch the page's rows by id.
       const where = whereOf(userId, query.filter);
       return {
-        sql:
-          `SELECT ${COLUMNS} FROM patients INDEXED BY ${PRIMARY_KEY} WHERE user_id = ? AND id IN (
+        sql: `SELECT ${COLUMNS} FROM patients INDEXED BY ${
+          fieldIndex("id")
+        } WHERE user_id = ? AND id IN (
             SELECT id FROM patients INDEXED BY ${plan.index} WHERE ${where.sql}
             ORDER BY ${order} LIMIT ? OFFSET ?
           ) ORDER BY ${order}`,

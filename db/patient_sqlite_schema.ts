@@ -87,9 +87,9 @@ const PATIENT_COLUMNS = sql`
   updated_at TEXT NOT NULL,
   revision TEXT NOT NULL`;
 
-/** The index of a field's values, by user then id. */
+/** The index of a field's values, by user then id (for the id, the primary key's). */
 export function fieldIndex(field: string): string {
-  return field === "id" ? "" : `patients_user_${field}`;
+  return field === "id" ? "sqlite_autoindex_patients_1" : `patients_user_${field}`;
 }
 
 /** The tally "field" of whole years of age (only a planning estimate, never a total). */

@@ -4,18 +4,11 @@ import { InvalidQueryError, PatientNotFoundError } from "../lib/errors.ts";
 import { parsePatientId, type PatientRecord } from "../lib/patient_fields.ts";
 import { etagOf, ifMatchRevisions, patientJson, patientJsonText } from "../lib/patient_json.ts";
 import { parseListQuery } from "../lib/patient_query.ts";
-import type { PatientPage } from "../lib/patient_store.ts";
 import { actorOf } from "./actor.ts";
 import type { AppEnv } from "./env.ts";
 import { jsonBody } from "./json_body.ts";
 
 export const apiPatientRoutes = new Hono<AppEnv>();
-
-/**
- * The JSON of a page's records, kept while the store keeps the page (the embedded store hands
- * out the same page object until the data changes).
- */
-const serializedItems = new WeakMap<PatientPage, string>();
 
 /** The `{id}` of the path; one that cannot be a patient id names no record (404). */
 export function pathId(c: Context): number {
@@ -36,11 +29,7 @@ apiPatientRoutes.get("/api/patient_data", async (c) => {
   if (!parsed.ok) throw new InvalidQueryError(parsed.errors);
   const { query } = parsed;
   const page = await c.get("patients").list(actorOf(c), query);
-  let items = serializedItems.get(page);
-  if (items === undefined) {
-    items = `[${page.items.map(patientJsonText).join(",")}]`;
-    serializedItems.set(page, items);
-  }
+  const items = `[${page.items.map(patientJsonText).join(",")}]`;
   const rest = JSON.stringify({ total: page.total, page: query.page, per_page: query.perPage });
   return c.body(`{"items":${items},${rest.slice(1)}`, 200, {
     "Content-Type": "application/json",
