@@ -1,4 +1,7 @@
 /** Reads and validates every environment variable once; a bad value stops start-up with one clear line. */
+import { z } from "zod";
+import { DEFAULT_HEAVY_WORK_LIMITS, type HeavyWorkLimits } from "./lib/work_gate.ts";
+import { normaliseTimeZone } from "./lib/stroke/time_zone.ts";
 
 export interface MysqlConfig {
   host: string;
@@ -36,6 +39,19 @@ export interface SecurityConfig {
   trustProxy: boolean;
   /** Host names (lower case, with or without a port) the app answers for; null: any. */
   allowedHosts: string[] | null;
+  /**
+   * Requests for a password-reset link (`/forgot-password`) per email and per client address,
+   * counted whether an account has that email or not.
+   */
+  resetThrottle: { email: ThrottleRule; client: ThrottleRule };
+}
+
+/** Outgoing email (`SMTP_URL`, `MAIL_FROM`): invitations and password-reset links. */
+export interface MailConfig {
+  /** `smtp://user:password@host:port` or `smtps://…`; holds a password, so never logged. */
+  smtpUrl: string;
+  /** The sender, `address` or `Name <address>`. */
+  from: string;
 }
 
 /** How long the app waits for its databases before a request answers 503. */
@@ -68,11 +84,45 @@ export interface Config {
   dataDir: string;
   /** Largest CSV import, in bytes. */
   importMaxBytes: number;
+  /**
+   * How long a browser import's run is held by its instance without a heartbeat (ms); after it,
+   * any instance may take the import over.
+   */
+  importLeaseMs: number;
   /** How long a deleted record can be restored before it is purged (ms). */
   deletedRetentionMs: number;
   databaseTimeouts: DatabaseTimeouts;
+  /** Heavy requests (summaries, exports, imports) per user and in all, and how long they wait. */
+  heavyWork: HeavyWorkLimits;
+  /**
+   * `APP_TIMEZONE`: the IANA time zone admissions' times are shown and entered in, and the
+   * quality indicators' days and months are read in (for every user, until profiles have one).
+   */
+  appTimeZone: string;
   security: SecurityConfig;
+  /** Set: the app sends email through this server; null: it sends nothing, and says so. */
+  mail: MailConfig | null;
+  /**
+   * Where people reach the app (`PUBLIC_URL`, an origin such as `https://stroke.example.org`):
+   * the address of links in emails. Null: links take the request's address, only when
+   * `ALLOWED_HOSTS` has checked it.
+   */
+  publicUrl: string | null;
+  /**
+   * `FHIR_ID_SECRET`: the key FHIR resource ids and the de-identified form's date shifts are
+   * derived from (at least 16 characters). Null: one made once and kept in the accounts database
+   * (`app_secrets`), shared by every instance. Never `SESSION_SECRET`, which may be random per start.
+   */
+  fhirIdSecret: string | null;
+  /**
+   * How long a FHIR Bulk Data export's run holds its job without a heartbeat (ms); after it, any
+   * instance may take the job over and run it again.
+   */
+  fhirExportLeaseMs: number;
 }
+
+/** The shortest `FHIR_ID_SECRET` accepted. */
+export const FHIR_ID_SECRET_MIN = 16;
 
 /** A configuration value that cannot be used; the message names the variable. */
 export class ConfigError extends Error {
@@ -153,6 +203,22 @@ function flagOf(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
+/** `APP_TIMEZONE`: an IANA zone name this runtime knows, spelled as IANA does; default UTC. */
+function timeZoneOf(env: Env, name: string): string {
+  const raw = text(env, name);
+  if (raw === undefined) return "UTC";
+  const zone = normaliseTimeZone(raw);
+  if (zone === null) {
+    throw new ConfigError(
+      name,
+      `must be an IANA time zone name such as Europe/London or America/New_York (got "${
+        raw.slice(0, 64)
+      }")`,
+    );
+  }
+  return zone;
+}
+
 function mongoUriOf(env: Env): string | undefined {
   const uri = text(env, "MONGO_URI");
   if (uri === undefined) return undefined;
@@ -164,6 +230,108 @@ function mongoUriOf(env: Env): string | undefined {
     );
   }
   return uri;
+}
+
+/** `SMTP_URL`: an smtp:// or smtps:// URL with a host. Its value is never repeated (it holds a password). */
+function smtpUrlOf(env: Env): string | undefined {
+  const raw = text(env, "SMTP_URL");
+  if (raw === undefined) return undefined;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || !["smtp:", "smtps:"].includes(url.protocol) || url.hostname === "") {
+    throw new ConfigError(
+      "SMTP_URL",
+      "must be a URL such as smtp://user:password@mail.example.org:587 or smtps://user:password@mail.example.org:465 (the value is not shown: it may hold a password)",
+    );
+  }
+  return raw;
+}
+
+const MAIL_ADDRESS = z.email().max(254);
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
+/** `MAIL_FROM`: `address` or `Name <address>`, on one line. */
+function mailFromOf(env: Env): string | undefined {
+  const raw = text(env, "MAIL_FROM");
+  if (raw === undefined) return undefined;
+  const named = /^([^<>"]*)<([^<>]+)>$/.exec(raw);
+  const address = (named ? named[2]! : raw).trim();
+  const control = raw.match(CONTROL_CHARACTERS) !== null;
+  if (control || raw.length > 320 || !MAIL_ADDRESS.safeParse(address).success) {
+    throw new ConfigError(
+      "MAIL_FROM",
+      `must be an email address, or a name and an address like "Stroke registry <noreply@example.org>" (got "${
+        raw.slice(0, 320).replace(CONTROL_CHARACTERS, " ")
+      }")`,
+    );
+  }
+  return raw;
+}
+
+/** `PUBLIC_URL`: an http(s) origin (a trailing `/` is allowed, nothing else after the host). */
+function publicUrlOf(env: Env): string | null {
+  const raw = text(env, "PUBLIC_URL");
+  if (raw === undefined) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (
+    !url || !["http:", "https:"].includes(url.protocol) || url.username !== "" ||
+    url.password !== "" || url.pathname !== "/" || url.search !== "" || url.hash !== "" ||
+    !/^https?:\/\/[^/?#]+\/?$/i.test(raw)
+  ) {
+    throw new ConfigError(
+      "PUBLIC_URL",
+      `must be the address people open the app at, scheme and host only, e.g. https://stroke.example.org (got "${raw}")`,
+    );
+  }
+  return url.origin;
+}
+
+/** `SMTP_URL` and `MAIL_FROM` together, or neither; links in mail need an address the app trusts. */
+function mailOf(env: Env, publicUrl: string | null, allowedHosts: string[] | null) {
+  const smtpUrl = smtpUrlOf(env);
+  const from = mailFromOf(env);
+  if (smtpUrl === undefined && from === undefined) return null;
+  if (smtpUrl === undefined) {
+    throw new ConfigError("SMTP_URL", "must be set when MAIL_FROM is (or unset MAIL_FROM)");
+  }
+  if (from === undefined) {
+    throw new ConfigError(
+      "MAIL_FROM",
+      'must be set when SMTP_URL is: the sender of the app\'s emails, e.g. "Stroke registry <noreply@example.org>"',
+    );
+  }
+  if (publicUrl === null && allowedHosts === null) {
+    // Without either, a link would take whatever Host a request names: someone could ask for a
+    // reset of another person's account with their own host in it, and receive the token.
+    throw new ConfigError(
+      "PUBLIC_URL",
+      "must be set when SMTP_URL is (or ALLOWED_HOSTS), so that links in emails point at this app, e.g. PUBLIC_URL=https://stroke.example.org",
+    );
+  }
+  return { smtpUrl, from };
+}
+
+/** `FHIR_ID_SECRET`: unset, or at least `FHIR_ID_SECRET_MIN` characters (never repeated: a key). */
+function fhirIdSecretOf(env: Env): string | null {
+  const secret = text(env, "FHIR_ID_SECRET");
+  if (secret === undefined) return null;
+  if (secret.length < FHIR_ID_SECRET_MIN) {
+    throw new ConfigError(
+      "FHIR_ID_SECRET",
+      `must be at least ${FHIR_ID_SECRET_MIN} characters (a long random string; the value is not shown), or unset to keep one in the accounts database`,
+    );
+  }
+  return secret;
 }
 
 function randomSecret(): string {
@@ -194,6 +362,8 @@ export function loadConfig(env: Env): Config {
   const mongo = mongoUri === undefined
     ? null
     : { uri: mongoUri, database: mongoDb, collection: mongoCollection };
+  const allowedHosts = hostsOf(env, "ALLOWED_HOSTS");
+  const publicUrl = publicUrlOf(env);
   return {
     port,
     host,
@@ -203,6 +373,7 @@ export function loadConfig(env: Env): Config {
     mongo,
     dataDir: text(env, "DATA_DIR") ?? "./data",
     importMaxBytes: wholeNumberOf(env, "IMPORT_MAX_BYTES", 20_000_000),
+    importLeaseMs: wholeNumberOf(env, "IMPORT_LEASE_SECONDS", 20) * 1000,
     deletedRetentionMs: wholeNumberOf(env, "DELETED_RETENTION_DAYS", 30) * 86_400_000,
     databaseTimeouts: {
       unavailableMs: wholeNumberOf(
@@ -212,6 +383,8 @@ export function loadConfig(env: Env): Config {
       ),
       queryMs: wholeNumberOf(env, "DB_QUERY_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUTS.queryMs),
     },
+    heavyWork: { ...DEFAULT_HEAVY_WORK_LIMITS },
+    appTimeZone: timeZoneOf(env, "APP_TIMEZONE"),
     security: {
       bcryptCost: 12,
       sessionIdleMs: positiveNumberOf(env, "SESSION_IDLE_MINUTES", 60) * 60_000,
@@ -225,8 +398,16 @@ export function loadConfig(env: Env): Config {
         },
       },
       trustProxy: flagOf(env, "TRUST_PROXY"),
-      allowedHosts: hostsOf(env, "ALLOWED_HOSTS"),
+      allowedHosts,
+      resetThrottle: {
+        email: { limit: wholeNumberOf(env, "RESET_LIMIT_PER_EMAIL", 3), windowMs: 60 * 60_000 },
+        client: { limit: wholeNumberOf(env, "RESET_LIMIT_PER_CLIENT", 10), windowMs: 60 * 60_000 },
+      },
     },
+    mail: mailOf(env, publicUrl, allowedHosts),
+    publicUrl,
+    fhirIdSecret: fhirIdSecretOf(env),
+    fhirExportLeaseMs: 30_000,
   };
 }
 

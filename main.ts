@@ -1,10 +1,14 @@
 /** Starts the app: read config → open stores → createApp → serve; close everything on a signal. */
 import { appUrl, ConfigError, loadConfig } from "./config.ts";
 import { startHousekeeping } from "./db/housekeeping.ts";
+import { createMailer } from "./lib/mail.ts";
 import { keepRecords } from "./lib/record_keeping.ts";
-import { closeStores, openStores } from "./db/stores.ts";
+import { keepAdmissions } from "./lib/admission_audit.ts";
+import { closeStores, openStores, startupWarnings } from "./db/stores.ts";
 import { createApp } from "./routes/app.tsx";
-import { loadAssets } from "./routes/assets.ts";
+import { loadAssets } from "./http/assets.ts";
+import { resumeStalledImports } from "./lib/import_runner.ts";
+import { exportHousekeeping } from "./lib/fhir_export.ts";
 
 let config;
 try {
@@ -21,7 +25,8 @@ if (!config.sessionSecretFromEnv) {
   );
 }
 const stores = openStores(config);
-const app = createApp({ config, stores, assets: await loadAssets(), log: console.log });
+const mailer = createMailer(config.mail);
+const app = createApp({ config, stores, mailer, assets: await loadAssets(), log: console.log });
 const server = Deno.serve({
   port: config.port,
   hostname: config.host,
@@ -29,6 +34,7 @@ const server = Deno.serve({
     console.log(`Stroke Patient Management at ${appUrl(config)}`);
     console.log(`Accounts: ${stores.accounts.description}`);
     console.log(`Patients: ${stores.patients.description}`);
+    console.log(`Email: ${mailer.description}`);
   },
 }, app.fetch);
 
@@ -38,9 +44,11 @@ await Promise.all([
   stores.accounts.ping().catch((e) => console.warn(`Accounts store not ready: ${e.cause ?? e}`)),
   stores.patients.ping().catch((e) => console.warn(`Patient store not ready: ${e.cause ?? e}`)),
 ]);
+for (const warning of await startupWarnings(stores)) console.warn(warning);
 
-// Every ten minutes: expired sessions, old login failures, deleted records past their retention
-// (each purge audited) and audit entries left pending by a crash.
+// Every ten minutes: expired sessions, old login failures and uploads, deleted records past their
+// retention (each purge audited), audit entries left pending by a crash, imports and FHIR
+// exports whose instance stopped, and FHIR export files past their hour.
 const stopHousekeeping = startHousekeeping(
   stores.accounts,
   config.security,
@@ -48,6 +56,9 @@ const stopHousekeeping = startHousekeeping(
   600_000,
   [
     () => keepRecords(stores.patients, new Date(), config.deletedRetentionMs),
+    () => keepAdmissions(stores.patients, new Date(), config.deletedRetentionMs),
+    () => resumeStalledImports(stores, config, console.log),
+    exportHousekeeping(stores, config, console.log),
   ],
 );
 
@@ -55,6 +66,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     stopHousekeeping();
     await server.shutdown();
+    await mailer.idle(); // links asked for just before the signal still go out
     await closeStores(stores);
     Deno.exit(0);
   });

@@ -4,14 +4,12 @@
  * Admins see who did what to which record id, and which fields changed — never the values.
  */
 import { formatCount } from "../lib/count_format.ts";
-import { AUDIT_ACTIONS, type AuditEntry } from "../lib/audit.ts";
+import { adminDetails, AUDIT_ACTIONS, type AuditEntry } from "../lib/audit.ts";
+import type { AdminUser } from "../lib/accounts/admin.ts";
+import { filterFieldsInWords } from "../lib/patient_format.ts";
 import type { Paging } from "../lib/query_params.ts";
-import type { UserSummary } from "../db/admin.ts";
 import { CsrfField, Field, FormAlert, SelectField } from "./Form.tsx";
 import { HeaderRow, PageLinks, Time } from "./Paging.tsx";
-
-/** A user as the list shows them: the account and how many patients they have. */
-export type AdminUser = UserSummary & { records: number };
 
 function AdminTabs({ current }: { current: "users" | "audit" }) {
   return (
@@ -99,7 +97,7 @@ export function AdminUsersPage(
         Locking an account ends its sessions at once; it cannot log in and its API tokens stop
         working until it is unlocked. Patient records stay private to their owners.
       </p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex={0} role="region" aria-label="Users">
         <table class="table admin-users">
           <caption class="visually-hidden">Users</caption>
           <thead>
@@ -144,6 +142,7 @@ const ACTION_OPTIONS = AUDIT_ACTIONS.map((action) => ({ value: action, label: ac
 /** The filters as the admin typed them (kept in the form), and the problems found in them. */
 export interface AuditFilterValues {
   user_id?: string;
+  registry?: string;
   action?: string;
   patient_id?: string;
   from?: string;
@@ -153,6 +152,7 @@ export interface AuditFilterValues {
 /** The filters' fields: name, label and input type. */
 const FILTER_FIELDS: [keyof AuditFilterValues, string, string][] = [
   ["user_id", "User ID", "text"],
+  ["registry", "Registry ID", "text"],
   ["action", "Action", "select"],
   ["patient_id", "Patient ID", "text"],
   ["from", "From", "date"],
@@ -199,19 +199,54 @@ function AuditFilters(
   );
 }
 
+/** Where a view happened, in words. */
+const VIEWED_VIA: Record<string, string> = {
+  api: "through the API",
+  detail: "on its page",
+  edit: "in the edit form",
+};
+
+/** What an admin may read of an entry's details: counts and field names, never values. */
 function detailsText(entry: AuditEntry): string {
-  const d = entry.details;
+  const d = adminDetails(entry.details);
   if (!d) return "";
   if (entry.action === "import") {
     return ["inserted", "updated", "skipped", "errors"].filter((k) => k in d)
-      .map((k) => `${d[k]} ${k}`).join(", ");
+      .map((k) => `${d[k]} ${k}`).join(", ") + (d.error ? ` (${d.error})` : "");
   }
+  if (typeof d.import === "string") return `from an import, line ${d.line}`;
   if (entry.action === "export") {
-    const filter = JSON.stringify(d.filter ?? {});
-    return `${d.format}${d.deidentify ? ", de-identified" : ""}, filter ${filter}`;
+    const fields = filterFieldsInWords(Array.isArray(d.filter) ? d.filter.map(String) : []);
+    const format = String(d.format ?? "").toUpperCase();
+    const deidentified = d.deidentify
+      ? `, de-identified${typeof d.k_min === "number" ? ` (groups of at least ${d.k_min})` : ""}`
+      : "";
+    if (d.of === "admissions") return `${format} of admissions${deidentified}`;
+    return `${format}${deidentified}; ${fields ? `filtered by ${fields}` : "all records"}`;
   }
-  if (entry.action === "view") return `via ${d.via}`;
+  if (entry.action === "view") return VIEWED_VIA[String(d.via)] ?? `via ${d.via}`;
+  if (entry.action === "password_reset") {
+    const how = d.via === "admin_link" ? "with a link an admin made" : "with a link sent by email";
+    const count = (n: unknown, one: string) =>
+      typeof n === "number" ? `${n} ${one}${n === 1 ? "" : "s"}` : "";
+    const ended = [count(d.sessions_ended, "session"), count(d.tokens_revoked, "API token")];
+    return `${how}; ${ended[0]} ended, ${ended[1]} revoked`;
+  }
   return "";
+}
+
+/** A user as the log shows them: "Ann Clinician (1)", or the id alone for an account gone. */
+/** A user (by name) or, for a negative number, a team registry ("registry Stroke unit"). */
+function Person({ id, names }: { id: number; names: ReadonlyMap<number, string> }) {
+  const name = names.get(id);
+  if (id < 0) return <>{name ?? `registry ${-id}`}</>;
+  return name
+    ? (
+      <>
+        {name} <span class="muted">({id})</span>
+      </>
+    )
+    : <>user {id}</>;
 }
 
 const AUDIT_HEADINGS = [
@@ -228,14 +263,18 @@ const AUDIT_HEADINGS = [
   "Status",
 ];
 
-function AuditRow({ entry }: { entry: AuditEntry }) {
+function AuditRow({ entry, names }: { entry: AuditEntry; names: ReadonlyMap<number, string> }) {
   return (
     <tr class={`status-${entry.status}`}>
-      <td>
+      <td class="when">
         <Time date={entry.at} />
       </td>
-      <td class="num">{entry.owner_id}</td>
-      <td>{entry.user_id ?? "the app"}</td>
+      <td class="person">
+        <Person id={entry.owner_id} names={names} />
+      </td>
+      <td class="person">
+        {entry.user_id === null ? "the app" : <Person id={entry.user_id} names={names} />}
+      </td>
       <td>{entry.action}</td>
       <td class="num">{entry.patient_id ?? ""}</td>
       <td class="wrap">
@@ -252,6 +291,22 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
   );
 }
 
+/** The log's filters in words: " about the records of Ann (1), action export, from 2026-01-02". */
+function filterSentence(values: AuditFilterValues, names: ReadonlyMap<number, string>): string {
+  const words: string[] = [];
+  const owner = Number(values.user_id);
+  if (values.user_id) {
+    const name = names.get(owner);
+    words.push(` about the records of ${name ? `${name} (${owner})` : `user ${values.user_id}`}`);
+  }
+  if (values.action) words.push(`action ${values.action}`);
+  if (values.patient_id) words.push(`patient ${values.patient_id}`);
+  if (values.from) words.push(`from ${values.from}`);
+  if (values.to) words.push(`to ${values.to}`);
+  if (words.length === 0) return "";
+  return words[0]!.startsWith(" about") ? words.join(", ") : ` (${words.join(", ")})`;
+}
+
 export function AdminAuditPage(
   props: {
     entries: AuditEntry[];
@@ -261,6 +316,8 @@ export function AdminAuditPage(
     query: URLSearchParams;
     values: AuditFilterValues;
     errors: Record<string, string>;
+    /** The names of the users the entries name, by id. */
+    names: ReadonlyMap<number, string>;
   },
 ) {
   const csv = new URLSearchParams(props.query);
@@ -275,19 +332,20 @@ export function AdminAuditPage(
       {!hasErrors && (
         <>
           <p class="count">
-            {formatCount(props.total)} entr{props.total === 1 ? "y" : "ies"}, newest first{" "}
+            {formatCount(props.total)} entr{props.total === 1 ? "y" : "ies"}
+            {filterSentence(props.values, props.names)}, newest first{" "}
             <a class="button button-small button-secondary" href={`/admin/audit.csv?${csv}`}>
               Download CSV
             </a>
           </p>
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Audit log entries">
             <table class="table admin-audit">
               <caption class="visually-hidden">Audit log</caption>
               <thead>
                 <HeaderRow labels={AUDIT_HEADINGS} />
               </thead>
               <tbody>
-                {props.entries.map((entry) => <AuditRow entry={entry} />)}
+                {props.entries.map((entry) => <AuditRow entry={entry} names={props.names} />)}
               </tbody>
             </table>
           </div>

@@ -36,7 +36,11 @@ function AuthForm(
   );
 }
 
+/** The register form's fields, in order: after a refusal the first one marked has the focus. */
+const REGISTER_FIELDS = ["name", "email", "password", "confirm_password"] as const;
+
 export function RegisterPage({ csrfToken, values, errors, next }: RegisterPageProps) {
+  const first = REGISTER_FIELDS.find((field) => errors[field]) ?? "name";
   return (
     <section class="auth" aria-labelledby="register-heading">
       <h1 id="register-heading">Create your account</h1>
@@ -50,7 +54,7 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
           autocomplete="name"
           required
           maxlength={ACCOUNT_RULES.name.max}
-          autofocus={!errors.email && !errors.password}
+          autofocus={first === "name"}
         />
         <Field
           name="email"
@@ -61,6 +65,7 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
           autocomplete="email"
           required
           maxlength={ACCOUNT_RULES.email.max}
+          autofocus={first === "email"}
         />
         <Field
           name="password"
@@ -70,6 +75,7 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
           hint={PASSWORD_HINT}
           autocomplete="new-password"
           required
+          autofocus={first === "password"}
         />
         <Field
           name="confirm_password"
@@ -78,6 +84,7 @@ export function RegisterPage({ csrfToken, values, errors, next }: RegisterPagePr
           error={errors.confirm_password}
           autocomplete="new-password"
           required
+          autofocus={first === "confirm_password"}
         />
         <button type="submit">Create account</button>
       </AuthForm>
@@ -121,6 +128,9 @@ export function LoginPage({ csrfToken, email, error, notice, next }: LoginPagePr
         />
         <button type="submit">Log in</button>
       </AuthForm>
+      <p>
+        <a href="/forgot-password">Forgot your password?</a>
+      </p>
       <p>
         New here? <a href={withNext("/register", next)}>Create an account</a>
       </p>

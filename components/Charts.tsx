@@ -9,6 +9,20 @@ import {
   wilsonInterval,
 } from "../lib/intervals.ts";
 
+/** What every chart is given besides its data. */
+export interface ChartOptions {
+  /** Unique on the page; prefixes the ids inside the chart. */
+  id: string;
+  /** The title's heading level (default 3). */
+  headingLevel?: 2 | 3 | 4 | undefined;
+}
+
+/** A chart's heading: its options, title and the description under it. */
+export interface ChartHead extends ChartOptions {
+  title: string;
+  description?: string | undefined;
+}
+
 /** One category of a rate chart: the user's counts and, optionally, the reference dataset's. */
 export interface RateRow {
   label: string;
@@ -21,11 +35,7 @@ export interface RateRow {
   reference?: { events: number; total: number };
 }
 
-export interface RateChartProps {
-  /** Unique on the page; prefixes the ids inside the chart. */
-  id: string;
-  title: string;
-  description?: string | undefined;
+export interface RateChartProps extends ChartHead {
   rows: RateRow[];
   /** Names the reference marker in the legend and the table (default "Reference dataset"). */
   referenceLabel?: string | undefined;
@@ -33,8 +43,31 @@ export interface RateChartProps {
   referenceColumn?: string | undefined;
   /** Names the bars in the legend (default "Your records"). */
   seriesLabel?: string | undefined;
-  /** The title's heading level (default 3). */
-  headingLevel?: 2 | 3 | 4 | undefined;
+  /**
+   * The highest rate the axis must show, shared by charts that are compared (default: this
+   * chart's {@link axisTop}).
+   */
+  axisMax?: number | undefined;
+}
+
+/** The fewest records a group needs to set the axis: a smaller one's wide interval does not. */
+export const MIN_AXIS_GROUP = 10;
+
+/**
+ * The highest value a rate chart's axis must reach for these rows: the upper ends of the
+ * intervals and the reference rates of groups of {@link MIN_AXIS_GROUP} records or more (of
+ * every group, when none is that large).
+ */
+export function axisTop(rows: RateRow[]): number {
+  const big = rows.filter((row) => row.total >= MIN_AXIS_GROUP);
+  const counted = big.length > 0 ? big : rows;
+  const values = counted.flatMap((row) => [
+    ...(row.total > 0 ? [wilsonInterval(row.events, row.total).high] : []),
+    ...(row.reference && row.reference.total >= Math.min(MIN_AXIS_GROUP, row.total || Infinity)
+      ? [row.reference.events / row.reference.total]
+      : []),
+  ]);
+  return Math.max(0, ...values);
 }
 
 /** One term of a logistic regression: its odds ratio with a 95 % interval. */
@@ -55,29 +88,25 @@ function subLabel(t: ForestTerm): string | undefined {
   return t.reference ? `vs ${t.reference}` : t.detail;
 }
 
-export interface ForestPlotProps {
-  id: string;
-  title: string;
-  description?: string | undefined;
+export interface ForestPlotProps extends ChartHead {
   terms: ForestTerm[];
-  headingLevel?: 2 | 3 | 4 | undefined;
 }
 
 /** Width of every chart's viewBox: about a phone's width, so 1 unit stays near 1 CSS pixel. */
-const WIDTH = 360;
+export const WIDTH = 360;
 /** Right edge of the label column (labels are right-aligned against the plot). */
 const LABEL_END = 128;
 const PLOT_LEFT = 138;
 const PLOT_RIGHT = WIDTH - 16;
 const PLOT_WIDTH = PLOT_RIGHT - PLOT_LEFT;
 const TOP = 8;
-const LABEL_SIZE = 14;
-const SMALL_SIZE = 12;
+export const LABEL_SIZE = 14;
+export const SMALL_SIZE = 12;
 
 const count = formatCount;
 
 /** A rough width of a text in viewBox units, from DejaVu Sans (wider than most system fonts). */
-function textWidth(text: string, size: number): number {
+export function textWidth(text: string, size: number): number {
   let em = 0;
   for (const ch of text) {
     if ("ijl|!'".includes(ch)) em += 0.28;
@@ -90,7 +119,7 @@ function textWidth(text: string, size: number): number {
 }
 
 /** A label cut with an ellipsis to fit `width`; the full text stays in the table and names. */
-function fit(text: string, size: number, width: number): string {
+export function fit(text: string, size: number, width: number): string {
   if (textWidth(text, size) <= width) return text;
   let cut = text;
   while (cut.length > 1 && textWidth(`${cut}…`, size) > width) cut = cut.slice(0, -1);
@@ -124,47 +153,123 @@ function Heading({ level, id, text }: { level: 2 | 3 | 4; id: string; text: stri
 
 type KeyKind = "bar" | "ci" | "ref" | "square" | "arrow";
 
-/** The chart's title, description and legend (none when there is nothing to plot). */
-function Caption(props: {
-  level: 2 | 3 | 4 | undefined;
-  titleId: string;
-  title: string;
-  description: string | undefined;
-  legend: readonly (readonly [KeyKind, string])[];
+/** A legend entry: its swatch (hidden from screen readers) and the words that carry the meaning. */
+export type LegendEntry = readonly [key: Child, label: string];
+
+/** A numeric column's heading in a chart's table: its words, and a tooltip when they are short. */
+export type ColumnHead = string | { label: string; title: string };
+
+/**
+ * One chart: a caption (heading, description, legend), the plot's SVG scaled to its container,
+ * and the numbers in a folded table below; when there is nothing to plot, the `empty` message
+ * instead of legend, plot and table. The plot is a group labelled by the heading whose rows name
+ * themselves or, with `imageDescription`, one image named by its own `<title>` (the chart's
+ * title) and described by its `<desc>`.
+ */
+export function ChartFigure(props: {
+  chart: ChartHead;
+  /** The chart's class besides `chart`. */
+  kind: string;
+  legend: readonly LegendEntry[];
+  /** A class the legend's list has besides `chart-legend`. */
+  legendClass?: string;
+  /** When there is nothing to plot: what to say instead of legend, plot and table. */
+  empty?: string | undefined;
+  /** The plot's height in viewBox units (its width is {@link WIDTH}). */
+  height: number;
+  /** What the plot shows, in words, when it is one image. */
+  imageDescription?: string;
+  /** The table's headings: the rows' own, then the numeric columns'. */
+  columns: readonly [string, ...ColumnHead[]];
+  /** The table's rows. */
+  rows: Child;
+  /** The plot. */
+  children: Child;
 }) {
+  const { id, title, headingLevel, description } = props.chart;
+  const empty = props.empty;
+  const titleId = `${id}-title`;
+  const svgTitleId = `${id}-svg-title`;
+  const descId = `${id}-desc`;
+  const image = props.imageDescription !== undefined;
+  const [rowHead, ...numeric] = props.columns;
   return (
-    <figcaption>
-      <Heading level={props.level ?? 3} id={props.titleId} text={props.title} />
-      {props.description && <p class="chart-desc">{props.description}</p>}
-      {props.legend.length > 0 && (
-        <ul class="chart-legend">
-          {props.legend.map(([kind, label]) => (
-            <li>
-              <Key kind={kind} /> {label}
-            </li>
-          ))}
-        </ul>
+    <figure class={`chart ${props.kind}`} id={id} aria-labelledby={titleId}>
+      <figcaption>
+        <Heading level={headingLevel ?? 3} id={titleId} text={title} />
+        {description && <p class="chart-desc">{description}</p>}
+        {empty === undefined && props.legend.length > 0 && (
+          <ul class={props.legendClass ? `chart-legend ${props.legendClass}` : "chart-legend"}>
+            {props.legend.map(([key, label]) => (
+              <li>
+                {key} {label}
+              </li>
+            ))}
+          </ul>
+        )}
+      </figcaption>
+      {empty !== undefined ? <p class="chart-empty">{empty}</p> : (
+        <>
+          <svg
+            class="chart-svg"
+            viewBox={`0 0 ${WIDTH} ${props.height}`}
+            width="100%"
+            role={image ? "img" : "group"}
+            aria-labelledby={image ? `${svgTitleId} ${descId}` : titleId}
+          >
+            {image && (
+              <>
+                <title id={svgTitleId}>{title}</title>
+                <desc id={descId}>{props.imageDescription}</desc>
+              </>
+            )}
+            {props.children}
+          </svg>
+          <details class="chart-data">
+            <summary>
+              Show the numbers<span class="visually-hidden">: {title}</span>
+            </summary>
+            <div class="table-wrap" role="region" aria-label={`${title}: the numbers`} tabindex={0}>
+              <table class="table chart-table">
+                <caption class="visually-hidden">{title}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{rowHead}</th>
+                    {numeric.map((c) =>
+                      typeof c === "string"
+                        ? <th scope="col" class="num">{c}</th>
+                        : <th scope="col" class="num" title={c.title}>{c.label}</th>
+                    )}
+                  </tr>
+                </thead>
+                <tbody>{props.rows}</tbody>
+              </table>
+            </div>
+          </details>
+        </>
       )}
-    </figcaption>
+    </figure>
   );
 }
 
-/** The plot's SVG, scaled to its container, labelled by the chart's title. */
-function PlotFrame({ height, titleId, children }: {
-  height: number;
-  titleId: string;
+/** A text in the small size: ticks, values, notes; `anchor` is its `text-anchor` (start when none). */
+export function SmallText(props: {
+  class: string;
+  x: number;
+  y: number;
+  anchor?: "middle" | "end";
   children: Child;
 }) {
   return (
-    <svg
-      class="chart-svg"
-      viewBox={`0 0 ${WIDTH} ${height}`}
-      width="100%"
-      role="group"
-      aria-labelledby={titleId}
+    <text
+      class={props.class}
+      x={props.x}
+      y={props.y}
+      font-size={SMALL_SIZE}
+      {...(props.anchor ? { "text-anchor": props.anchor } : {})}
     >
-      {children}
-    </svg>
+      {props.children}
+    </text>
   );
 }
 
@@ -191,17 +296,16 @@ function Gridlines(props: {
             x2={x(t)}
             y2={props.bottom}
           />
-          <text
+          <SmallText
             class={t === base && props.baseLabelClass
               ? `chart-tick ${props.baseLabelClass}`
               : "chart-tick"}
             x={x(t)}
             y={props.labelY}
-            font-size={SMALL_SIZE}
-            text-anchor="middle"
+            anchor="middle"
           >
             {props.label(t)}
-          </text>
+          </SmallText>
         </>
       ))}
     </g>
@@ -242,29 +346,20 @@ function Diamond({ x, y }: { x: number; y: number }) {
   );
 }
 
-function DataTable({ title, children }: { title: string; children: Child }) {
-  return (
-    <details class="chart-data">
-      <summary>
-        Show the numbers<span class="visually-hidden">: {title}</span>
-      </summary>
-      <div class="table-wrap" role="region" aria-label={`${title}: the numbers`} tabindex={0}>
-        {children}
-      </div>
-    </details>
-  );
-}
-
 /** Counts as "12.4% (31/250)". */
 function rateText(events: number, total: number): string {
   return `${formatPercent(events / total)} (${count(events)}/${count(total)})`;
 }
 
-/** What a screen reader hears for a row: the counts, rate, interval and reference rate. */
+/**
+ * What a screen reader hears for a row: first what the row shows (its label and rate, so that
+ * the spoken name matches the visible text), then the counts, interval and reference rate.
+ */
 function rowName(row: RateRow, ci: RateInterval, ref: number | undefined, refLabel: string) {
-  const numbers = row.total === 0 ? "no records" : `${count(row.events)} strokes in ` +
-    `${count(row.total)} records, ${formatPercent(ci.rate)} ` +
-    `(95% CI ${formatPercent(ci.low)} to ${formatPercent(ci.high)})`;
+  const numbers = row.total === 0
+    ? "no records"
+    : `${formatPercent(ci.rate)}, ${count(row.events)} strokes in ${count(row.total)} records ` +
+      `(95% CI ${formatPercent(ci.low)} to ${formatPercent(ci.high)})`;
   const reference = ref === undefined ? "" : `; ${refLabel} ${formatPercent(ref)}`;
   return `${row.label}: ${numbers}${reference}${row.href ? ". Show these records" : ""}`;
 }
@@ -277,9 +372,8 @@ const ROW_HEIGHT = 44;
  * numbers in a table. Each row with an `href` is one link (label and bar) to those records.
  */
 export function RateChart(props: RateChartProps) {
-  const { id, title, rows } = props;
+  const { rows } = props;
   const referenceLabel = props.referenceLabel ?? "Reference dataset";
-  const titleId = `${id}-title`;
   const stats = rows.map((row) => ({
     row,
     ci: wilsonInterval(row.events, row.total),
@@ -288,147 +382,153 @@ export function RateChart(props: RateChartProps) {
       : undefined,
   }));
   const hasReference = rows.some((row) => row.reference);
-  const axis = rateAxis(
-    Math.max(0, ...stats.map((s) => Math.max(s.row.total > 0 ? s.ci.high : 0, s.ref ?? 0))),
-  );
-  const x = (v: number) => PLOT_LEFT + (v / axis.max) * PLOT_WIDTH;
+  const axis = rateAxis(props.axisMax ?? axisTop(rows));
+  // A value past the axis (a small group's interval) stops at its end, with an arrow.
+  const x = (v: number) => PLOT_LEFT + (Math.min(v, axis.max) / axis.max) * PLOT_WIDTH;
+  const past = (v: number) => v > axis.max + 1e-12;
+  const anyPast = stats.some((s) => s.row.total > 0 && past(s.ci.high));
   const bottom = TOP + rows.length * ROW_HEIGHT;
   const height = bottom + 26;
   return (
-    <figure class="chart rate-chart" id={id} aria-labelledby={titleId}>
-      <Caption
-        level={props.headingLevel}
-        titleId={titleId}
-        title={title}
-        description={props.description}
-        legend={rows.length === 0 ? [] : [
-          ["bar", props.seriesLabel ?? "Your records"],
-          ["ci", "95% confidence interval"],
-          ...(hasReference ? [["ref", referenceLabel] as const] : []),
-        ]}
+    <ChartFigure
+      chart={props}
+      kind="rate-chart"
+      legend={[
+        [<Key kind="bar" />, props.seriesLabel ?? "Your records"],
+        [<Key kind="ci" />, "95% confidence interval"],
+        ...(hasReference ? [[<Key kind="ref" />, referenceLabel] as const] : []),
+        ...(anyPast ? [[<Key kind="arrow" />, "Runs past the axis"] as const] : []),
+      ]}
+      empty={rows.length === 0 ? "No categories to show." : undefined}
+      height={height}
+      columns={[
+        "Category",
+        "Records",
+        "Strokes",
+        "Rate",
+        "95% CI",
+        ...(hasReference ? [props.referenceColumn ?? referenceLabel] : []),
+      ]}
+      rows={stats.map(({ row, ci }) => (
+        <tr>
+          <th scope="row">{row.href ? <a href={row.href}>{row.label}</a> : row.label}</th>
+          <td class="num">{count(row.total)}</td>
+          <td class="num">{count(row.events)}</td>
+          {row.total === 0 ? <td class="num muted" colspan={2}>no records</td> : (
+            <>
+              <td class="num">{formatPercent(ci.rate)}</td>
+              <td class="num">{`${formatPercent(ci.low)}–${formatPercent(ci.high)}`}</td>
+            </>
+          )}
+          {hasReference && (
+            <td class="num">
+              {!row.reference
+                ? "–"
+                : row.reference.total === 0
+                ? "no records"
+                : formatPercent(row.reference.events / row.reference.total)}
+            </td>
+          )}
+        </tr>
+      ))}
+    >
+      <Gridlines
+        ticks={axis.ticks}
+        x={x}
+        bottom={bottom}
+        labelY={bottom + 17}
+        base={0}
+        baseClass="chart-axis"
+        label={(t) => formatPercent(t, axis.digits)}
       />
-      {rows.length === 0
-        ? <p class="chart-empty">No categories to show.</p>
-        : (
-          <PlotFrame height={height} titleId={titleId}>
-            <Gridlines
-              ticks={axis.ticks}
-              x={x}
-              bottom={bottom}
-              labelY={bottom + 17}
-              base={0}
-              baseClass="chart-axis"
-              label={(t) => formatPercent(t, axis.digits)}
+      {stats.map(({ row, ci, ref }, i) => {
+        const top = TOP + i * ROW_HEIGHT;
+        const mid = top + ROW_HEIGHT / 2;
+        const empty = row.total === 0;
+        const name = rowName(row, ci, ref, referenceLabel);
+        const noneX = ref !== undefined && x(ref) < PLOT_LEFT + 84 ? x(ref) + 12 : PLOT_LEFT + 6;
+        const graphic = (
+          <g aria-hidden="true">
+            <rect
+              class="chart-hit"
+              x="0"
+              y={top + 1}
+              width={WIDTH}
+              height={ROW_HEIGHT - 2}
+              rx="4"
             />
-            {stats.map(({ row, ci, ref }, i) => {
-              const top = TOP + i * ROW_HEIGHT;
-              const mid = top + ROW_HEIGHT / 2;
-              const empty = row.total === 0;
-              const name = rowName(row, ci, ref, referenceLabel);
-              const noneX = ref !== undefined && x(ref) < PLOT_LEFT + 84
-                ? x(ref) + 12
-                : PLOT_LEFT + 6;
-              const graphic = (
-                <g aria-hidden="true">
+            <text
+              class="chart-label"
+              x={LABEL_END}
+              y={empty ? mid + 5 : top + 19}
+              font-size={LABEL_SIZE}
+              text-anchor="end"
+            >
+              {fit(row.label, LABEL_SIZE, LABEL_END - 2)}
+            </text>
+            {/* A space, so that the label and the rate read as two words, as the name has. */}{" "}
+            {!empty && (
+              <text
+                class="chart-value"
+                x={LABEL_END}
+                y={top + 35}
+                font-size={SMALL_SIZE}
+                text-anchor="end"
+              >
+                {rateText(row.events, row.total)}
+              </text>
+            )}
+            {empty
+              ? (
+                <text class="chart-none" x={noneX} y={mid + 4} font-size={SMALL_SIZE}>
+                  no records
+                </text>
+              )
+              : (
+                <>
                   <rect
-                    class="chart-hit"
-                    x="0"
-                    y={top + 1}
-                    width={WIDTH}
-                    height={ROW_HEIGHT - 2}
-                    rx="4"
+                    class="chart-bar"
+                    x={PLOT_LEFT}
+                    y={mid - 8}
+                    width={x(ci.rate) - PLOT_LEFT}
+                    height="16"
                   />
-                  <text
-                    class="chart-label"
-                    x={LABEL_END}
-                    y={empty ? mid + 5 : top + 19}
-                    font-size={LABEL_SIZE}
-                    text-anchor="end"
-                  >
-                    {fit(row.label, LABEL_SIZE, LABEL_END - 2)}
-                  </text>
-                  {!empty && (
-                    <text
-                      class="chart-value"
-                      x={LABEL_END}
-                      y={top + 35}
-                      font-size={SMALL_SIZE}
-                      text-anchor="end"
-                    >
-                      {rateText(row.events, row.total)}
-                    </text>
-                  )}
-                  {empty
+                  {past(ci.high)
                     ? (
-                      <text class="chart-none" x={noneX} y={mid + 4} font-size={SMALL_SIZE}>
-                        no records
-                      </text>
-                    )
-                    : (
                       <>
-                        <rect
-                          class="chart-bar"
-                          x={PLOT_LEFT}
-                          y={mid - 8}
-                          width={x(ci.rate) - PLOT_LEFT}
-                          height="16"
+                        <line
+                          class="chart-ci"
+                          x1={x(ci.low)}
+                          y1={mid}
+                          x2={PLOT_RIGHT - 7}
+                          y2={mid}
                         />
-                        <WhiskerShape x1={x(ci.low)} x2={x(ci.high)} y={mid} />
+                        <line
+                          class="chart-ci"
+                          x1={x(ci.low)}
+                          y1={mid - 5}
+                          x2={x(ci.low)}
+                          y2={mid + 5}
+                        />
+                        <polygon
+                          class="chart-arrow"
+                          points={`${PLOT_RIGHT},${mid} ${PLOT_RIGHT - 8},${mid - 4.5} ${
+                            PLOT_RIGHT - 8
+                          },${mid + 4.5}`}
+                        />
                       </>
-                    )}
-                  {ref !== undefined && <Diamond x={x(ref)} y={mid} />}
-                </g>
-              );
-              return row.href
-                ? <a class="chart-row chart-link" href={row.href} aria-label={name}>{graphic}</a>
-                : <g class="chart-row" role="img" aria-label={name}>{graphic}</g>;
-            })}
-          </PlotFrame>
-        )}
-      {rows.length > 0 && (
-        <DataTable title={title}>
-          <table class="table chart-table">
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Category</th>
-                <th scope="col" class="num">Records</th>
-                <th scope="col" class="num">Strokes</th>
-                <th scope="col" class="num">Rate</th>
-                <th scope="col" class="num">95% CI</th>
-                {hasReference && (
-                  <th scope="col" class="num">{props.referenceColumn ?? referenceLabel}</th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {stats.map(({ row, ci }) => (
-                <tr>
-                  <th scope="row">{row.href ? <a href={row.href}>{row.label}</a> : row.label}</th>
-                  <td class="num">{count(row.total)}</td>
-                  <td class="num">{count(row.events)}</td>
-                  {row.total === 0 ? <td class="num muted" colspan={2}>no records</td> : (
-                    <>
-                      <td class="num">{formatPercent(ci.rate)}</td>
-                      <td class="num">{`${formatPercent(ci.low)}–${formatPercent(ci.high)}`}</td>
-                    </>
-                  )}
-                  {hasReference && (
-                    <td class="num">
-                      {!row.reference
-                        ? "–"
-                        : row.reference.total === 0
-                        ? "no records"
-                        : formatPercent(row.reference.events / row.reference.total)}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </DataTable>
-      )}
-    </figure>
+                    )
+                    : <WhiskerShape x1={x(ci.low)} x2={x(ci.high)} y={mid} />}
+                </>
+              )}
+            {ref !== undefined && <Diamond x={x(ref)} y={mid} />}
+          </g>
+        );
+        return row.href
+          ? <a class="chart-row chart-link" href={row.href} aria-label={name}>{graphic}</a>
+          : <g class="chart-row" role="img" aria-label={name}>{graphic}</g>;
+      })}
+    </ChartFigure>
   );
 }
 
@@ -474,14 +574,43 @@ function termName(t: ForestTerm, estimable: boolean): string {
 }
 
 const FOREST_ROW = 48;
+/** Space kept between a value's label and the line at OR = 1. */
+const NULL_GAP = 5;
+
+/**
+ * Where a forest row's value label is centred: near its square, wholly on one side of the line
+ * at 1 (the square's side when the label fits there, else the roomier side), never across it;
+ * null when it fits on neither side (the row then shows a shorter label).
+ */
+function valueCentre(width: number, near: number, line: number): number | null {
+  const half = width / 2;
+  const left = { lo: PLOT_LEFT + half, hi: line - NULL_GAP - half };
+  const right = { lo: line + NULL_GAP + half, hi: WIDTH - 2 - half };
+  const fits = (side: { lo: number; hi: number }) => side.lo <= side.hi;
+  const preferred = near < line ? left : right;
+  const other = preferred === left ? right : left;
+  const side = fits(preferred) ? preferred : fits(other) ? other : null;
+  return side && Math.min(side.hi, Math.max(side.lo, near));
+}
+
+/** A forest row's value label and where it goes: with its interval, or the odds ratio alone. */
+function placedValue(texts: string[], near: number, line: number) {
+  for (const text of texts) {
+    const width = textWidth(text, SMALL_SIZE);
+    const centre = valueCentre(width, near, line);
+    if (centre !== null) return { text, width, centre };
+  }
+  const text = texts.at(-1)!;
+  const width = textWidth(text, SMALL_SIZE);
+  return { text, width, centre: line + NULL_GAP + width / 2 };
+}
 
 /**
  * Odds ratios with 95 % intervals on a log axis: a square and a line per term, a line at
  * OR = 1, arrows where an interval runs past the axis, and the numbers (with p) in a table.
  */
 export function ForestPlot(props: ForestPlotProps) {
-  const { id, title, terms } = props;
-  const titleId = `${id}-title`;
+  const { terms } = props;
   const axis = logAxis(terms);
   const span = Math.log(axis.hi / axis.lo);
   const x = (v: number) => PLOT_LEFT + (Math.log(v / axis.lo) / span) * PLOT_WIDTH;
@@ -492,166 +621,141 @@ export function ForestPlot(props: ForestPlotProps) {
   const height = bottom + 40;
   const ciText = (t: ForestTerm) => `${formatOddsRatio(t.low)}–${formatOddsRatio(t.high)}`;
   return (
-    <figure class="chart forest-plot" id={id} aria-labelledby={titleId}>
-      <Caption
-        level={props.headingLevel}
-        titleId={titleId}
-        title={title}
-        description={props.description}
-        legend={terms.length === 0 ? [] : [
-          ["square", "Odds ratio"],
-          ["ci", "95% confidence interval"],
-          ...(anyArrow ? [["arrow", "Interval runs past the axis"] as const] : []),
-        ]}
+    <ChartFigure
+      chart={props}
+      kind="forest-plot"
+      legend={[
+        [<Key kind="square" />, "Odds ratio"],
+        [<Key kind="ci" />, "95% confidence interval"],
+        ...(anyArrow ? [[<Key kind="arrow" />, "Interval runs past the axis"] as const] : []),
+      ]}
+      empty={terms.length === 0 ? "No terms to show." : undefined}
+      height={height}
+      columns={["Term", "Odds ratio", "95% CI", "p"]}
+      rows={terms.map((t) => (
+        <tr>
+          <th scope="row">
+            {t.label}
+            {subLabel(t) && <span class="chart-vs">{` ${subLabel(t)}`}</span>}
+          </th>
+          <td class="num">{formatOddsRatio(t.oddsRatio)}</td>
+          <td class="num">{ciText(t)}</td>
+          <td class="num chart-p">{formatPValue(t.pValue)}</td>
+        </tr>
+      ))}
+    >
+      <Gridlines
+        ticks={axis.ticks}
+        x={x}
+        bottom={bottom}
+        labelY={bottom + 16}
+        base={1}
+        baseClass="chart-null"
+        baseLabelClass="chart-tick-null"
+        label={String}
       />
-      {terms.length === 0
-        ? <p class="chart-empty">No terms to show.</p>
-        : (
-          <PlotFrame height={height} titleId={titleId}>
-            <Gridlines
-              ticks={axis.ticks}
-              x={x}
-              bottom={bottom}
-              labelY={bottom + 16}
-              base={1}
-              baseClass="chart-null"
-              baseLabelClass="chart-tick-null"
-              label={String}
-            />
+      <g aria-hidden="true">
+        <text
+          class="chart-axis-title"
+          x={(PLOT_LEFT + PLOT_RIGHT) / 2}
+          y={bottom + 34}
+          font-size={SMALL_SIZE}
+          text-anchor="middle"
+        >
+          Odds ratio (log scale)
+        </text>
+      </g>
+      {terms.map((t, i) => {
+        const top = TOP + i * FOREST_ROW;
+        const mid = top + 30;
+        const estimable = Number.isFinite(t.oddsRatio) && t.oddsRatio > 0;
+        const inside = estimable && t.oddsRatio >= axis.lo && t.oddsRatio <= axis.hi;
+        // The interval is left out of the label when it cannot fit beside the line at 1
+        // (it is in the table and in the row's name).
+        const placed = placedValue(
+          estimable
+            ? [`${formatOddsRatio(t.oddsRatio)} (${ciText(t)})`, formatOddsRatio(t.oddsRatio)]
+            : ["not estimable"],
+          inside ? x(t.oddsRatio) : x(1),
+          x(1),
+        );
+        const lineEnd = clipsHigh(t) ? PLOT_RIGHT - 7 : x(t.high);
+        const x1 = Math.min(clipsLow(t) ? PLOT_LEFT + 7 : x(t.low), lineEnd);
+        const x2 = Math.max(x1, lineEnd);
+        const name = termName(t, estimable);
+        return (
+          <g class="chart-row" role="img" aria-label={name}>
             <g aria-hidden="true">
               <text
-                class="chart-axis-title"
-                x={(PLOT_LEFT + PLOT_RIGHT) / 2}
-                y={bottom + 34}
+                class="chart-label"
+                x={LABEL_END}
+                y={subLabel(t) ? top + 27 : mid + 5}
+                font-size={LABEL_SIZE}
+                text-anchor="end"
+              >
+                {fit(t.label, LABEL_SIZE, LABEL_END - 2)}
+              </text>
+              {subLabel(t) && (
+                <text
+                  class="chart-value"
+                  x={LABEL_END}
+                  y={top + 42}
+                  font-size={SMALL_SIZE}
+                  text-anchor="end"
+                >
+                  {fit(subLabel(t)!, SMALL_SIZE, LABEL_END - 2)}
+                </text>
+              )}
+              <rect
+                class="chart-text-bg"
+                x={placed.centre - placed.width / 2 - 3}
+                y={top + 8}
+                width={placed.width + 6}
+                height="15"
+              />
+              <text
+                class="chart-value"
+                x={placed.centre}
+                y={top + 19}
                 font-size={SMALL_SIZE}
                 text-anchor="middle"
               >
-                Odds ratio (log scale)
+                {placed.text}
               </text>
-            </g>
-            {terms.map((t, i) => {
-              const top = TOP + i * FOREST_ROW;
-              const mid = top + 30;
-              const estimable = Number.isFinite(t.oddsRatio) && t.oddsRatio > 0;
-              const inside = estimable && t.oddsRatio >= axis.lo && t.oddsRatio <= axis.hi;
-              const value = estimable
-                ? `${formatOddsRatio(t.oddsRatio)} (${ciText(t)})`
-                : "not estimable";
-              const valueWidth = textWidth(value, SMALL_SIZE);
-              const valueX = Math.min(
-                PLOT_RIGHT - valueWidth / 2,
-                Math.max(
-                  PLOT_LEFT + valueWidth / 2,
-                  inside ? x(t.oddsRatio) : (PLOT_LEFT + PLOT_RIGHT) / 2,
-                ),
-              );
-              const lineEnd = clipsHigh(t) ? PLOT_RIGHT - 7 : x(t.high);
-              const x1 = Math.min(clipsLow(t) ? PLOT_LEFT + 7 : x(t.low), lineEnd);
-              const x2 = Math.max(x1, lineEnd);
-              const name = termName(t, estimable);
-              return (
-                <g class="chart-row" role="img" aria-label={name}>
-                  <g aria-hidden="true">
-                    <text
-                      class="chart-label"
-                      x={LABEL_END}
-                      y={subLabel(t) ? top + 27 : mid + 5}
-                      font-size={LABEL_SIZE}
-                      text-anchor="end"
-                    >
-                      {fit(t.label, LABEL_SIZE, LABEL_END - 2)}
-                    </text>
-                    {subLabel(t) && (
-                      <text
-                        class="chart-value"
-                        x={LABEL_END}
-                        y={top + 42}
-                        font-size={SMALL_SIZE}
-                        text-anchor="end"
-                      >
-                        {fit(subLabel(t)!, SMALL_SIZE, LABEL_END - 2)}
-                      </text>
-                    )}
-                    <rect
-                      class="chart-text-bg"
-                      x={valueX - valueWidth / 2 - 3}
-                      y={top + 8}
-                      width={valueWidth + 6}
-                      height="15"
+              {estimable && (
+                <>
+                  <line class="chart-ci" x1={x1} y1={mid} x2={x2} y2={mid} />
+                  {clipsLow(t) && (
+                    <polygon
+                      class="chart-arrow"
+                      points={`${PLOT_LEFT},${mid} ${PLOT_LEFT + 8},${mid - 4.5} ${PLOT_LEFT + 8},${
+                        mid + 4.5
+                      }`}
                     />
-                    <text
-                      class="chart-value"
-                      x={valueX}
-                      y={top + 19}
-                      font-size={SMALL_SIZE}
-                      text-anchor="middle"
-                    >
-                      {value}
-                    </text>
-                    {estimable && (
-                      <>
-                        <line class="chart-ci" x1={x1} y1={mid} x2={x2} y2={mid} />
-                        {clipsLow(t) && (
-                          <polygon
-                            class="chart-arrow"
-                            points={`${PLOT_LEFT},${mid} ${PLOT_LEFT + 8},${mid - 4.5} ${
-                              PLOT_LEFT + 8
-                            },${mid + 4.5}`}
-                          />
-                        )}
-                        {clipsHigh(t) && (
-                          <polygon
-                            class="chart-arrow"
-                            points={`${PLOT_RIGHT},${mid} ${PLOT_RIGHT - 8},${mid - 4.5} ${
-                              PLOT_RIGHT - 8
-                            },${mid + 4.5}`}
-                          />
-                        )}
-                        {inside && (
-                          <rect
-                            class="chart-square"
-                            x={x(t.oddsRatio) - 5}
-                            y={mid - 5}
-                            width="10"
-                            height="10"
-                          />
-                        )}
-                      </>
-                    )}
-                  </g>
-                </g>
-              );
-            })}
-          </PlotFrame>
-        )}
-      {terms.length > 0 && (
-        <DataTable title={title}>
-          <table class="table chart-table">
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Term</th>
-                <th scope="col" class="num">Odds ratio</th>
-                <th scope="col" class="num">95% CI</th>
-                <th scope="col" class="num">p</th>
-              </tr>
-            </thead>
-            <tbody>
-              {terms.map((t) => (
-                <tr>
-                  <th scope="row">
-                    {t.label}
-                    {subLabel(t) && <span class="chart-vs">{` ${subLabel(t)}`}</span>}
-                  </th>
-                  <td class="num">{formatOddsRatio(t.oddsRatio)}</td>
-                  <td class="num">{ciText(t)}</td>
-                  <td class="num chart-p">{formatPValue(t.pValue)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </DataTable>
-      )}
-    </figure>
+                  )}
+                  {clipsHigh(t) && (
+                    <polygon
+                      class="chart-arrow"
+                      points={`${PLOT_RIGHT},${mid} ${PLOT_RIGHT - 8},${mid - 4.5} ${
+                        PLOT_RIGHT - 8
+                      },${mid + 4.5}`}
+                    />
+                  )}
+                  {inside && (
+                    <rect
+                      class="chart-square"
+                      x={x(t.oddsRatio) - 5}
+                      y={mid - 5}
+                      width="10"
+                      height="10"
+                    />
+                  )}
+                </>
+              )}
+            </g>
+          </g>
+        );
+      })}
+    </ChartFigure>
   );
 }

@@ -3,36 +3,36 @@
  * an SVG chart with its table and the published dataset's rate beside it; then data quality
  * and the risk factors.
  */
+import type { Child } from "hono/jsx";
 import { formatCount } from "../lib/count_format.ts";
 import { formatPercent, wilsonInterval } from "../lib/intervals.ts";
-import type { StatsReport } from "../lib/insight_service.ts";
-import {
-  CATEGORICAL_FIELDS,
-  type CategoricalField,
-  FIELD_LABELS,
-  FIELD_RULES,
-} from "../lib/patient_fields.ts";
-import { valueLabel } from "../lib/patient_format.ts";
-import type { Quality } from "../lib/patient_quality.ts";
+import type { QualityReport, StatsReport } from "../lib/insight_service.ts";
+import { CATEGORICAL_FIELDS, type CategoricalField, FIELD_RULES } from "../lib/patient_fields.ts";
+import { filterInWords, valueLabel } from "../lib/patient_format.ts";
 import {
   DEFAULT_LIST_QUERY,
   type PatientFilter,
   type PatientListQuery,
 } from "../lib/patient_query.ts";
 import { BANDS, type StatsField } from "../lib/patient_stats.ts";
+import type { Tally } from "../lib/patient_store.ts";
 import type { RiskReport } from "../lib/risk_model.ts";
-import { RateChart, type RateRow } from "./Charts.tsx";
+import { axisTop, MIN_AXIS_GROUP, RateChart, type RateRow } from "./Charts.tsx";
 import { listUrl } from "./htmx.ts";
 import { Filters, filterValues } from "./PatientsPage.tsx";
 import { QualityPanel } from "./QualityPanel.tsx";
 import { RiskPanel } from "./RiskPanel.tsx";
+import { here, mayDo } from "./registry_url.ts";
+import { RegistryTag } from "./RegistryTag.tsx";
 
 export interface DashboardProps {
   query: PatientListQuery;
   stats: StatsReport;
-  quality: Quality;
+  quality: QualityReport;
   /** The model, or why it could not be fitted. */
   risk: RiskReport | { refused: string };
+  /** The stroke-care indicators' section (components/stroke/StrokeCareSection.tsx). */
+  strokeCare?: Child;
 }
 
 /** The charts, in the order a clinician reads risk factors. */
@@ -100,8 +100,53 @@ function categoryHref(filter: PatientFilter, field: StatsField, value: string): 
   return typed === undefined ? undefined : listHref({ ...filter, [field]: typed });
 }
 
-function rowsOf(stats: StatsReport, field: StatsField, filter: PatientFilter): RateRow[] {
-  const reference = stats.reference?.by[field];
+/**
+ * The published dataset beside the records, with the same filter applied: all of it without a
+ * filter; one category when the filter is on one categorical field (the counts it ships are per
+ * field, so only that chart and the summary can apply it); otherwise nothing, and why.
+ */
+export interface ReferenceView {
+  /** The dataset's counts as filtered: totals, and the breakdowns that the filter allows. */
+  tally?: Tally | undefined;
+  by: Partial<Record<StatsField, Record<string, Tally>>>;
+  /** Why some or all of the comparison is not shown (none when all of it is). */
+  note?: string | undefined;
+}
+
+export function referenceFor(filter: PatientFilter, stats: StatsReport): ReferenceView {
+  const reference = stats.reference;
+  if (!reference) return { by: {} };
+  const set = Object.keys(filter) as (keyof PatientFilter)[];
+  if (set.length === 0) return { tally: reference, by: reference.by };
+  const perField = "it is published as counts of one field at a time";
+  const field = set[0]!;
+  if (set.length > 1 || !(CATEGORICAL_FIELDS as readonly string[]).includes(field)) {
+    return {
+      by: {},
+      note: `The published dataset is not shown beside these records: ${perField}, ` +
+        "so this filter cannot be applied to it.",
+    };
+  }
+  const categorical = field as CategoricalField;
+  const value = String(filter[categorical]);
+  const tally = reference.by[categorical][value];
+  if (!tally) return { by: {}, note: "The published dataset has no such records to compare." };
+  const chart = CHARTS.find((c) => c.field === categorical)?.title.toLowerCase() ?? field;
+  return {
+    tally,
+    by: { [categorical]: { [value]: tally } },
+    note: `The published dataset is shown with the same filter in the summary and in “${chart}” ` +
+      `only: ${perField}, so the other charts cannot apply the filter to it.`,
+  };
+}
+
+function rowsOf(
+  stats: StatsReport,
+  field: StatsField,
+  filter: PatientFilter,
+  referenceBy: ReferenceView["by"],
+): RateRow[] {
+  const reference = referenceBy[field];
   return Object.entries(stats.by[field]).map(([value, tally]) => {
     const ref = reference?.[value];
     return {
@@ -114,9 +159,15 @@ function rowsOf(stats: StatsReport, field: StatsField, filter: PatientFilter): R
   });
 }
 
-function Summary({ stats }: { stats: StatsReport }) {
+function Summary(
+  { stats, reference, filtered }: {
+    stats: StatsReport;
+    reference?: Tally | undefined;
+    filtered: boolean;
+  },
+) {
   const ci = wilsonInterval(stats.stroke, stats.total);
-  const ref = stats.reference;
+  const ref = reference;
   return (
     <dl class="insight-summary">
       <div>
@@ -137,7 +188,7 @@ function Summary({ stats }: { stats: StatsReport }) {
       </div>
       {ref && (
         <div>
-          <dt>Published dataset</dt>
+          <dt>Published dataset{filtered ? ", same filter" : ""}</dt>
           <dd>
             {`${formatPercent(ref.stroke / ref.total)} of ${formatCount(ref.total)}`}
           </dd>
@@ -147,28 +198,22 @@ function Summary({ stats }: { stats: StatsReport }) {
   );
 }
 
-/** What the filters select, in words, for the filter panel's summary. */
-function filterWords(filter: PatientFilter): string {
-  const words: string[] = [];
-  if (filter.q !== undefined) words.push(`patient ${filter.q}`);
-  for (const field of CATEGORICAL_FIELDS) {
-    const value = filter[field];
-    if (value !== undefined) {
-      words.push(`${FIELD_LABELS[field].toLowerCase()}: ${valueLabel(field, value)}`);
-    }
-  }
-  if (filter.age_min !== undefined) words.push(`age from ${filter.age_min}`);
-  if (filter.age_max !== undefined) words.push(`age to ${filter.age_max}`);
-  return words.join(", ");
-}
-
-export function DashboardPage({ query, stats, quality, risk }: DashboardProps) {
+export function DashboardPage({ query, stats, quality, risk, strokeCare }: DashboardProps) {
   const { filter } = query;
-  const words = filterWords(filter);
+  const words = filterInWords(filter);
+  const reference = referenceFor(filter, stats);
+  const charts = CHARTS.map((chart) => ({
+    ...chart,
+    rows: rowsOf(stats, chart.field, filter, reference.by),
+  }));
+  // One axis for every chart, so that rates compare at a glance; set by groups of 10 or more.
+  const axisMax = Math.max(...charts.map((chart) => axisTop(chart.rows)));
   return (
     <div class="dashboard-page">
       <div class="page-heading">
-        <h1>Dashboard</h1>
+        <h1>
+          Dashboard<RegistryTag />
+        </h1>
         <p class="actions">
           <a class="button button-secondary" href={listHref(filter)}>
             {words ? "Show these patients" : "Show all patients"}
@@ -177,39 +222,55 @@ export function DashboardPage({ query, stats, quality, risk }: DashboardProps) {
       </div>
       <p class="lead">
         Your records{words ? ` (${words})` : ""}: how often a stroke was recorded, by each field,
-        with 95% confidence intervals, beside the published stroke dataset (all{" "}
-        {formatCount(stats.reference?.total ?? 5110)}{" "}
-        records, not filtered). These describe your records; they are not a diagnosis.
+        with 95% confidence intervals{reference.tally
+          ? `, beside the published stroke dataset (${
+            words ? "the same filter applied to its" : "all its"
+          } ${formatCount(reference.tally.total)} records)`
+          : ""}. These describe your records; they are not a diagnosis.
       </p>
       <details class="card dashboard-filters">
         <summary>{words ? `Filters: ${words}` : "Filter the records"}</summary>
         <Filters query={query} values={filterValues(query)} action="/dashboard" />
       </details>
-      <Summary stats={stats} />
+      <Summary stats={stats} reference={reference.tally} filtered={words !== ""} />
       <section aria-labelledby="rates-title">
         <h2 id="rates-title">Stroke rate by field</h2>
         {stats.total === 0
           ? (
             <p class="insight-empty">
-              No records match{words ? " these filters" : " yet"}.{" "}
-              <a href="/patients">Add or import patients</a> to see their statistics.
+              No records match{words ? " these filters" : " yet"}. {mayDo("write")
+                ? (
+                  <>
+                    <a href={here("/patients")}>Add or import patients</a> to see their statistics.
+                  </>
+                )
+                : "Their statistics show here once an editor adds or imports patients."}
             </p>
           )
           : (
-            <div class="chart-grid">
-              {CHARTS.map(({ field, title, description }) => (
-                <RateChart
-                  id={`rate-${field.replaceAll("_", "-")}`}
-                  title={title}
-                  description={description}
-                  rows={rowsOf(stats, field, filter)}
-                  referenceLabel="Published dataset"
-                  referenceColumn="Published"
-                />
-              ))}
-            </div>
+            <>
+              <p class="chart-note">
+                Every chart has the same scale, set by groups of {MIN_AXIS_GROUP}{" "}
+                records or more; a smaller group's interval may run past it (an arrow says so).
+                {reference.note && ` ${reference.note}`}
+              </p>
+              <div class="chart-grid">
+                {charts.map(({ field, title, description, rows }) => (
+                  <RateChart
+                    id={`rate-${field.replaceAll("_", "-")}`}
+                    title={title}
+                    description={description}
+                    rows={rows}
+                    axisMax={axisMax}
+                    referenceLabel="Published dataset"
+                    referenceColumn="Published"
+                  />
+                ))}
+              </div>
+            </>
           )}
       </section>
+      {strokeCare}
       <QualityPanel quality={quality} filter={filter} />
       <RiskPanel risk={risk} />
     </div>

@@ -2,24 +2,36 @@
 import { formatCount } from "../lib/count_format.ts";
 import type { DeletedRecord } from "../lib/patient_store.ts";
 import { FIELD_LABELS } from "../lib/patient_fields.ts";
-import { displayValue } from "../lib/patient_format.ts";
+import { displayStored } from "../lib/patient_format.ts";
 import type { Paging } from "../lib/query_params.ts";
 import { CsrfField, FormAlert } from "./Form.tsx";
 import { PageLinks, Time } from "./Paging.tsx";
+import { here, mayDo, type RegistryRef, withRegistry } from "./registry_url.ts";
+import { RegistryTag } from "./RegistryTag.tsx";
 
 /** Where a restore was asked from: the list (Undo) or the "Recently deleted" page. */
 export type RestoreFrom = "list" | "deleted";
 
+/**
+ * `path` in `registry` when one is given (an Undo names the registry its delete was made in),
+ * else in the page's registry.
+ */
+function inRegistry(path: string, registry: RegistryRef | undefined): string {
+  return registry ? withRegistry(path, registry) : here(path);
+}
+
 /** One button that restores a deleted record: htmx when it runs, a plain POST otherwise. */
 export function RestoreForm(
-  { id, csrfToken, from, label }: {
+  { id, csrfToken, from, label, registry }: {
     id: number;
     csrfToken: string;
     from: RestoreFrom;
     label: string;
+    /** The registry the record was deleted in (default: the page's). */
+    registry?: RegistryRef | undefined;
   },
 ) {
-  const action = `/patients/${id}/restore`;
+  const action = inRegistry(`/patients/${id}/restore`, registry);
   return (
     <form
       method="post"
@@ -27,7 +39,7 @@ export function RestoreForm(
       hx-post={action}
       class="restore-form"
       {...(from === "list"
-        ? { "hx-swap": "none" }
+        ? { "hx-swap": "none", "data-restores": String(id) }
         : { "hx-target": "closest tr", "hx-swap": "outerHTML" })}
     >
       <CsrfField token={csrfToken} />
@@ -39,14 +51,24 @@ export function RestoreForm(
   );
 }
 
-/** "Patient 12 deleted." with Undo and a link to the recently deleted records. */
+/**
+ * "Patient 12 deleted." with Undo and a link to the recently deleted records, in the registry
+ * the delete was made in (`registry`; default: the page's) — wherever the message is shown.
+ */
 export function UndoNotice(
-  { id, message, csrfToken }: { id: number; message: string; csrfToken: string },
+  { id, message, csrfToken, registry }: {
+    id: number;
+    message: string;
+    csrfToken: string;
+    registry?: RegistryRef | undefined;
+  },
 ) {
   return (
     <span class="undo-notice">
-      {message} <RestoreForm id={id} csrfToken={csrfToken} from="list" label="Undo" />{" "}
-      <a href="/patients/deleted">Recently deleted</a>
+      {message}{" "}
+      <RestoreForm id={id} csrfToken={csrfToken} from="list" label="Undo" registry={registry} />
+      {" "}
+      <a href={inRegistry("/patients/deleted", registry)}>Recently deleted</a>
     </span>
   );
 }
@@ -59,13 +81,15 @@ export function DeletedRow(
   return (
     <tr id={`deleted-${record.revision}`}>
       <th scope="row">{record.id}</th>
-      {COLUMNS.map((field) => <td class="detail">{displayValue(field, record[field])}</td>)}
+      {COLUMNS.map((field) => <td class="detail">{displayStored(record, field)}</td>)}
       <td>
         <Time date={record.deleted_at} />
       </td>
-      <td class="row-actions">
-        <RestoreForm id={record.id} csrfToken={csrfToken} from="deleted" label="Restore" />
-      </td>
+      {mayDo("restore") && (
+        <td class="row-actions">
+          <RestoreForm id={record.id} csrfToken={csrfToken} from="deleted" label="Restore" />
+        </td>
+      )}
     </tr>
   );
 }
@@ -77,7 +101,7 @@ export function RestoredRow({ id, error }: { id: number; error?: string | undefi
       <td colspan={COLUMNS.length + 3} role={error ? "alert" : "status"}>
         {error ?? (
           <>
-            Patient {id} is restored. <a href={`/patients/${id}`}>Open patient {id}</a>
+            Patient {id} is restored. <a href={here(`/patients/${id}`)}>Open patient {id}</a>
           </>
         )}
       </td>
@@ -108,12 +132,16 @@ export function DeletedPage(props: DeletedPageProps) {
   return (
     <div class="deleted-page" hx-history="false">
       <p class="back">
-        <a href="/patients">← All patients</a>
+        <a href={here("/patients")}>← All patients</a>
       </p>
-      <h1>Recently deleted</h1>
+      <h1>
+        Recently deleted<RegistryTag />
+      </h1>
       <p class="lead">
-        Deleted patients stay here for {retentionDays}{" "}
-        days, then they are removed for good. Restore one to put it back in your list, as it was.
+        Deleted patients stay here for {retentionDays} days, then they are removed for good.
+        {mayDo("restore")
+          ? " Restore one to put it back in your list, as it was."
+          : " Your role here may not restore them: an editor or owner can."}
       </p>
       <FormAlert message={props.error} />
       {items.length === 0
@@ -130,9 +158,11 @@ export function DeletedPage(props: DeletedPageProps) {
                   {COLUMNS.map((field) => <th scope="col" class="detail">{FIELD_LABELS[field]}
                   </th>)}
                   <th scope="col">Deleted</th>
-                  <th scope="col" class="row-actions">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+                  {mayDo("restore") && (
+                    <th scope="col" class="row-actions">
+                      <span class="visually-hidden">Actions</span>
+                    </th>
+                  )}
                 </tr>
               </thead>
               <tbody>

@@ -1,5 +1,6 @@
 /** Form building blocks: a labelled field with its error beside it, the CSRF field, a form-level alert. */
 import type { Child } from "hono/jsx";
+import { registryParam } from "./registry_url.ts";
 
 /** Field name → message, shown next to the field. */
 export type FieldErrors = Record<string, string>;
@@ -139,6 +140,15 @@ export function FieldError(
 /** The hidden field carrying the session's CSRF token. */
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
+}
+
+/**
+ * Keeps a GET form in the page's team registry (`registry={rid}` as a hidden input: a browser
+ * drops the query of a GET form's action). Nothing on a personal registry's page.
+ */
+export function RegistryField() {
+  const param = registryParam();
+  return param && <input type="hidden" name={param.name} value={param.value} />;
 }
 
 /** A message at the top of a form, for what belongs to no single field. */

@@ -2,8 +2,12 @@
 import { formatCount } from "../lib/count_format.ts";
 import type { Paging } from "../lib/query_params.ts";
 import { formatTime } from "../lib/time_format.ts";
+import { here } from "./registry_url.ts";
 
-/** "‹ Previous · Page 2 of 7 · Next ›" for `base` with `query` (its filters), or nothing for one page. */
+/**
+ * "‹ Previous · Page 2 of 7 · Next ›" for the path `base` with `query` (its filters), in the
+ * page's registry; nothing for one page.
+ */
 export function PageLinks(
   { base, query = new URLSearchParams(), paging, total }: {
     base: string;
@@ -17,7 +21,7 @@ export function PageLinks(
   const href = (page: number) => {
     const params = new URLSearchParams(query);
     params.set("page", String(page));
-    return `${base}?${params}`;
+    return here(`${base}?${params}`);
   };
   return (
     <nav class="pagination" aria-label="Pages">
@@ -38,9 +42,9 @@ export function PageLinks(
   );
 }
 
-/** A `<time>` with its machine-readable value. */
-export function Time({ date }: { date: Date }) {
-  return <time datetime={date.toISOString()}>{formatTime(date)}</time>;
+/** A `<time>` with its machine-readable value, shown in `zone` (default UTC) and naming it. */
+export function Time({ date, zone }: { date: Date; zone?: string | undefined }) {
+  return <time datetime={date.toISOString()}>{formatTime(date, zone)}</time>;
 }
 
 /** A table's header row: one column heading per label (an empty label is a visually hidden "Actions"). */

@@ -5,7 +5,9 @@ import type { PatientListQuery } from "../lib/patient_query.ts";
 import { UndoNotice } from "./DeletedPage.tsx";
 import { DOM_IDS, selector } from "./htmx.ts";
 import { AddPatientForm, StatusRegion } from "./PatientsPage.tsx";
-import { CountSummary, PatientRow } from "./PatientTable.tsx";
+import { PatientRow } from "./PatientRows.ts";
+import { CountSummary } from "./PatientTable.tsx";
+import { Toast } from "./Toast.tsx";
 
 /** Replaces the message beside the table (announced: it is a live region); empty clears it. */
 export function Notice(
@@ -20,9 +22,7 @@ export function PageNotice(
 ) {
   return (
     <div id={DOM_IDS.alerts} hx-swap-oob="innerHTML">
-      {message && (
-        <div class={`alert alert-${kind}`} role={kind === "ok" ? "status" : "alert"}>{message}</div>
-      )}
+      {message && <Toast kind={kind}>{message}</Toast>}
     </div>
   );
 }
@@ -56,12 +56,7 @@ export function AddedFragment(
       <AddPatientForm csrfToken={props.csrfToken} values={{}} errors={{}} open autofocus />
       <template>
         <tbody hx-swap-oob={where}>
-          <PatientRow
-            patient={props.patient}
-            query={props.query}
-            highlight
-            added={!props.intoPage}
-          />
+          <PatientRow patient={props.patient} highlight />
         </tbody>
       </template>
       <Count query={props.query} total={props.total} shown={props.shown} />
@@ -75,18 +70,14 @@ export function AddedFragment(
  * new values no longer match the list's filters (it leaves the list when the view changes).
  */
 export function SavedFragment(
-  { patient, query, outside }: {
-    patient: PatientRecord;
-    query: PatientListQuery;
-    outside: boolean;
-  },
+  { patient, outside }: { patient: PatientRecord; outside: boolean },
 ) {
   const message = outside
     ? `Patient ${patient.id} saved. It no longer matches the filters and leaves the list when it changes.`
     : `Patient ${patient.id} saved.`;
   return (
     <>
-      <PatientRow patient={patient} query={query} focus highlight outside={outside} />
+      <PatientRow patient={patient} focus highlight outside={outside} />
       <Notice message={message} />
     </>
   );
@@ -119,7 +110,7 @@ export function RestoredFragment(
     <>
       <template>
         <tbody hx-swap-oob={`afterbegin:${selector(DOM_IDS.patientRows)}`}>
-          <PatientRow patient={props.patient} query={props.query} highlight />
+          <PatientRow patient={props.patient} highlight />
         </tbody>
       </template>
       <Count query={props.query} total={props.total} shown={props.shown} />

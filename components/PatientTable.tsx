@@ -1,81 +1,26 @@
 /** The patient table: sortable headers, display rows, inline edit rows and pagination. */
-import { raw } from "hono/html";
 import { formatCount } from "../lib/count_format.ts";
 import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
 import {
   FIELD_LABELS,
   PATIENT_FIELDS,
   type PatientField,
-  type PatientFields,
   type PatientRecord,
   ruleOf,
 } from "../lib/patient_fields.ts";
-import { displayValue, formatNumber } from "../lib/patient_format.ts";
-import { CsrfField, type FieldErrors } from "./Form.tsx";
-import { DOM_IDS, listUrl, selector } from "./htmx.ts";
+import { CsrfField, type FieldErrors, RegistryField } from "./Form.tsx";
+import { DOM_IDS, listUrl, selector, withListQuery } from "./htmx.ts";
 import { type PatientFormValues, PatientInputs, ReasonField } from "./PatientInputs.tsx";
+import {
+  COLUMN_ORDER,
+  DATA_COLUMNS,
+  PatientRows,
+  ROW_DELETE_FORM,
+  ROWS_HTMX,
+} from "./PatientRows.ts";
+import { here, mayDo } from "./registry_url.ts";
 
-/** The columns in the order a clinician scans them: the id, the outcome, then the dataset's order. */
-export const COLUMN_ORDER: readonly PatientField[] = [
-  "id",
-  "stroke",
-  ...PATIENT_FIELDS.filter((f) => f !== "id" && f !== "stroke"),
-];
-/** Columns after the id, which heads each row (also the order of the fields in every form). */
-export const DATA_COLUMNS: readonly PatientField[] = COLUMN_ORDER.filter((f) => f !== "id");
 const COLUMNS = PATIENT_FIELDS.length + 1;
-
-/** Short column headings (a soft hyphen where a long word may break); the full label is the title. */
-const HEADINGS: Partial<Record<PatientField, string>> = {
-  id: "ID",
-  hypertension: "Hyper\u00ADtension",
-  heart_disease: "Heart disease",
-  ever_married: "Married",
-  Residence_type: "Residence",
-  avg_glucose_level: "Glucose",
-  smoking_status: "Smoking",
-};
-
-/** Fewest decimals a measure shows, so that a column lines up (zeros added, never rounded). */
-const MIN_DECIMALS: Partial<Record<PatientField, number>> = {
-  age: 2, // only for the fractional ages of infants: whole years stay whole
-  avg_glucose_level: 2,
-  bmi: 1,
-};
-
-/** The yes/no fields (0/1), whose "Yes" stands out. */
-const FLAG_FIELDS: ReadonlySet<PatientField> = new Set(
-  PATIENT_FIELDS.filter((f) => {
-    const rule = ruleOf(f);
-    return rule.kind === "category" && typeof rule.values[0] === "number";
-  }),
-);
-/** The measured fields, right-aligned. */
-const NUMBER_FIELDS: ReadonlySet<PatientField> = new Set(
-  PATIENT_FIELDS.filter((f) => ruleOf(f).kind === "measure"),
-);
-
-/** The query string of a list view, worked out once per view (every row links with it). */
-const queryStrings = new WeakMap<PatientListQuery, string>();
-function queryStringOf(query: PatientListQuery): string {
-  let qs = queryStrings.get(query);
-  if (qs === undefined) queryStrings.set(query, qs = listQueryString(query));
-  return qs;
-}
-/** A path with the list view's query string. */
-const withQuery = (path: string, query: PatientListQuery) => {
-  const qs = queryStringOf(query);
-  return qs ? `${path}?${qs}` : path;
-};
-
-/** A number as a table cell shows it: `228.69`, `94.40`, `36.0`, `67`, `1.80`. */
-export function cellNumber(field: PatientField, value: number): string {
-  const text = formatNumber(value);
-  const decimals = field === "age" && Number.isInteger(value) ? 0 : MIN_DECIMALS[field] ?? 0;
-  const [whole, fraction = ""] = text.split(".");
-  if (fraction.length >= decimals || text.includes("e")) return text;
-  return `${whole}.${fraction.padEnd(decimals, "0")}`;
-}
 
 function SortHeader({ field, query }: { field: PatientField; query: PatientListQuery }) {
   const active = query.sort.field === field;
@@ -84,21 +29,21 @@ function SortHeader({ field, query }: { field: PatientField; query: PatientListQ
   const sortState = active
     ? (query.sort.direction === "asc" ? "ascending" : "descending")
     : undefined;
-  const heading = HEADINGS[field] ?? FIELD_LABELS[field];
+  const rule = ruleOf(field);
+  const heading = rule.heading ?? rule.label;
   // The last word (or syllable) and the indicator stay on one line; the heading may wrap before.
   const cut = Math.max(heading.lastIndexOf(" "), heading.lastIndexOf("\u00AD")) + 1;
-  const rule = ruleOf(field);
   const unit = rule.kind === "measure" ? rule.unit : undefined;
-  const classes = [field === "id" ? "col-id" : "", NUMBER_FIELDS.has(field) ? "num" : ""].filter(
-    Boolean,
-  );
   return (
-    <th scope="col" aria-sort={sortState} class={classes.join(" ") || undefined}>
-      {/* A stable id: htmx puts the focus back on it after the table is redrawn. */}
+    <th scope="col" aria-sort={sortState}>
+      {
+        /* A stable id: htmx puts the focus back on it after the table is redrawn. static/app.js
+        follows the link through htmx (data-get). */
+      }
       <a
         id={`sort-${field}`}
         href={href}
-        hx-get={href}
+        data-get
         title={`Sort by ${FIELD_LABELS[field].toLowerCase()}`}
       >
         {heading.slice(0, cut)}
@@ -111,123 +56,6 @@ function SortHeader({ field, query }: { field: PatientField; query: PatientListQ
         {unit && <span class="unit">{` ${unit}`}</span>}
       </a>
     </th>
-  );
-}
-
-/** One value of a row: numbers to the right, a "Yes" of a yes/no field as a badge. */
-function cell(field: PatientField, value: PatientFields[PatientField]) {
-  if (value === null) return <td class="num unknown">N/A</td>;
-  if (FLAG_FIELDS.has(field)) {
-    return value === 1
-      ? (
-        <td class="flag">
-          <span class={`badge badge-yes${field === "stroke" ? " badge-stroke" : ""}`}>Yes</span>
-        </td>
-      )
-      : <td class="flag flag-no">No</td>;
-  }
-  if (typeof value === "number") return <td class="num">{cellNumber(field, value)}</td>;
-  return <td>{displayValue(field, value)}</td>;
-}
-
-/** Records do not change once read (a change is a new record): each one's cells are drawn once. */
-const drawnCells = new WeakMap<PatientFields, string>();
-
-function Cells({ patient }: { patient: PatientFields }) {
-  let html = drawnCells.get(patient);
-  if (html === undefined) {
-    html = String(<>{DATA_COLUMNS.map((field) => cell(field, patient[field]))}</>);
-    drawnCells.set(patient, html);
-  }
-  return raw(html);
-}
-
-/** The list view as hidden inputs, so that a GET form (delete without JavaScript) carries it. */
-function ListQueryInputs({ query }: { query: PatientListQuery }) {
-  let html = drawnInputs.get(query);
-  if (html === undefined) {
-    const params = new URLSearchParams(queryStringOf(query));
-    html = String(
-      <>{[...params].map(([name, value]) => <input type="hidden" name={name} value={value} />)}</>,
-    );
-    drawnInputs.set(query, html);
-  }
-  return raw(html);
-}
-/** Every row of a page carries the same inputs: drawn once per list view. */
-const drawnInputs = new WeakMap<PatientListQuery, string>();
-
-export interface PatientRowProps {
-  patient: PatientRecord;
-  /** The list view the row is shown in: the plain links and forms come back to it. */
-  query: PatientListQuery;
-  /** Put the focus on its Edit button (after a save or cancel). */
-  focus?: boolean | undefined;
-  /** Put the focus on its id link (the first row, after paging). */
-  focusId?: boolean | undefined;
-  /** Mark it as just added or changed. */
-  highlight?: boolean | undefined;
-  /** Added inline: shown above the page's rows, not counted in them. */
-  added?: boolean | undefined;
-  /** Saved with values that no longer match the list's filters. */
-  outside?: boolean | undefined;
-}
-
-/** A record as a table row, with its Edit and Delete actions. */
-export function PatientRow(props: PatientRowProps) {
-  const { patient, query } = props;
-  const base = `/patients/${patient.id}`;
-  const classes = [props.highlight ? "changed" : "", props.outside ? "outside" : ""];
-  return (
-    <tr id={`patient-${patient.id}`} class={classes.filter(Boolean).join(" ") || undefined}>
-      <th scope="row" class="col-id num">
-        <a href={withQuery(base, query)} autofocus={props.focusId}>{patient.id}</a>
-        {props.outside && <span class="tag">Not in this view</span>}
-      </th>
-      <Cells patient={patient} />
-      <td class="row-actions">
-        <a
-          class="button button-small button-secondary"
-          href={withQuery(`${base}/edit`, query)}
-          hx-get={`${base}/edit`}
-          hx-target="closest tr"
-          hx-swap="outerHTML"
-          hx-push-url="false"
-          autofocus={props.focus}
-          aria-label={`Edit patient ${patient.id}`}
-          data-edit
-        >
-          Edit
-        </a>
-        <a
-          class="button button-small button-secondary"
-          href={`${base}/history`}
-          aria-label={`History of patient ${patient.id}`}
-        >
-          History
-        </a>
-        {/* Without JavaScript the button opens the confirmation page; with htmx it asks here. */}
-        <form
-          method="get"
-          action={`${base}/delete`}
-          hx-delete={base}
-          hx-target="closest tr"
-          hx-swap="outerHTML"
-          hx-push-url="false"
-          hx-confirm={`Delete patient ${patient.id}? You can undo it, or restore it later from Recently deleted.`}
-        >
-          <ListQueryInputs query={query} />
-          {props.added && <input type="hidden" name="added" value="1" />}
-          <button
-            type="submit"
-            class="button-small button-danger"
-            aria-label={`Delete patient ${patient.id}`}
-          >
-            Delete
-          </button>
-        </form>
-      </td>
-    </tr>
   );
 }
 
@@ -257,8 +85,8 @@ export function PatientEditRow(props: PatientEditRowProps) {
           id={formId}
           class="edit-panel"
           method="post"
-          action={withQuery(base, props.query)}
-          hx-put={base}
+          action={withListQuery(base, props.query)}
+          hx-put={here(base)}
           hx-target="closest tr"
           hx-swap="outerHTML"
           hx-push-url="false"
@@ -282,8 +110,8 @@ export function PatientEditRow(props: PatientEditRowProps) {
             <button type="submit">Save</button>
             <a
               class="button button-secondary"
-              href={withQuery(base, props.query)}
-              hx-get={`${base}/row`}
+              href={withListQuery(base, props.query)}
+              hx-get={here(`${base}/row`)}
               hx-target="closest tr"
               hx-swap="outerHTML"
               hx-push-url="false"
@@ -322,7 +150,7 @@ function Pagination({ query, total }: { query: PatientListQuery; total: number }
       <a
         id={id}
         href={href}
-        hx-get={href}
+        data-get
         hx-swap={`outerHTML show:${selector(DOM_IDS.patientTable)}:top`}
         rel={rel}
         class="button button-small button-secondary"
@@ -409,16 +237,32 @@ function EmptyMessage({ query, filtered, invalid }: PatientTableProps) {
         {onlyId
           ? `You have no patient with ID ${q}. The search matches the whole ID, not part of it. `
           : "No patients match these filters. "}
-        <a href="/patients" hx-get="/patients">Clear the filters</a> to see all your patients.
+        <a href={here("/patients")} hx-get={here("/patients")}>Clear the filters</a>{" "}
+        to see all your patients.
       </p>
     );
   }
   if (query.page === 1) {
-    return <p>You have no patients yet. Add your first one with the form above.</p>;
+    return (
+      <>
+        <p>You have no patients yet.</p>
+        {(mayDo("write") || mayDo("import")) && (
+          <p class="empty-actions">
+            {mayDo("write") && <a class="button" href="#add-id">Add your first patient</a>}
+            {mayDo("import") && (
+              <a class="button button-secondary" href={here("/patients/import")}>
+                Import patients from a CSV file
+              </a>
+            )}
+          </p>
+        )}
+      </>
+    );
   }
   return (
     <p>
-      This page is empty. <a href="/patients" hx-get="/patients">Go to the first page</a>.
+      This page is empty.{" "}
+      <a href={here("/patients")} hx-get={here("/patients")}>Go to the first page</a>.
     </p>
   );
 }
@@ -445,7 +289,6 @@ export function PatientTable(props: PatientTableProps) {
         />
       )}
       <div class="table-top">
-        <CountSummary query={query} total={total} shown={items.length} invalid={props.invalid} />
         <p class="scroll-hint">Scroll the table sideways for more columns →</p>
         {/* Shown by the stylesheet while an htmx request is on its way. */}
         <p class="loading" aria-hidden="true">Loading…</p>
@@ -460,27 +303,21 @@ export function PatientTable(props: PatientTableProps) {
           <thead>
             <tr>
               {COLUMN_ORDER.map((field) => <SortHeader field={field} query={query} />)}
-              <th scope="col" class="row-actions">
+              <th scope="col">
                 <span class="visually-hidden">Actions</span>
               </th>
             </tr>
           </thead>
           {/* Rows added inline go here, apart from the page's rows and its count. */}
-          <tbody id={DOM_IDS.patientAdded} class="added">
+          <tbody id={DOM_IDS.patientAdded} class="added" {...ROWS_HTMX}>
             <tr class="group-label" id={`${DOM_IDS.patientAdded}-label`}>
               <th scope="rowgroup" colspan={COLUMNS}>
                 Just added (shown in order after a reload)
               </th>
             </tr>
           </tbody>
-          <tbody id={DOM_IDS.patientRows}>
-            {items.map((patient, i) => (
-              <PatientRow
-                patient={patient}
-                query={query}
-                focusId={props.focusFirstRow && i === 0}
-              />
-            ))}
+          <tbody id={DOM_IDS.patientRows} {...ROWS_HTMX}>
+            <PatientRows items={items} focusFirst={props.focusFirstRow} />
           </tbody>
         </table>
         {/* Shown by the stylesheet only while the table has no rows (also after deleting the last one). */}
@@ -489,6 +326,31 @@ export function PatientTable(props: PatientTableProps) {
         </div>
       </div>
       {!props.invalid && <Pagination query={query} total={total} />}
+      {mayDo("delete") && <RowDeleteForm query={query} />}
     </div>
+  );
+}
+
+/**
+ * The one form that every row's Delete button submits (the button's `form`, its value the row's
+ * id), with the list view as hidden inputs. Without JavaScript it opens the row's confirmation
+ * page (by way of `/patients/delete`), which comes back to this view; with htmx, static/app.js
+ * asks first (`data-confirm`) and posts to the record's address (`data-post`), the answer taking
+ * the row's place. `{id}` in both stands for the row's id.
+ */
+function RowDeleteForm({ query }: { query: PatientListQuery }) {
+  const params = new URLSearchParams(listQueryString(query));
+  return (
+    <form
+      id={ROW_DELETE_FORM}
+      method="get"
+      action={here("/patients/delete")}
+      data-post={here("/patients/{id}/delete")}
+      data-confirm="Delete patient {id}? You can undo it, or restore it later from Recently deleted."
+      hidden
+    >
+      {[...params].map(([name, value]) => <input type="hidden" name={name} value={value} />)}
+      <RegistryField />
+    </form>
   );
 }

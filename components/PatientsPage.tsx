@@ -3,12 +3,26 @@ import type { Child } from "hono/jsx";
 import type { PatientFilter, PatientListQuery } from "../lib/patient_query.ts";
 import { CATEGORICAL_FIELDS, FIELD_LABELS } from "../lib/patient_fields.ts";
 import { options } from "../lib/patient_format.ts";
-import { PAGE_SIZES } from "../lib/patient_query.ts";
-import { CsrfField, Field, FieldError, type FieldErrors, SelectField } from "./Form.tsx";
+import { ADMISSION_PARAMETERS, listQueryString, PAGE_SIZES } from "../lib/patient_query.ts";
+import { AdmissionFilterFields, admissionFilterValues } from "./stroke/AdmissionFilterFields.tsx";
+import {
+  CsrfField,
+  Field,
+  FieldError,
+  type FieldErrors,
+  RegistryField,
+  SelectField,
+} from "./Form.tsx";
 import { DOM_IDS, selector } from "./htmx.ts";
 import { type PatientFormValues, PatientInputs } from "./PatientInputs.tsx";
 import { ExportPanel } from "./ExportPanel.tsx";
-import { COLUMN_ORDER, PatientTable, type PatientTableProps } from "./PatientTable.tsx";
+import { OnOpen } from "./OnOpen.tsx";
+import { COLUMN_ORDER } from "./PatientRows.ts";
+import { ADMISSIONS_IMPORT_PAGE } from "./stroke/AdmissionImportPage.tsx";
+import { CountSummary, PatientTable, type PatientTableProps } from "./PatientTable.tsx";
+import { here, mayDo } from "./registry_url.ts";
+import { RegistryTag } from "./RegistryTag.tsx";
+import { Toast } from "./Toast.tsx";
 
 export interface AddPatientFormProps {
   csrfToken: string;
@@ -20,39 +34,76 @@ export interface AddPatientFormProps {
   autofocus?: boolean | undefined;
 }
 
-/** The add form; htmx swaps it whole (fresh after a save, with messages after a refusal). */
+/** The add form's fields and button: in the list's panel, and on a page of their own. */
+export function AddPatientFields(props: Omit<AddPatientFormProps, "open">) {
+  const hasErrors = Object.keys(props.errors).length > 0;
+  return (
+    <>
+      <CsrfField token={props.csrfToken} />
+      {hasErrors && (
+        <p class="alert alert-error" role="alert">
+          The patient was not added: please correct the fields marked below.
+        </p>
+      )}
+      <PatientInputs
+        values={props.values}
+        errors={props.errors}
+        idPrefix="add-"
+        fields={COLUMN_ORDER}
+        idHint="Leave empty to use the next free ID"
+        autofocusFirst={props.autofocus || hasErrors}
+      />
+      <button type="submit">Add patient</button>
+    </>
+  );
+}
+
+/**
+ * The add form as the list's panel holds it (also the answer to the panel's first opening):
+ * htmx sends it and swaps the whole panel (fresh after a save, with messages after a refusal).
+ */
+export function AddForm(props: Omit<AddPatientFormProps, "open">) {
+  return (
+    <form
+      id={DOM_IDS.addPatientForm}
+      method="post"
+      action={here("/patients")}
+      hx-post={here("/patients")}
+      hx-target={selector(DOM_IDS.addPatient)}
+      hx-swap="outerHTML"
+      hx-indicator={selector(DOM_IDS.patientTable)}
+      hx-disabled-elt="find button"
+      novalidate
+    >
+      <AddPatientFields {...props} />
+    </form>
+  );
+}
+
+/** The add panel, open with its form. */
 export function AddPatientForm(props: AddPatientFormProps) {
   const hasErrors = Object.keys(props.errors).length > 0;
   return (
-    <details id={DOM_IDS.addPatient} class="card add-patient" open={props.open || hasErrors}>
+    <details id={DOM_IDS.addPatient} class="card add-patient tool" open={props.open || hasErrors}>
       <summary>Add a patient</summary>
-      <form
-        id={DOM_IDS.addPatientForm}
-        method="post"
-        action="/patients"
-        hx-post="/patients"
-        hx-target={selector(DOM_IDS.addPatient)}
-        hx-swap="outerHTML"
-        hx-indicator={selector(DOM_IDS.patientTable)}
-        hx-disabled-elt="find button"
-        novalidate
-      >
-        <CsrfField token={props.csrfToken} />
-        {hasErrors && (
-          <p class="alert alert-error" role="alert">
-            The patient was not added: please correct the fields marked below.
-          </p>
-        )}
-        <PatientInputs
-          values={props.values}
-          errors={props.errors}
-          idPrefix="add-"
-          fields={COLUMN_ORDER}
-          idHint="Leave empty to use the next free ID"
-          autofocusFirst={props.autofocus || hasErrors}
-        />
-        <button type="submit">Add patient</button>
-      </form>
+      <AddForm {...props} />
+    </details>
+  );
+}
+
+/**
+ * The add panel of the list: its form when it is open (no records yet, or a refusal to show),
+ * else folded, the form fetched when it first opens (`/patients/new`, also its page without
+ * JavaScript).
+ */
+function AddPatientPanel(props: AddPatientFormProps) {
+  if (props.open || Object.keys(props.errors).length > 0) return <AddPatientForm {...props} />;
+  return (
+    <details id={DOM_IDS.addPatient} class="card add-patient tool">
+      <summary>Add a patient</summary>
+      <OnOpen get={here("/patients/new")} href={here("/patients/new")}>
+        Open the form to add a patient
+      </OnOpen>
     </details>
   );
 }
@@ -63,6 +114,7 @@ export const FILTER_FIELDS = [
   ...CATEGORICAL_FIELDS,
   "age_min",
   "age_max",
+  ...ADMISSION_PARAMETERS,
   "per_page",
 ] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];
@@ -72,9 +124,11 @@ const FILTER_PREFIX = "filter-";
 export function filterValues(query: PatientListQuery): Partial<Record<FilterField, string>> {
   const values: Partial<Record<FilterField, string>> = { per_page: String(query.perPage) };
   for (const [name, value] of Object.entries(query.filter) as [keyof PatientFilter, unknown][]) {
-    if (value !== undefined) values[name] = String(value);
+    if (value !== undefined && name !== "admission" && name !== "ids") {
+      values[name] = String(value);
+    }
   }
-  return values;
+  return { ...values, ...admissionFilterValues(query.filter) };
 }
 
 /** How many filters are set (the page size is not one). */
@@ -109,14 +163,16 @@ export interface FiltersProps {
   alert?: string | undefined;
   /**
    * Where the form goes: the list (default), whose table it reloads through htmx, or another
-   * page taking the list's filters (the dashboard), as a plain GET without paging.
+   * page taking the list's filters (the dashboard), as a plain GET without paging. A path: the
+   * form stays in the page's registry by itself.
    */
   action?: string | undefined;
 }
 
 /**
- * Search and filters; changing any of them reloads the table only, and the URL with it. On a
- * narrow screen they fold away behind "Filters (n active)" so that the patients come first.
+ * Search and filters; on the list, changing any of them reloads the table only, and the URL
+ * with it. The list folds them into a one-line bar ({@link FiltersPanel}); the dashboard shows
+ * the form in a panel of its own.
  */
 export function Filters(
   { query, values, errors = {}, alert, action = "/patients" }: FiltersProps,
@@ -134,91 +190,131 @@ export function Filters(
     errorSlot: true,
   });
   return (
+    <form
+      id={DOM_IDS.filters}
+      class="filters"
+      role="search"
+      aria-label="Filter the patients"
+      method="get"
+      action={here(action)}
+      hx-get={list ? here("/patients") : undefined}
+      hx-target={list ? selector(DOM_IDS.patientTable) : undefined}
+      hx-swap={list ? "outerHTML" : undefined}
+      hx-push-url={list ? "true" : undefined}
+      hx-indicator={list ? selector(DOM_IDS.patientTable) : undefined}
+      hx-trigger={list ? "change, submit, input changed delay:400ms from:#filter-q" : undefined}
+      novalidate
+    >
+      {/* Applying the filters keeps the panel open (the address says so). */}
+      {list && <input type="hidden" name={FILTERS_OPEN.name} value={FILTERS_OPEN.value} />}
+      <RegistryField />
+      <FiltersAlert message={alert} />
+      <div class="filter-grid">
+        <Field
+          {...common("q")}
+          label="Search by patient ID"
+          type="search"
+          inputmode="numeric"
+          value={values.q ?? ""}
+          hint="Matches the whole ID, not part of it"
+        />
+        {CATEGORICAL_FIELDS.map((field) => (
+          <SelectField
+            {...common(field)}
+            label={FIELD_LABELS[field]}
+            value={values[field] ?? ""}
+            options={options(field)}
+            placeholder="Any"
+          />
+        ))}
+        <Field
+          {...common("age_min")}
+          label="Age from (years)"
+          inputmode="decimal"
+          value={values.age_min ?? ""}
+        />
+        <Field
+          {...common("age_max")}
+          label="Age to (years)"
+          inputmode="decimal"
+          value={values.age_max ?? ""}
+        />
+        <AdmissionFilterFields values={values} errors={errors} idPrefix={FILTER_PREFIX} />
+        {list && (
+          <SelectField
+            {...common("per_page")}
+            label="Rows per page"
+            value={perPage}
+            options={pageSizes.map((n) => ({ value: n, label: n }))}
+          />
+        )}
+      </div>
+      <div class="filter-actions">
+        <button type="submit">Apply</button>
+        <a class="button button-secondary" href={here(action)}>Clear filters</a>
+      </div>
+    </form>
+  );
+}
+
+/** The list address's mark of an open filter panel (`filters=open`), kept by static/app.js. */
+export const FILTERS_OPEN = { name: "filters", value: "open" } as const;
+
+/** The list's address with the filter panel open (`filters=open`), in the page's registry. */
+function filtersOpenUrl(query: PatientListQuery): string {
+  const qs = listQueryString(query);
+  return here(`/patients?${qs ? `${qs}&` : ""}${FILTERS_OPEN.name}=${FILTERS_OPEN.value}`);
+}
+
+/**
+ * The list's filters, folded into a one-line bar "Filters (n active)" so that the patients come
+ * first; open on demand (the address then says `filters=open`), or when a filter has a problem.
+ * Folded, the form is fetched when the panel first opens (`/patients/filters`); without
+ * JavaScript the panel links to the list with it open.
+ */
+export function FiltersPanel(
+  props: FiltersProps & { open?: boolean | undefined; hidden?: boolean | undefined },
+) {
+  const { errors = {} } = props;
+  const open = props.open || Object.keys(errors).length > 0;
+  return (
     <details
-      class="card filters-panel"
+      class="card filters-panel tool"
       id="filters-panel"
-      open={Object.keys(errors).length > 0 || undefined}
+      open={open || undefined}
+      hidden={props.hidden || undefined}
+      data-needs-records
     >
       <summary>
-        Filters<ActiveCount count={activeFilters(values)} />
+        Filters<ActiveCount count={activeFilters(props.values)} />
       </summary>
-      <form
-        id={DOM_IDS.filters}
-        class="filters"
-        role="search"
-        method="get"
-        action={action}
-        hx-get={list ? "/patients" : undefined}
-        hx-target={list ? selector(DOM_IDS.patientTable) : undefined}
-        hx-swap={list ? "outerHTML" : undefined}
-        hx-push-url={list ? "true" : undefined}
-        hx-indicator={list ? selector(DOM_IDS.patientTable) : undefined}
-        hx-trigger={list ? "change, submit, input changed delay:400ms from:#filter-q" : undefined}
-        novalidate
-      >
-        <FiltersAlert message={alert} />
-        <div class="filter-grid">
-          <Field
-            {...common("q")}
-            label="Search by patient ID"
-            type="search"
-            inputmode="numeric"
-            value={values.q ?? ""}
-            hint="Matches the whole ID, not part of it"
-          />
-          {CATEGORICAL_FIELDS.map((field) => (
-            <SelectField
-              {...common(field)}
-              label={FIELD_LABELS[field]}
-              value={values[field] ?? ""}
-              options={options(field)}
-              placeholder="Any"
-            />
-          ))}
-          <Field
-            {...common("age_min")}
-            label="Age from (years)"
-            inputmode="decimal"
-            value={values.age_min ?? ""}
-          />
-          <Field
-            {...common("age_max")}
-            label="Age to (years)"
-            inputmode="decimal"
-            value={values.age_max ?? ""}
-          />
-          {list && (
-            <SelectField
-              {...common("per_page")}
-              label="Rows per page"
-              value={perPage}
-              options={pageSizes.map((n) => ({ value: n, label: n }))}
-            />
-          )}
-        </div>
-        <div class="filter-actions">
-          <button type="submit">Apply</button>
-          <a class="button button-secondary" href={action}>Clear filters</a>
-        </div>
-      </form>
+      {open
+        ? <Filters {...props} />
+        : (
+          <OnOpen get={here("/patients/filters")} href={filtersOpenUrl(props.query)}>
+            Show the filters
+          </OnOpen>
+        )}
     </details>
   );
 }
 
 /**
- * What an htmx answer updates in the filters, out of band: each field's message (empty when it
- * has none), the word about the address and the active count. The fields themselves stay, so
- * that nothing the user is typing in is replaced.
+ * What an htmx answer updates in the filters, out of band: the active count, and, when the
+ * filter form sent it (`form`: the form is on the page), each field's message (empty when it has
+ * none) and the word about the address. The fields themselves stay, so that nothing the user is
+ * typing in is replaced.
  */
 export function FiltersFeedback(
-  { values, errors = {}, alert }: Omit<FiltersProps, "query">,
+  { values, errors = {}, alert, form }: Omit<FiltersProps, "query"> & { form: boolean },
 ) {
   return (
     <>
-      {FILTER_FIELDS.map((field) => (
-        <FieldError id={`${FILTER_PREFIX}${field}`} error={errors[field]} oob />
-      ))}
-      <FiltersAlert message={alert} oob />
+      {form &&
+        FILTER_FIELDS.map((field) => (
+          <FieldError id={`${FILTER_PREFIX}${field}`} error={errors[field]} oob />
+        ))}
+      {form && <FiltersAlert message={alert} oob />}
       <ActiveCount count={activeFilters(values)} oob />
     </>
   );
@@ -226,7 +322,7 @@ export function FiltersFeedback(
 
 export interface PatientsPageProps extends PatientTableProps {
   add: Omit<AddPatientFormProps, "csrfToken">;
-  filters: Omit<FiltersProps, "query">;
+  filters: Omit<FiltersProps, "query"> & { open?: boolean | undefined };
   /** The export's view: the list's, or its valid part when a filter has a problem. */
   exportView: { query: PatientListQuery; total: number };
   /** A message left by the previous request, shown beside the table. */
@@ -234,27 +330,56 @@ export interface PatientsPageProps extends PatientTableProps {
 }
 
 export function PatientsPage(props: PatientsPageProps) {
+  // Nothing to filter or export yet: those tools wait for the first record (static/app.js
+  // shows them when one is added here).
+  const none = props.total === 0 && !props.filtered;
   return (
     <div class="patients-page" hx-history="false">
-      <div class="page-heading">
-        <h1>Patients</h1>
+      {
+        /* One line on a laptop: the heading, the folded tools (an open one takes the next line
+      of its own), and the links to the other list pages. */
+      }
+      <div class="list-head">
+        <h1>
+          Patients<RegistryTag />
+        </h1>
+        {mayDo("write") && <AddPatientPanel csrfToken={props.csrfToken} {...props.add} />}
+        <FiltersPanel query={props.query} {...props.filters} hidden={none} />
+        <ExportPanel {...props.exportView} hidden={none} />
         <p class="actions">
-          <a class="button button-secondary" href="/patients/import">Import a CSV file</a>
-          <a class="button button-secondary" href="/patients/deleted">Recently deleted</a>
+          {mayDo("import") && (
+            <>
+              <a class="button button-small button-secondary" href={here("/patients/import")}>
+                Import a CSV file
+              </a>
+              <a class="button button-small button-secondary" href={here(ADMISSIONS_IMPORT_PAGE)}>
+                Import admissions
+              </a>
+            </>
+          )}
+          <a class="button button-small button-secondary" href={here("/patients/deleted")}>
+            Recently deleted
+          </a>
         </p>
       </div>
-      <AddPatientForm csrfToken={props.csrfToken} {...props.add} />
-      <Filters query={props.query} {...props.filters} />
-      <ExportPanel {...props.exportView} />
+      <div class="list-bar" id={DOM_IDS.listBar}>
+        <CountSummary
+          query={props.query}
+          total={props.total}
+          shown={props.items.length}
+          invalid={props.invalid}
+        />
+        <StatusRegion message={props.message} />
+      </div>
       <PatientTable {...props} />
-      <StatusRegion message={props.message} />
     </div>
   );
 }
 
 /**
- * The message region beside the table (it stays in view at the bottom of the screen while the
- * table does): what was saved or deleted, and, for screen readers, what the table now shows.
+ * The message region beside the count, in the bar that stays at the top of the screen above the
+ * table (so that it never covers a row or a field): what was saved or deleted, and, for screen
+ * readers, what the table now shows. A success leaves by itself; every message can be dismissed.
  */
 export function StatusRegion(
   { message, announce, kind = "ok", oob }: {
@@ -267,7 +392,7 @@ export function StatusRegion(
 ) {
   const content = (
     <>
-      {message && <div class={`alert alert-${kind}`}>{message}</div>}
+      {message && <Toast kind={kind} live={false}>{message}</Toast>}
       {announce && <span class="visually-hidden">{announce}</span>}
     </>
   );

@@ -1,9 +1,22 @@
 /** The profile: name, password, API tokens and account deletion, each in its own form. */
-import type { ApiToken, NewApiToken } from "../db/api_tokens.ts";
 import { formatTime } from "../lib/time_format.ts";
 import { ACCOUNT_RULES, PASSWORD_HINT } from "../lib/account_rules.ts";
 import { Card, CsrfField, Field, type FieldErrors, FormAlert } from "./Form.tsx";
+import { TimeZoneCard, type TimeZoneCardProps } from "./TimeZoneCard.tsx";
 import { TwoFactorCard, type TwoFactorCardProps } from "./TwoFactorCard.tsx";
+
+/** An API token as the profile lists it (never its secret). */
+export interface TokenView {
+  id: number;
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+/** A token just made: its secret, shown this once. */
+export interface NewTokenView extends TokenView {
+  token: string;
+}
 
 export interface ProfileErrors {
   name?: FieldErrors | undefined;
@@ -11,22 +24,25 @@ export interface ProfileErrors {
   token?: FieldErrors | undefined;
   delete?: FieldErrors | undefined;
   twoFactor?: FieldErrors | undefined;
+  timeZone?: FieldErrors | undefined;
 }
 
 export interface ProfilePageProps {
   user: { name: string; email: string };
   csrfToken: string;
-  tokens: ApiToken[];
+  tokens: TokenView[];
   /** A token just created: its secret is shown this once. */
-  newToken?: NewApiToken | undefined;
+  newToken?: NewTokenView | undefined;
   errors?: ProfileErrors | undefined;
   /** What the user typed in the name form, when it was refused. */
   nameValue?: string | undefined;
   /** The second factor's state (the card's own props but those the page has). */
   twoFactor: Pick<TwoFactorCardProps, "state" | "codesLeft" | "newCodes">;
+  /** The time zone chosen and the installation's (the card's own props but those the page has). */
+  timeZone: Pick<TimeZoneCardProps, "chosen" | "installation" | "value">;
 }
 
-function TokenList({ tokens }: { tokens: ApiToken[] }) {
+function TokenList({ tokens }: { tokens: TokenView[] }) {
   if (tokens.length === 0) return <p class="muted">You have no API tokens.</p>;
   return (
     <div class="table-wrap">
@@ -69,7 +85,7 @@ function TokenList({ tokens }: { tokens: ApiToken[] }) {
 }
 
 /** A token just created, at the top of the page (in view), with a Copy button. */
-function NewToken({ token }: { token: NewApiToken }) {
+function NewToken({ token }: { token: NewTokenView }) {
   return (
     <div class="alert alert-ok" role="status">
       <p>
@@ -87,7 +103,7 @@ function NewToken({ token }: { token: NewApiToken }) {
 
 /** Asks before a token is revoked (scripts using it stop working). */
 export function RevokeTokenPage(
-  { token, csrfToken }: { token: ApiToken; csrfToken: string },
+  { token, csrfToken }: { token: TokenView; csrfToken: string },
 ) {
   return (
     <>
@@ -118,6 +134,7 @@ export function ProfilePage(props: ProfilePageProps) {
             <CsrfField token={csrfToken} />
             <Field
               name="name"
+              idPrefix="profile-"
               label="Name"
               value={props.nameValue ?? user.name}
               error={errors.name?.name}
@@ -164,6 +181,8 @@ export function ProfilePage(props: ProfilePageProps) {
           </form>
         </Card>
       </div>
+
+      <TimeZoneCard csrfToken={csrfToken} {...props.timeZone} error={errors.timeZone?.time_zone} />
 
       <TwoFactorCard
         email={user.email}

@@ -72,9 +72,24 @@ function Setup({ email, csrfToken, secret, errors }: {
   );
 }
 
-function NewCodes({ codes }: { codes: string[] }) {
+/** The recovery codes as a text file says them (the download beside the list). */
+export function recoveryCodesText(email: string, codes: string[]): string {
+  return [
+    `${TOTP_ISSUER}: recovery codes for ${email}`,
+    "Each code logs you in once, instead of a code from your app. Keep them somewhere safe.",
+    "",
+    ...codes.map((code, i) => `${String(i + 1).padStart(2, " ")}. ${code}`),
+    "",
+  ].join("\n");
+}
+
+function NewCodes({ codes, email }: { codes: string[]; email: string }) {
+  // A data: link: the codes never leave the page for a server address.
+  const file = `data:text/plain;charset=utf-8,${
+    encodeURIComponent(recoveryCodesText(email, codes))
+  }`;
   return (
-    <div class="alert alert-ok" role="status">
+    <div class="alert alert-ok recovery-codes-box" role="status" data-print-area>
       <p>
         <strong>Your recovery codes.</strong>{" "}
         Save them somewhere safe now: they are not shown again. Each one logs you in once if you
@@ -83,11 +98,21 @@ function NewCodes({ codes }: { codes: string[] }) {
       <ol class="recovery-codes" aria-label="Recovery codes">
         {codes.map((code) => <li>{code}</li>)}
       </ol>
+      <p class="actions recovery-actions">
+        <a class="button button-small" href={file} download="recovery-codes.txt">
+          Download as a text file
+        </a>
+        {/* Shown by the script, which opens the print dialog (the page prints the codes only). */}
+        <button type="button" class="button-small button-secondary" data-print hidden>
+          Print
+        </button>
+      </p>
     </div>
   );
 }
 
-function On({ csrfToken, enabledAt, codesLeft, newCodes, errors }: {
+function On({ email, csrfToken, enabledAt, codesLeft, newCodes, errors }: {
+  email: string;
   csrfToken: string;
   enabledAt: Date;
   codesLeft: number;
@@ -101,7 +126,7 @@ function On({ csrfToken, enabledAt, codesLeft, newCodes, errors }: {
         {formatTime(enabledAt)}. Logging in asks for a code from your app after the password.{" "}
         {codesLeft} recovery code{codesLeft === 1 ? "" : "s"} left.
       </p>
-      {newCodes && <NewCodes codes={newCodes} />}
+      {newCodes && <NewCodes codes={newCodes} email={email} />}
       <div class="grid-2 two-factor-forms">
         <form method="post" action="/profile/two-factor/recovery-codes" class="stack" novalidate>
           <h3>New recovery codes</h3>
@@ -152,6 +177,7 @@ export function TwoFactorCard(props: TwoFactorCardProps) {
       )}
       {state?.enabledAt && (
         <On
+          email={props.email}
           csrfToken={csrfToken}
           enabledAt={state.enabledAt}
           codesLeft={props.codesLeft}

@@ -3,6 +3,7 @@
  * and telling a fragment request from a full-page one.
  */
 import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
+import { here } from "./registry_url.ts";
 
 /** Ids of the page regions that htmx requests target or swap out of band. */
 export const DOM_IDS = {
@@ -14,6 +15,8 @@ export const DOM_IDS = {
   /** The rows added inline since the table was drawn, above the page's rows. */
   patientAdded: "just-added",
   patientCount: "patient-count",
+  /** The bar above the table that holds the count and the message region. */
+  listBar: "list-bar",
   patientEmpty: "patient-empty",
   /** The message region beside the table (`aria-live`): saved, deleted, what the table shows. */
   patientStatus: "patient-status",
@@ -50,16 +53,19 @@ export function targets(c: HeaderSource, id: (typeof DOM_IDS)[keyof typeof DOM_I
   return isFragmentRequest(c) && c.req.header("HX-Target") === id;
 }
 
-/** The browser URL of a list view (defaults left out, so that URLs stay short and stable). */
+/**
+ * The browser URL of a list view (defaults left out, so that URLs stay short and stable), in the
+ * registry of the page being drawn.
+ */
 export function listUrl(query: PatientListQuery): string {
   return withListQuery("/patients", query);
 }
 
 /**
  * A path that carries the list view along (an edit or delete page), so that a plain form can
- * come back to the same filters, sort and page.
+ * come back to the same filters, sort and page — and the page's registry (`here`).
  */
 export function withListQuery(path: string, query: PatientListQuery): string {
   const qs = listQueryString(query);
-  return qs ? `${path}?${qs}` : path;
+  return here(qs ? `${path}?${qs}` : path);
 }

@@ -14,8 +14,12 @@ export const AUDIT_ACTIONS = [
   "import",
   "export",
   "view",
+  "password_reset",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Actions about an account rather than its records (never in a record's history). */
+export const ACCOUNT_AUDIT_ACTIONS: readonly AuditAction[] = ["password_reset"];
 
 /**
  * `pending`: written before its change, which may or may not have happened yet; `done`: the
@@ -76,7 +80,12 @@ export interface AuditOutcome {
 export interface AuditLog {
   /** Appends finished entries to the log; resolves once the database has acknowledged them. */
   append(entries: readonly AuditEntry[]): Promise<void>;
-  /** Writes a pending entry to the journal, before its change is made. */
+  /**
+   * Writes a pending entry to the journal, before its change is made. Throws
+   * `ChangeInProgressError` when the journal holds another change of the same record from the
+   * same revision (see {@link claimOf}): the journal's unique index lets one change at a time
+   * start from a revision, on every backend.
+   */
   begin(entry: AuditEntry): Promise<void>;
   /**
    * Appends a journal entry, finished, to the log, then drops it from the journal. False when
@@ -105,6 +114,25 @@ export interface AuditLog {
   continuedFrom(ownerId: number, revision: string, exceptId: string): Promise<AuditEntry | null>;
 }
 
+/**
+ * The key of the change an entry makes, unique in the journal: the record and the revision the
+ * change starts from. Two changes of one record from one revision cannot both begin, which makes
+ * `If-Match` hold even where the database does not apply a conditional update atomically
+ * (FerretDB v1). Null for an entry that starts from no revision (a create, an import).
+ */
+export function claimOf(entry: AuditEntry): string | null {
+  if (entry.revision_before === null) return null;
+  return `${entry.owner_id}:${entry.patient_id ?? ""}:${entry.revision_before}`;
+}
+
+/** Another change of the same record from the same revision is in the journal (`holder`). */
+export class ChangeInProgressError extends Error {
+  constructor(readonly holder: AuditEntry | null) {
+    super("Another change of this record from the same revision is in progress");
+    this.name = "ChangeInProgressError";
+  }
+}
+
 let counter = 0;
 
 /** A new entry id: the time in ms, a per-process counter, then randomness (sorts by time). */
@@ -130,22 +158,57 @@ export function changedFields(
   return changes;
 }
 
+/**
+ * The admission an entry is about: its number (`details.admission_id`), null for an entry about
+ * a patient's admissions that names none (a create not yet made, a list read), undefined for an
+ * entry about the record itself.
+ */
+export function admissionOf(entry: Pick<AuditEntry, "details">): number | null | undefined {
+  const details = entry.details;
+  if (!details || !("admission_id" in details)) return undefined;
+  return typeof details.admission_id === "number" ? details.admission_id : null;
+}
+
+/** An entry with the name of who made it (their account's name, when they have one). */
+export type NamedEntry = AuditEntry & { user_name?: string | null };
+
 /** One entry as the owner's history shows it (`GET /api/patient_data/{id}/history`). */
 export interface HistoryItem {
   at: string;
   user_id: number | null;
+  /** Who made it, by name (members of a team registry see each other's names); null: unknown. */
+  user_name: string | null;
   action: AuditAction;
+  /** The admission the entry is about, when it is about one of the patient's admissions. */
+  admission_id?: number;
   changes: AuditChanges;
   reason?: string;
+  /** The import that made this create or update: its file (null through the API) and line. */
+  import?: { file_name: string | null; line: number };
 }
 
-export function historyItem(entry: AuditEntry): HistoryItem {
+/** The import an entry of one record came from (see `import_audit.ts`), or null. */
+export function importSource(entry: AuditEntry): { file_name: string | null; line: number } | null {
+  const details = entry.details;
+  if (!details || typeof details.import !== "string" || typeof details.line !== "number") {
+    return null;
+  }
+  const fileName = details.file_name;
+  return { file_name: typeof fileName === "string" ? fileName : null, line: details.line };
+}
+
+export function historyItem(entry: NamedEntry): HistoryItem {
+  const source = importSource(entry);
+  const admission = admissionOf(entry);
   return {
     at: entry.at.toISOString(),
     user_id: entry.user_id,
+    user_name: entry.user_name ?? null,
     action: entry.action,
+    ...(typeof admission === "number" ? { admission_id: admission } : {}),
     changes: entry.changes,
     ...(entry.reason ? { reason: entry.reason } : {}),
+    ...(source ? { import: source } : {}),
   };
 }
 
@@ -168,6 +231,41 @@ export interface AdminAuditItem {
   status: AuditStatus;
 }
 
+/** Detail keys whose text is a word of the app's own (never a value a user typed or sent). */
+const ADMIN_DETAIL_WORDS = new Set([
+  "of",
+  "on_conflict",
+  "format",
+  "via",
+  "sort",
+  "error",
+  "deleted_at",
+  "import",
+  "values_before",
+]);
+/** Such a word: short, without spaces (an old entry's error message is left out). */
+const WORD = /^[\w.:+-]{1,64}$/;
+
+/**
+ * An entry's details as an admin sees them: counts, flags and the app's own words, and an
+ * export's filter as the names of its fields — never a value (a file name, a filter value, a
+ * message that quotes a file's header or rows).
+ */
+export function adminDetails(
+  details: Record<string, unknown> | null,
+): Record<string, unknown> | null {
+  if (!details) return null;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (value === null || typeof value === "number" || typeof value === "boolean") {
+      out[key] = value;
+    } else if (typeof value === "string" && ADMIN_DETAIL_WORDS.has(key) && WORD.test(value)) {
+      out[key] = value;
+    } else if (key === "filter" && typeof value === "object") out[key] = Object.keys(value);
+  }
+  return out;
+}
+
 export function adminAuditItem(entry: AuditEntry): AdminAuditItem {
   return {
     id: entry.id,
@@ -180,7 +278,7 @@ export function adminAuditItem(entry: AuditEntry): AdminAuditItem {
     reason: entry.reason,
     client: entry.client,
     request_id: entry.request_id,
-    details: entry.details,
+    details: adminDetails(entry.details),
     status: entry.status,
   };
 }
@@ -201,16 +299,15 @@ export const ADMIN_AUDIT_COLUMNS = [
 ] as const;
 
 /**
- * An admin item as the CSV's cells. A cell that a spreadsheet would run as a formula (a typed
- * reason starting with `=`, `+`, `-` or `@`) gets a leading apostrophe.
+ * An admin item as the CSV's cells (the CSV writer neutralises a cell that a spreadsheet would
+ * run as a formula, such as a typed reason starting with `=`).
  */
-export function adminAuditCells(item: AdminAuditItem): string[] {
+export function adminAuditCells(item: AdminAuditItem): (string | number | null)[] {
   return ADMIN_AUDIT_COLUMNS.map((column) => {
     const value = item[column];
-    if (value === null) return "";
+    if (value === null || typeof value === "number") return value;
     if (Array.isArray(value)) return value.join(" ");
     if (typeof value === "object") return JSON.stringify(value);
-    const text = String(value);
-    return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+    return String(value);
   });
 }

@@ -6,6 +6,7 @@ import { onlyKnown, type Paging, readPaging, wholeNumber } from "./query_params.
 
 export const AUDIT_QUERY_PARAMETERS = [
   "user_id",
+  "registry",
   "action",
   "patient_id",
   "from",
@@ -17,6 +18,8 @@ export const AUDIT_QUERY_PARAMETERS = [
 
 export interface AuditQuery {
   search: AuditSearch;
+  /** A registry's id (`registry`): its entries only, once `http/audit_registry.ts` has found it. */
+  registry?: string;
   paging: Paging;
   format: "json" | "csv";
 }
@@ -51,6 +54,12 @@ export function parseAuditQuery(
   };
   const ownerId = wholeNumber(params, "user_id", { min: 1, max: 2 ** 31 - 1 }, errors, empty);
   if (ownerId !== undefined) search.ownerId = ownerId;
+  const registry = text("registry")?.toLowerCase();
+  if (registry !== undefined && !/^[pt][a-z0-9]{1,39}$/.test(registry)) {
+    errors.push({ field: "registry", message: "registry must be a registry's id" });
+  } else if (registry !== undefined && ownerId !== undefined) {
+    errors.push({ field: "registry", message: "Give user_id or registry, not both" });
+  }
   const action = text("action");
   if (action !== undefined) {
     if ((AUDIT_ACTIONS as readonly string[]).includes(action)) {
@@ -88,7 +97,9 @@ export function parseAuditQuery(
   }
   const paging = readPaging(params, errors, empty);
   if (errors.length) return { ok: false, errors };
-  return { ok: true, query: { search, paging, format: format as "json" | "csv" } };
+  const query: AuditQuery = { search, paging, format: format as "json" | "csv" };
+  if (registry !== undefined) query.registry = registry;
+  return { ok: true, query };
 }
 
 /** The query string of a search (for the admin page's links), defaults left out. */

@@ -11,13 +11,23 @@
  *
  * A crash or an outage between the steps leaves the entry in the journal; `settlePending` later
  * decides it from the revisions, which are random and written by exactly one change each.
+ *
+ * The journal is also what makes `If-Match` hold under concurrency: it keeps one claim per record
+ * and revision (`claimOf`) in a unique index, so of several changes starting from one revision
+ * only the first can begin, even on a database that does not apply a conditional update
+ * atomically (FerretDB v1). A claim is released when its entry leaves the journal; one left by
+ * an instance that died is settled by the next change that meets it, once it is older than
+ * {@link CHANGE_LEASE_MS}.
  */
+import { type RegistryAccess, type RegistryRight, requireRight } from "./registry_rights.ts";
 import {
+  admissionOf,
   type AuditAction,
   type AuditEntry,
   type AuditLog,
   type AuditOutcome,
   changedFields,
+  ChangeInProgressError,
   newEntryId,
 } from "./audit.ts";
 import {
@@ -34,12 +44,30 @@ import type { PatientStore } from "./patient_store.ts";
 /** Who asks: the owner whose records are used, and where the request came from. */
 export interface Actor {
   userId: number;
+  /**
+   * The registry the request acts in, with the user's role there, read for this request; none:
+   * the user's personal registry, as its owner (scripts, tests, the user's own records).
+   */
+  registry?: RegistryAccess;
   /** The client's address. */
   client?: string;
   /** The request id, as the log has it. */
   requestId?: string;
   /** Why the change is made, when the user said. */
   reason?: string;
+}
+
+/** The number of the registry `actor` acts in: its records' `user_id` and audit `owner_id`. */
+export function scopeOf(actor: Actor): number {
+  return actor.registry?.scope ?? actor.userId;
+}
+
+/**
+ * Throws `RegistryForbiddenError` (403, naming the role needed) unless `actor`'s role in the
+ * registry it acts in has `right` (in their personal registry a user may do everything).
+ */
+export function allow(actor: Actor, right: RegistryRight): void {
+  if (actor.registry) requireRight(actor.registry, right);
 }
 
 /** A new entry by `actor` about their own records (status `done` until the caller says). */
@@ -53,7 +81,7 @@ export function entryBy(
   return {
     id: newEntryId(at),
     at,
-    owner_id: actor.userId,
+    owner_id: scopeOf(actor),
     user_id: actor.userId,
     action,
     patient_id: patientId,
@@ -90,11 +118,16 @@ function refused(error: unknown): boolean {
   ].some((type) => error instanceof type);
 }
 
-/** Writes the entry to the journal before its change; a 503 when it cannot be. */
+/**
+ * Writes the entry to the journal before its change; a 503 when it cannot be. Throws
+ * `ChangeInProgressError` when another change of the record from the same revision holds the
+ * claim.
+ */
 export async function beginEntry(audit: AuditLog, entry: AuditEntry): Promise<void> {
   try {
     await audit.begin({ ...entry, status: "pending" });
   } catch (error) {
+    if (error instanceof ChangeInProgressError) throw error;
     throw new StoreUnavailableError("audit", { cause: error });
   }
 }
@@ -136,12 +169,26 @@ export async function auditedChange<T>(
   return result;
 }
 
+/**
+ * How long a change may hold its claim before the next change of the record settles it on the
+ * spot (its instance is taken to be gone): far longer than any change takes while its database
+ * answers (each step gives up after `DB_QUERY_TIMEOUT_MS`, 60 s by default).
+ */
+export const CHANGE_LEASE_MS = 3 * 60_000;
+
 /** How long a pending entry is left to its request before the housekeeping decides it. */
 export const PENDING_GRACE_MS = 15 * 60_000;
 /** An import may run for long: its pending entry is called interrupted only after this. */
 export const IMPORT_GRACE_MS = 60 * 60_000;
 
 /** What became of the change of a pending entry, from the revisions; null: too early to say. */
+export type OutcomeOf = (
+  store: PatientStore,
+  entry: AuditEntry,
+  now: Date,
+) => Promise<AuditOutcome | null>;
+
+/** What became of the change of a pending record entry (admissions: `admission_audit.ts`). */
 async function outcomeOf(
   store: PatientStore,
   entry: AuditEntry,
@@ -150,6 +197,8 @@ async function outcomeOf(
   const { audit } = store;
   const owner = entry.owner_id;
   const continued = (revision: string) => audit.continuedFrom(owner, revision, entry.id);
+  // An admission's change is decided by its own revisions (lib/admission_audit.ts).
+  if (admissionOf(entry) !== undefined) return null;
   if (entry.action === "import") {
     return now.getTime() - entry.at.getTime() > IMPORT_GRACE_MS ? { status: "interrupted" } : null;
   }
@@ -175,7 +224,7 @@ async function outcomeOf(
   if (entry.action === "delete" && found.place === "deleted" && !(await continued(after))) {
     // Copied but not removed: the record is still live, so the delete did not happen.
     const live = await store.get(owner, record.id);
-    if (live && live.created_at.getTime() === record.created_at.getTime()) {
+    if (live && live.created_at?.getTime() === record.created_at?.getTime()) {
       await store.purge(owner, after);
       return { status: "failed" };
     }
@@ -191,20 +240,63 @@ async function outcomeOf(
 }
 
 /**
- * Settles the journal entries left by crashes and outages (those the log has already are only
- * dropped from the journal); returns how many it settled.
+ * Settles one journal entry: finished with the outcome its revisions tell, or only dropped when
+ * the log has it already. True when it was moved to the log; false when it was only dropped or
+ * it is too early to tell.
  */
-export async function settlePending(store: PatientStore, now: Date): Promise<number> {
+async function settle(
+  store: PatientStore,
+  entry: AuditEntry,
+  now: Date,
+  decide: OutcomeOf,
+): Promise<boolean> {
   const { audit } = store;
+  if (await audit.get(entry.id)) {
+    await audit.forget(entry.id);
+    return false;
+  }
+  const outcome = await decide(store, entry, now);
+  return outcome !== null && await audit.finish({ ...entry, ...outcome });
+}
+
+/**
+ * Settles the journal entries left by crashes and outages (those the log has already are only
+ * dropped from the journal); returns how many it settled. `decide` and `which` let the
+ * admissions settle their own entries with their own revisions.
+ */
+export async function settlePending(
+  store: PatientStore,
+  now: Date,
+  decide: OutcomeOf = outcomeOf,
+  which: (entry: AuditEntry) => boolean = () => true,
+): Promise<number> {
   let settled = 0;
   const before = new Date(now.getTime() - PENDING_GRACE_MS);
-  for (const entry of await audit.pending(before, 500)) {
-    if (await audit.get(entry.id)) {
-      await audit.forget(entry.id);
-      continue;
-    }
-    const outcome = await outcomeOf(store, entry, now);
-    if (outcome && await audit.finish({ ...entry, ...outcome })) settled++;
+  for (const entry of await store.audit.pending(before, 500)) {
+    if (which(entry) && await settle(store, entry, now, decide)) settled++;
   }
   return settled;
+}
+
+/**
+ * What a change that met another's claim may do now: `"again"` when that claim is gone, or was
+ * older than {@link CHANGE_LEASE_MS} and has been settled here (its owner is taken to be gone);
+ * `"wait"` while it is held. Errors reaching the database are a 503. `decide` settles the
+ * holder's entry (admissions pass their own).
+ */
+export async function claimHeld(
+  store: PatientStore,
+  conflict: ChangeInProgressError,
+  now = new Date(),
+  decide: OutcomeOf = outcomeOf,
+): Promise<"again" | "wait"> {
+  const { holder } = conflict;
+  if (holder === null) return "again";
+  if (now.getTime() - holder.at.getTime() <= CHANGE_LEASE_MS) return "wait";
+  try {
+    await settle(store, holder, now, decide);
+  } catch (error) {
+    throw new StoreUnavailableError("audit", { cause: error });
+  }
+  return "again";
 }

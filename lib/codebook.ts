@@ -1,11 +1,16 @@
 /**
  * The codebook: every field's name, label, type, allowed values or range, unit, how a missing
  * value is written and a description — generated from the field-rules table, like the import
- * template and the validator, so that the three always agree.
+ * template and the validator, so that the three always agree — and the FHIR mapping of every field
+ * (`fhirMapping`), from the table the FHIR resources are built with.
  */
+import type { CodeSystem } from "@medplum/fhirtypes";
 import { formatCount } from "./count_format.ts";
-import { csvLine } from "./csv_rows.ts";
+import { appCodeSystems, type MappingRow, mappingRows } from "./fhir/codebook.ts";
+import { SYSTEM } from "./fhir/codes.ts";
+import { csvLine } from "./csv_writer.ts";
 import { FIELD_RULES, PATIENT_FIELDS, type PatientField, ruleOf } from "./patient_fields.ts";
+import { admissionCodebook } from "./stroke/admission_fields.ts";
 
 export interface CodebookEntry {
   field: PatientField;
@@ -54,18 +59,34 @@ export function codebook(): CodebookEntry[] {
 
 /** The codebook as CSV: one row per field; allowed values as `code=label` separated by `; `. */
 export function codebookCsv(): string {
-  const columns = [
-    "field",
-    "label",
-    "type",
-    "allowed",
-    "min",
-    "max",
-    "unit",
-    "missing",
-    "description",
-  ];
-  const rows = codebook().map((entry) => [
+  return codebookTable(
+    ["missing"],
+    codebook().map((entry) => ({ ...entry, last: [entry.missing ?? ""] })),
+  );
+}
+
+/**
+ * The admissions' codebook as CSV, as the records' is written; `nullable` says whether a field may
+ * be unknown (an empty cell).
+ */
+export function admissionCodebookCsv(): string {
+  return codebookTable(
+    ["nullable"],
+    admissionCodebook().map((entry) => ({ ...entry, last: [String(entry.nullable)] })),
+  );
+}
+
+/** A codebook's CSV: the shared columns, then `extra` (each row's `last`), then the description. */
+function codebookTable(
+  extra: readonly string[],
+  entries: readonly (Omit<CodebookEntry, "field" | "type"> & {
+    field: string;
+    type: string;
+    last: string[];
+  })[],
+): string {
+  const columns = ["field", "label", "type", "allowed", "min", "max", "unit", ...extra];
+  const rows = entries.map((entry) => [
     entry.field,
     entry.label,
     entry.type,
@@ -73,10 +94,10 @@ export function codebookCsv(): string {
     entry.min === undefined ? "" : `${entry.min_exclusive ? ">" : ""}${entry.min}`,
     entry.max === undefined ? "" : String(entry.max),
     entry.unit ?? "",
-    entry.missing ?? "",
+    ...entry.last,
     entry.description,
   ]);
-  return [columns, ...rows].map(csvLine).join("");
+  return [[...columns, "description"], ...rows].map(csvLine).join("");
 }
 
 /** The import template: the header row in the dataset's order. */
@@ -92,4 +113,35 @@ export function rangeInWords(field: PatientField): string {
   return `${rule.minExclusive ? "above" : "from"} ${rule.min} ${
     rule.minExclusive ? "and at most" : "to"
   } ${formatCount(rule.max)}${unit}`;
+}
+
+/**
+ * The FHIR R4 mapping as the codebook shows it: each field of a record and of an admission, the
+ * FHIR element that carries it and its codes (from the one table `lib/fhir/codes.ts`), and the
+ * app's own code systems as CodeSystem resources.
+ */
+export interface FhirMappingBook {
+  mapping: MappingRow[];
+  code_systems: CodeSystem[];
+}
+
+export function fhirMapping(): FhirMappingBook {
+  return { mapping: mappingRows(), code_systems: appCodeSystems() };
+}
+
+const SYSTEM_NAMES: Readonly<Record<string, string>> = {
+  [SYSTEM.loinc]: "LOINC",
+  [SYSTEM.snomed]: "SNOMED CT",
+  [SYSTEM.icd10]: "ICD-10",
+  [SYSTEM.ucum]: "UCUM",
+};
+
+/** A code system's short name for the page: LOINC, SNOMED CT, an HL7 system's, or the app's own. */
+export function systemName(url: string): string {
+  const known = SYSTEM_NAMES[url];
+  if (known) return known;
+  const own = appCodeSystems().find((system) => system.url === url);
+  if (own) return `app: ${own.title}`;
+  const hl7 = /^http:\/\/terminology\.hl7\.org\/CodeSystem\/(.+)$/.exec(url);
+  return hl7 ? `HL7 ${hl7[1]}` : url;
 }

@@ -122,9 +122,40 @@ export class ThrottledError extends Error {
 
 /** The server is too busy to do this now (e.g. password checks queued too long); retry later. */
 export class BusyError extends Error {
-  constructor(readonly waitMs: number) {
-    super("The server is busy checking other passwords. Please try again in a few seconds.");
+  constructor(
+    readonly waitMs: number,
+    message = "The server is busy checking other passwords. Please try again in a few seconds.",
+  ) {
+    super(message);
     this.name = "BusyError";
+  }
+}
+
+/**
+ * The user's heavy request (an export, the dashboard…) still runs after `waitMs`: one runs at a
+ * time per user, so this one (`asked`) was refused; try again once `running` has finished.
+ */
+export class UserBusyError extends Error {
+  constructor(readonly waitMs: number, readonly running: string, readonly asked: string) {
+    super(
+      `Your ${running} is still running, and one such task runs at a time for each user so that ` +
+        `the app stays fast for everyone. Your ${asked} was not started: try again when the ` +
+        `${running} has finished.`,
+    );
+    this.name = "UserBusyError";
+  }
+}
+
+/**
+ * Another change of the same record was still being saved after the write had waited for it;
+ * nothing was written.
+ */
+export class RecordBusyError extends BusyError {
+  constructor(readonly id: number, waitMs: number) {
+    super(waitMs);
+    this.message =
+      `Another change to patient ${id} is still being saved, so nothing was written. Please try again in a moment.`;
+    this.name = "RecordBusyError";
   }
 }
 
@@ -141,5 +172,82 @@ export class LockSelfError extends Error {
   constructor() {
     super("You cannot lock your own account.");
     this.name = "LockSelfError";
+  }
+}
+
+/** The roles of a registry's members, from most to fewest rights. */
+export type RegistryRole = "owner" | "editor" | "viewer";
+
+/**
+ * A member of a registry asked for something their role does not allow (403). `needed` is the
+ * least role that may; `role` is theirs now.
+ */
+export class RegistryForbiddenError extends Error {
+  constructor(
+    readonly role: RegistryRole,
+    readonly needed: RegistryRole,
+    readonly what: string,
+    readonly registryName: string,
+  ) {
+    super(
+      `Your role in "${registryName}" is ${role}; ${what} needs the ${needed} role${
+        needed === "owner" ? "" : " or owner"
+      }. Ask an owner of the registry if you need it.`,
+    );
+    this.name = "RegistryForbiddenError";
+  }
+}
+
+/** A token made for one registry was used for something outside it (403). */
+export class TokenBoundError extends Error {
+  constructor(what: string) {
+    super(
+      `This API token acts in one registry only, so it cannot ${what}. Use a token without a registry, or the browser.`,
+    );
+    this.name = "TokenBoundError";
+  }
+}
+
+/** No registry with this id among the caller's (a non-member's answer too). */
+export class RegistryNotFoundError extends NotFoundError {
+  constructor(readonly registry: string) {
+    super(`You have no registry ${JSON.stringify(registry)}.`);
+    this.name = "RegistryNotFoundError";
+  }
+}
+
+/** No member or invitation with this email in the registry. */
+export class MemberNotFoundError extends NotFoundError {
+  constructor(readonly email: string) {
+    super(`The registry has no member or invitation for ${email}.`);
+    this.name = "MemberNotFoundError";
+  }
+}
+
+/** A change of a registry that its present state does not allow (409); nothing was changed. */
+export class RegistryConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RegistryConflictError";
+  }
+}
+
+/** The change would leave the registry without an active owner. */
+export class LastOwnerError extends RegistryConflictError {
+  constructor(readonly email: string) {
+    super(
+      `${email} is the last owner of this registry, so they cannot leave or become editor or viewer. Make another member owner first.`,
+    );
+    this.name = "LastOwnerError";
+  }
+}
+
+/** The email is a member of the registry already (or invited). */
+export class AlreadyMemberError extends RegistryConflictError {
+  constructor(readonly email: string) {
+    super(
+      `${email} is already a member of this registry (or invited). Change their role instead.`,
+    );
+    this.name = "AlreadyMemberError";
   }
 }

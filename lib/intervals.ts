@@ -7,8 +7,8 @@ export interface RateInterval {
   high: number;
 }
 
-/** The standard normal quantile for a two-sided 95 % interval. */
-export const Z_95 = 1.959964;
+/** The standard normal quantile for a two-sided 95 % interval (the 97.5th percentile). */
+export const Z_95 = 1.959963984540054;
 
 /**
  * The Wilson score interval for `events` out of `n` (95 % by default).

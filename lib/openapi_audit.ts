@@ -2,10 +2,8 @@
  * The OpenAPI paths of history and deletes (a record's history, recently deleted, restore) and of
  * administration (users, lock, unlock, end sessions, the audit log).
  */
-import { z } from "zod";
-import { ADMIN_AUDIT_COLUMNS, AUDIT_ACTIONS } from "./audit.ts";
+import { ACCOUNT_AUDIT_ACTIONS, ADMIN_AUDIT_COLUMNS, AUDIT_ACTIONS } from "./audit.ts";
 import {
-  etagHeader,
   idParameter,
   isoTime,
   type Json,
@@ -18,18 +16,13 @@ import {
   reasonHeader,
   ref,
   schemaOf,
+  storedRecordSchema,
 } from "./openapi_parts.ts";
+import { revisionResponse } from "./openapi_resource.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from "./patient_query.ts";
-import { fieldSchemas } from "./patient_validation.ts";
 
 const history = ["history"];
 
-const deletedPatientSchema = z.strictObject({
-  ...fieldSchemas,
-  created_at: isoTime,
-  updated_at: isoTime,
-  deleted_at: isoTime,
-});
 const admin = ["admin"];
 
 const paging = [
@@ -71,11 +64,18 @@ const userId = {
   schema: { type: "integer", minimum: 1 },
 };
 
-function userAction(summary: string, extra: Record<number, Json> = {}): Json {
+function userAction(
+  operationId: string,
+  summary: string,
+  description: string,
+  extra: Record<number, Json> = {},
+): Json {
   return {
     post: {
+      operationId,
       tags: admin,
       summary,
+      description,
       parameters: [userId],
       responses: {
         200: { description: "The user after it", ...json(ref("AdminUser")) },
@@ -94,8 +94,11 @@ export function auditArea(): OpenApiArea {
     paths: {
       "/api/patient_data/deleted": {
         get: {
+          operationId: "listDeletedPatients",
           tags: history,
           summary: "Your recently deleted patients, most recently deleted first",
+          description:
+            "Deleted records stay here, restorable, until the retention period ends; then they are purged.",
           parameters: paging,
           responses: {
             200: { description: "One page of deleted records", ...json(ref("DeletedList")) },
@@ -106,8 +109,11 @@ export function auditArea(): OpenApiArea {
       "/api/patient_data/{id}/history": {
         parameters: [idParameter],
         get: {
+          operationId: "getPatientHistory",
           tags: history,
           summary: "Who created, changed, viewed, deleted or restored a patient, newest first",
+          description:
+            "Every create, change (each field's before and after), view, export, import, delete and restore of the record: who, when, from which address and why.",
           responses: {
             200: {
               description: "The patient's audit entries",
@@ -120,15 +126,14 @@ export function auditArea(): OpenApiArea {
       "/api/patient_data/{id}/restore": {
         parameters: [idParameter],
         post: {
+          operationId: "restorePatient",
           tags: history,
           summary: "Restore the most recently deleted copy of a patient",
+          description:
+            "Brings back the most recently deleted copy; a 409 when the id is in use again.",
           parameters: [reasonHeader],
           responses: {
-            200: {
-              description: "The restored record",
-              headers: etagHeader,
-              ...json(ref("Patient")),
-            },
+            200: revisionResponse("The restored record", "Patient"),
             ...pick(401, 403),
             404: problemResponse("Not among your recently deleted records"),
             409: problemResponse("You have a patient with this id again: restore it later"),
@@ -138,8 +143,11 @@ export function auditArea(): OpenApiArea {
       },
       "/api/admin/users": {
         get: {
+          operationId: "listUsers",
           tags: admin,
           summary: "Every user, with their record counts (never their records)",
+          description:
+            "Administrators only: counts of each user's records, never the records themselves.",
           parameters: paging,
           responses: {
             200: { description: "One page of users", ...json(page(ref("AdminUser"))) },
@@ -150,17 +158,35 @@ export function auditArea(): OpenApiArea {
         },
       },
       "/api/admin/users/{id}/lock": userAction(
+        "lockUser",
         "Lock an account: it cannot log in, its sessions end, its tokens answer 401",
+        "Administrators only. The account's sessions end and its tokens answer 401 until it is unlocked.",
         { 409: problemResponse("You cannot lock your own account") },
       ),
-      "/api/admin/users/{id}/unlock": userAction("Unlock an account"),
-      "/api/admin/users/{id}/end-sessions": userAction("End every session of an account"),
+      "/api/admin/users/{id}/unlock": userAction(
+        "unlockUser",
+        "Unlock an account",
+        "Administrators only. The account can log in again and its tokens work again.",
+      ),
+      "/api/admin/users/{id}/end-sessions": userAction(
+        "endUserSessions",
+        "End every session of an account",
+        "Administrators only. Every browser session of the account ends.",
+      ),
       "/api/admin/audit": {
         get: {
+          operationId: "searchAuditLog",
           tags: admin,
           summary: "The audit log of every user, newest first: who did what, when, from where",
+          description:
+            "Administrators only. Filters by user, action and dates; `format=csv` downloads the same entries. Field names and counts only, never patient values.",
           parameters: [
             queryParameter("user_id", { type: "integer", minimum: 1 }, "Whose records"),
+            queryParameter(
+              "registry",
+              { type: "string", pattern: "^[pt][a-z0-9]{1,39}$" },
+              "The entries of one registry (its id; deleted team registries too); not with user_id",
+            ),
             queryParameter("action", { type: "string", enum: [...AUDIT_ACTIONS] }, "One action"),
             queryParameter("patient_id", idParameter.schema, "One patient id"),
             queryParameter(
@@ -198,7 +224,7 @@ export function auditArea(): OpenApiArea {
     schemas: {
       HistoryEntry: {
         type: "object",
-        required: ["at", "user_id", "action", "changes"],
+        required: ["at", "user_id", "user_name", "action", "changes"],
         additionalProperties: false,
         properties: {
           at: time,
@@ -206,20 +232,51 @@ export function auditArea(): OpenApiArea {
             type: ["integer", "null"],
             description: "Who; null for the app itself (the purge after the retention period)",
           },
+          user_name: {
+            type: ["string", "null"],
+            description:
+              "Who, by their account's name (null for the app, or an account since deleted)",
+          },
           action: {
             type: "string",
-            enum: AUDIT_ACTIONS.filter((a) => a !== "export"),
-            description: "`import`: the record came from a CSV import (the file's entry)",
+            enum: AUDIT_ACTIONS.filter((a) => a !== "export" && !ACCOUNT_AUDIT_ACTIONS.includes(a)),
+            description:
+              "`import`: the record came from a CSV import before imports wrote an entry per record (the file's entry)",
+          },
+          admission_id: {
+            type: "integer",
+            minimum: 1,
+            description:
+              "Present when the entry is about one of the patient's admissions: its number (`changes` then names admission fields)",
           },
           changes: {
             type: "object",
             description: "Each changed field's value before and after (null before a create)",
-            additionalProperties: { type: "array", minItems: 2, maxItems: 2 },
+            additionalProperties: {
+              type: "array",
+              description: "`[before, after]`",
+              minItems: 2,
+              maxItems: 2,
+              items: { type: ["string", "number", "null"] },
+            },
           },
           reason: { type: "string" },
+          import: {
+            type: "object",
+            description: "The CSV import that made this create or update: its file and line",
+            required: ["file_name", "line"],
+            additionalProperties: false,
+            properties: {
+              file_name: {
+                type: ["string", "null"],
+                description: "The uploaded file's name; null for an import through the API",
+              },
+              line: { type: "integer", minimum: 1 },
+            },
+          },
         },
       },
-      DeletedList: page(schemaOf(deletedPatientSchema)),
+      DeletedList: page(storedRecordSchema({ deleted_at: schemaOf(isoTime) })),
       AdminUser: {
         type: "object",
         required: [
@@ -256,7 +313,11 @@ export function auditArea(): OpenApiArea {
         properties: {
           id: { type: "string" },
           at: time,
-          owner_id: { type: "integer", description: "Whose records" },
+          owner_id: {
+            type: "integer",
+            description:
+              "Whose records: the number of their registry (the user's id for a personal registry, negative for a team registry)",
+          },
           user_id: { type: ["integer", "null"], description: "Who; null for the app itself" },
           action: { type: "string", enum: [...AUDIT_ACTIONS] },
           patient_id: { type: ["integer", "null"] },

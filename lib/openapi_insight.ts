@@ -1,6 +1,7 @@
 /** The OpenAPI paths of insight: statistics (beside the published dataset), data quality, risk. */
 import {
   filterParameters,
+  heavyRefusals,
   type Json,
   json,
   type OpenApiArea,
@@ -9,6 +10,9 @@ import {
   queryParameter,
   ref,
 } from "./openapi_parts.ts";
+import { PATIENT_FIELDS } from "./patient_fields.ts";
+import { MAX_CHECKS } from "./patient_quality.ts";
+import { ADMISSION_CHECKS } from "./stroke/admission_checks.ts";
 import { emptyBreakdown, STATS_FIELDS } from "./patient_stats.ts";
 
 const tags = ["insight"];
@@ -50,6 +54,7 @@ export function insightArea(): OpenApiArea {
     paths: {
       "/api/patient_data/stats": {
         get: {
+          operationId: "getStats",
           tags,
           summary: "Records and strokes by every field and by age, glucose and BMI band",
           description:
@@ -64,30 +69,40 @@ export function insightArea(): OpenApiArea {
           ],
           responses: {
             200: { description: "The counts", ...json(ref("Stats")) },
-            ...pick(400, 401, 503),
+            ...pick(400, 401),
+            ...heavyRefusals(),
           },
         },
       },
       "/api/patient_data/quality": {
         get: {
+          operationId: "getQuality",
           tags,
-          summary: "Unknown values, possible duplicates and values worth checking",
+          summary:
+            "Unknown values, possible duplicates, values worth checking, and admissions to check",
+          description:
+            "Counted in the database over your records matching the filters, and over their live admissions in one streaming pass (`admissions`: days in your time zone). One summary runs at a time per user; the records' part is kept until your records change, the admissions' part is checked afresh each time.",
           parameters: filters(),
           responses: {
             200: { description: "The quality report", ...json(ref("Quality")) },
-            ...pick(400, 401, 503),
+            ...pick(400, 401),
+            ...heavyRefusals(),
           },
         },
       },
       "/api/patient_data/risk": {
         get: {
+          operationId: "getRisk",
           tags,
           summary:
             "Logistic regression of stroke on the other fields: associations, not a diagnosis",
+          description:
+            "Odds ratios per 10 years of age, 10 mg/dL of glucose and 5 units of BMI, and per level against a stated reference; 95 % Wald intervals; AUC over 5 stratified folds. It describes associations in your records, not a diagnosis. Kept until your records change.",
           parameters: filters(),
           responses: {
             200: { description: "Odds ratios, AUC and calibration", ...json(ref("Risk")) },
-            ...pick(400, 401, 503),
+            ...pick(400, 401),
+            ...heavyRefusals(),
             422: refused,
           },
         },
@@ -136,6 +151,58 @@ export function insightArea(): OpenApiArea {
             }),
           },
           truncated: { type: "boolean" },
+        }),
+        unreadable: object({
+          records: { ...count, description: "Records holding at least one such value" },
+          values: {
+            type: "array",
+            description:
+              "Values the original app stored otherwise than the field rules say, by record id: `text` (a number or code stored as text: read as it, but in no age filter and sorted last by the database until the record is saved), `unreadable` (shown as stored), `missing`, `out_of_range`. The first change of a record stores what can be read in its type.",
+            items: object({
+              id: {
+                anyOf: [{ type: "integer", minimum: 1 }, { type: "null" }],
+                description: "null when the id itself cannot be read",
+              },
+              field: { type: "string", enum: [...PATIENT_FIELDS] },
+              value: {
+                type: ["string", "number", "boolean", "null"],
+                description: "As stored; null when missing",
+              },
+              problem: { type: "string", enum: ["unreadable", "missing", "text", "out_of_range"] },
+            }),
+          },
+          truncated: { type: "boolean", description: "More records than are listed" },
+        }),
+        admissions: object({
+          total: { ...count, description: "Live admissions of the records checked" },
+          as_of: {
+            type: "string",
+            pattern: "^\\d{4}-\\d{2}-\\d{2}$",
+            description: "Today (YYYY-MM-DD) in `time_zone`, which the 90-day mRS rule counts from",
+          },
+          time_zone: { type: "string", description: "The IANA time zone whose days are counted" },
+          checks: {
+            type: "array",
+            description:
+              "One entry per rule, always all four in this order: `nihss_missing` (no `nihss_arrival`), `mrs_90d_missing` (discharged alive on a day more than 104 days before `as_of`, no `mrs_90d`), `thrombolysis_haemorrhagic` (a `haemorrhagic` stroke with `thrombolysis_at`), `onset_to_needle_over_4_5h` (`thrombolysis_at` more than 270 minutes after `last_known_well_at`)",
+            items: object({
+              key: { type: "string", enum: ADMISSION_CHECKS.map((c) => c.key) },
+              label: { type: "string" },
+              rule: { type: "string", description: "The rule as a condition on the fields" },
+              why: { type: "string" },
+              count: { ...count, description: "Admissions the rule finds" },
+              admissions: {
+                type: "array",
+                maxItems: MAX_CHECKS,
+                description: "The first of them by patient id, then admission number",
+                items: object({
+                  patient_id: { type: "integer", minimum: 1 },
+                  admission_id: { type: "integer", minimum: 1 },
+                }),
+              },
+              truncated: { type: "boolean", description: "More admissions than are listed" },
+            }),
+          },
         }),
       }),
       Risk: object({

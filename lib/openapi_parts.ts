@@ -10,8 +10,10 @@ import {
   FIELD_LABELS,
   FIELD_RULES,
   PATIENT_FIELDS,
+  type PatientField,
 } from "./patient_fields.ts";
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from "./patient_query.ts";
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, TREATMENTS } from "./patient_query.ts";
+import { STROKE_TYPES } from "./stroke/admission_fields.ts";
 import { fieldSchemas } from "./patient_validation.ts";
 
 export type Json = Record<string, unknown>;
@@ -29,6 +31,47 @@ export function schemaOf(schema: z.ZodType): Json {
 }
 
 export const isoTime = z.iso.datetime().meta({ description: "ISO 8601, UTC" });
+
+/**
+ * A field of a stored record: as the field rules say or, in a document the original app wrote,
+ * the value as stored when it is not (see the data-quality check's `unreadable`).
+ */
+export function storedField(field: PatientField): Json {
+  return {
+    anyOf: [
+      schemaOf(fieldSchemas[field]),
+      {
+        type: ["string", "number", "boolean", "null"],
+        description:
+          "Only in a document the original app wrote: the value as stored when it cannot be read as the field rules say (null when the field is missing). The data-quality check lists it.",
+      },
+    ],
+  };
+}
+
+/** A time of a stored record: null when unknown (a document the original app wrote). */
+function storedTime(description: string): Json {
+  return { anyOf: [schemaOf(isoTime), { type: "null" }], description };
+}
+
+/**
+ * A stored record as the API shows it: the twelve fields, `created_at` and `updated_at`, then
+ * `extra`.
+ */
+export function storedRecordSchema(extra: Record<string, Json> = {}): Json {
+  const properties: Record<string, Json> = {
+    ...Object.fromEntries(PATIENT_FIELDS.map((field) => [field, storedField(field)])),
+    created_at: storedTime("When the record was made; null when unknown (the original app's)"),
+    updated_at: storedTime("When the app last changed it; null when it never has"),
+    ...extra,
+  };
+  return {
+    type: "object",
+    required: Object.keys(properties),
+    additionalProperties: false,
+    properties,
+  };
+}
 
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 export const json = (schema: Json) => ({ content: { "application/json": { schema } } });
@@ -61,6 +104,31 @@ const ERRORS = {
   },
   503: problemResponse("A database is unreachable; try again shortly"),
 };
+
+const retryAfter = {
+  "Retry-After": { description: "Seconds to wait", schema: { type: "integer", minimum: 1 } },
+};
+
+/**
+ * The refusals of a heavy request (a summary, an export, an import): one runs at a time per
+ * user, and a few in all.
+ */
+export function heavyRefusals(): Json {
+  return {
+    429: {
+      ...problemResponse(
+        "Your last export, import or summary is still running (one runs at a time per user); `detail` names it. Nothing was done: try again when it has finished.",
+      ),
+      headers: retryAfter,
+    },
+    503: {
+      ...problemResponse(
+        "A database is unreachable, or the server is busy with other users' exports and summaries; try again shortly",
+      ),
+      headers: retryAfter,
+    },
+  };
+}
 
 /** The standard problem responses for these statuses. */
 export function pick(...codes: (keyof typeof ERRORS)[]): Json {
@@ -105,6 +173,29 @@ export const queryParameter = (name: string, schema: Json, description: string) 
   schema,
 });
 
+/** A query parameter that is `true` or `false` (default `false`). */
+export const flagParameter = (name: string, description: string) =>
+  queryParameter(name, { type: "string", enum: ["true", "false"], default: "false" }, description);
+
+/**
+ * `deidentify`, `k_min` and `coarsen`, as the records' and the admissions' exports take them;
+ * `deidentified` says what `deidentify` does to that export.
+ */
+export function deidentifyParameters(deidentified: string): Json[] {
+  return [
+    flagParameter("deidentify", deidentified),
+    queryParameter(
+      "k_min",
+      { type: "integer", minimum: 1 },
+      "De-identified only: leave out rows of groups smaller than this",
+    ),
+    flagParameter(
+      "coarsen",
+      "De-identified only: glucose in three bands (`<100`, `100-125`, `>=126` mg/dL) and BMI to a whole number, both then counted in k. Without it, exact glucose and BMI let anyone holding the plain records link every row back.",
+    ),
+  ];
+}
+
 /** The age filters take any age the field allows (and 0). */
 const ageFilter = { type: "number", minimum: 0, maximum: FIELD_RULES.age.max };
 
@@ -127,6 +218,26 @@ export function filterParameters(): Json[] {
     }),
     queryParameter("age_min", ageFilter, "Smallest age included, in years"),
     queryParameter("age_max", ageFilter, "Largest age included, in years"),
+    queryParameter(
+      "admitted_from",
+      { type: "string", format: "date" },
+      "Only patients with an admission arriving on or after this day (in the user's time zone); the admission filters together describe one admission",
+    ),
+    queryParameter(
+      "admitted_to",
+      { type: "string", format: "date" },
+      "Only patients with an admission arriving on or before this day (in the user's time zone)",
+    ),
+    queryParameter(
+      "stroke_type",
+      { type: "string", enum: [...STROKE_TYPES] },
+      "Only patients with an admission of this stroke type",
+    ),
+    queryParameter(
+      "treatment",
+      { type: "string", enum: [...TREATMENTS] },
+      "Only patients with an admission treated so: thrombolysis, thrombectomy, either of them, or neither",
+    ),
   ];
 }
 

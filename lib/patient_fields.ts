@@ -1,7 +1,9 @@
 /**
  * The patient record's fields: one rules table (type, allowed values, range, step, unit, label,
- * hint, how a missing value is written) from which validation, form inputs, list filters, the
- * OpenAPI document, the import template and the codebook are all derived.
+ * column heading, hint, how a missing value is written) from which the field list and its types,
+ * validation, form inputs, the table's columns, list filters, the CSV export, the OpenAPI
+ * document, the import template and the codebook are all derived. Adding a field: README,
+ * "Add a patient field".
  */
 
 export const GENDERS = ["Male", "Female", "Other"] as const;
@@ -25,61 +27,14 @@ export const FLAGS = [0, 1] as const;
 /** Largest patient id (a signed 32-bit integer, as in the original data). */
 export const MAX_PATIENT_ID = 2 ** 31 - 1;
 
-/** The twelve fields in the dataset's column order (the CSV header). */
-export const PATIENT_FIELDS = [
-  "id",
-  "gender",
-  "age",
-  "hypertension",
-  "heart_disease",
-  "ever_married",
-  "work_type",
-  "Residence_type",
-  "avg_glucose_level",
-  "bmi",
-  "smoking_status",
-  "stroke",
-] as const;
-
-export type PatientField = (typeof PATIENT_FIELDS)[number];
-export type Flag = (typeof FLAGS)[number];
-
-/** One patient as the dataset describes it. */
-export interface PatientFields {
-  id: number;
-  gender: (typeof GENDERS)[number];
-  age: number;
-  hypertension: Flag;
-  heart_disease: Flag;
-  ever_married: (typeof YES_NO)[number];
-  work_type: (typeof WORK_TYPES)[number];
-  Residence_type: (typeof RESIDENCE_TYPES)[number];
-  avg_glucose_level: number;
-  bmi: number | null;
-  smoking_status: (typeof SMOKING_STATUSES)[number];
-  stroke: Flag;
-}
-
-/** What a client sends to create a patient: the id may be left for the app to assign. */
-export type NewPatient = Omit<PatientFields, "id"> & { id?: number };
-
-/** The fields that may change after creation (everything but the id). */
-export type PatientChanges = Partial<Omit<PatientFields, "id">>;
-
-/** A stored patient: the dataset's fields plus what the server keeps. */
-export interface PatientRecord extends PatientFields {
-  created_at: Date;
-  updated_at: Date;
-  /** Opaque token that changes with every write; the API's ETag. */
-  revision: string;
-}
-
 /** A field with a fixed set of values (text codes or 0/1 flags). */
 export interface CategoryRule {
   kind: "category";
   label: string;
   description: string;
   values: readonly (string | number)[];
+  /** The patient table's column heading, when shorter than the label. */
+  heading?: string;
   /** Words for the codes on screen; a value without one shows as it is. */
   valueLabels?: Readonly<Record<string, string>>;
   /** The value that means "not known", when the dataset has one. */
@@ -99,6 +54,10 @@ export interface MeasureRule {
   /** The HTML input's `step`. */
   step: string;
   unit?: string;
+  /** The patient table's column heading, when shorter than the label. */
+  heading?: string;
+  /** Fewest decimals the patient table shows, so that the column lines up (zeros added). */
+  decimals?: number;
   /** Shown under the form input. */
   hint?: string;
   /** Added to the validation message, after the range. */
@@ -116,6 +75,7 @@ export const FIELD_RULES = {
   id: {
     kind: "measure",
     label: "Patient ID",
+    heading: "ID",
     description:
       "The patient's number, unique among your records; assigned (your highest + 1) when left out; never changes.",
     integer: true,
@@ -140,12 +100,14 @@ export const FIELD_RULES = {
     max: 120,
     step: "any",
     unit: "years",
+    decimals: 2, // for the fractional ages of infants: whole years stay whole
     hint: "Years; 0.08 is one month",
     rangeNote: " (fractions for infants: 0.08 is one month)",
   },
   hypertension: {
     kind: "category",
     label: "Hypertension",
+    heading: "Hyper\u00ADtension", // a soft hyphen: the narrow column may break the word
     description: "Whether the patient has hypertension: 0 = no, 1 = yes.",
     values: FLAGS,
     valueLabels: NO_YES,
@@ -160,6 +122,7 @@ export const FIELD_RULES = {
   ever_married: {
     kind: "category",
     label: "Ever married",
+    heading: "Married",
     description: "Whether the patient has ever been married.",
     values: YES_NO,
   },
@@ -179,12 +142,14 @@ export const FIELD_RULES = {
   Residence_type: {
     kind: "category",
     label: "Residence type",
+    heading: "Residence",
     description: "Whether the patient lives in a rural or an urban area.",
     values: RESIDENCE_TYPES,
   },
   avg_glucose_level: {
     kind: "measure",
     label: "Average glucose level",
+    heading: "Glucose",
     description: "Average blood glucose level.",
     integer: false,
     min: 0,
@@ -192,6 +157,7 @@ export const FIELD_RULES = {
     max: 1000,
     step: "any",
     unit: "mg/dL",
+    decimals: 2,
     hint: "mg/dL",
   },
   bmi: {
@@ -204,6 +170,7 @@ export const FIELD_RULES = {
     max: 150,
     step: "any",
     unit: "kg/m²",
+    decimals: 1,
     hint: "Leave empty when unknown",
     rangeNote: ", or empty when unknown",
     missing: "N/A",
@@ -211,6 +178,7 @@ export const FIELD_RULES = {
   smoking_status: {
     kind: "category",
     label: "Smoking status",
+    heading: "Smoking",
     description: "Smoking history; `Unknown` when it was not recorded.",
     values: SMOKING_STATUSES,
     valueLabels: {
@@ -228,7 +196,55 @@ export const FIELD_RULES = {
     values: FLAGS,
     valueLabels: NO_YES,
   },
-} as const satisfies Record<PatientField, FieldRule>;
+} as const satisfies Record<string, FieldRule>;
+
+/** The fields in the dataset's column order (the CSV header): the rules table's order. */
+export const PATIENT_FIELDS = Object.keys(FIELD_RULES) as readonly PatientField[];
+
+export type PatientField = keyof typeof FIELD_RULES;
+export type Flag = (typeof FLAGS)[number];
+
+/** The value a rule allows: one of its codes, or a number (null too when it may be unknown). */
+type ValueOf<R> = R extends { readonly kind: "category"; readonly values: readonly (infer V)[] } ? V
+  : R extends { readonly missing: string } ? number | null
+  : number;
+
+/** One patient as the dataset describes it (its types read from the rules table). */
+export type PatientFields = { -readonly [F in PatientField]: ValueOf<(typeof FIELD_RULES)[F]> };
+
+/** What a client sends to create a patient: the id may be left for the app to assign. */
+export type NewPatient = Omit<PatientFields, "id"> & { id?: number };
+
+/** The fields that may change after creation (everything but the id). */
+export type PatientChanges = Partial<Omit<PatientFields, "id">>;
+
+/** A field of a stored document as it is stored, when that is not as the app writes it. */
+export interface StoredValue {
+  /** The value as stored; undefined when the field is missing. */
+  value: unknown;
+  /** Whether it could be read as the field's type (`"67"` can; `"sixty"` cannot). */
+  readable: boolean;
+}
+
+/**
+ * A stored patient: the dataset's fields plus what the server keeps. Documents the original app
+ * wrote are read defensively (see `stored_patient.ts`): a field that holds a value the app would
+ * not write has its value as read, or null when it cannot be read, and `stored` says what is
+ * stored there.
+ */
+export interface PatientRecord extends PatientFields {
+  /** When the record was made; null when unknown (a document of the original app). */
+  created_at: Date | null;
+  /** When the app last changed it; null when it never has (a document of the original app). */
+  updated_at: Date | null;
+  /**
+   * Opaque token that changes with every write; the API's ETag. For a document the app has never
+   * written, derived from its content.
+   */
+  revision: string;
+  /** The fields not stored as the app writes them, absent when there are none. */
+  stored?: Partial<Record<PatientField, StoredValue>>;
+}
 
 /** The rule of one field, typed as the general shape. */
 export function ruleOf(field: PatientField): FieldRule {

@@ -1,14 +1,18 @@
 /** A patient as JSON callers see it: the dataset's twelve fields, then `created_at` and `updated_at`. */
 import { PATIENT_FIELDS, type PatientFields, type PatientRecord } from "./patient_fields.ts";
-import { NO_REVISION } from "./patient_store.ts";
+import { shownValue } from "./stored_patient.ts";
 
-export type PatientJson = PatientFields & { created_at: string; updated_at: string };
+/**
+ * The record as JSON. A value the original app stored that cannot be read as its field is
+ * shown as stored (null when the field is missing); times unknown are null.
+ */
+export type PatientJson = PatientFields & { created_at: string | null; updated_at: string | null };
 
 export function patientJson(record: PatientRecord): PatientJson {
   const out: Record<string, unknown> = {};
-  for (const field of PATIENT_FIELDS) out[field] = record[field];
-  out.created_at = record.created_at.toISOString();
-  out.updated_at = record.updated_at.toISOString();
+  for (const field of PATIENT_FIELDS) out[field] = shownValue(record, field) ?? null;
+  out.created_at = record.created_at?.toISOString() ?? null;
+  out.updated_at = record.updated_at?.toISOString() ?? null;
   return out as unknown as PatientJson;
 }
 
@@ -25,14 +29,4 @@ export function patientJsonText(record: PatientRecord): string {
 /** The record's ETag: its revision, quoted. */
 export function etagOf(record: PatientRecord): string {
   return `"${record.revision}"`;
-}
-
-/**
- * The revisions an `If-Match` header names (RFC 9110: any one of them will do): undefined
- * when it is absent or `*`; a malformed header names none, so the write answers 412.
- */
-export function ifMatchRevisions(header: string | undefined): string[] | undefined {
-  if (header === undefined || header.trim() === "*") return undefined;
-  const tags = header.split(",").map((tag) => /^\s*(?:W\/)?"([^"]*)"\s*$/.exec(tag)?.[1]);
-  return tags.every((tag) => tag !== undefined) ? tags as string[] : [NO_REVISION];
 }

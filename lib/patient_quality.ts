@@ -1,11 +1,13 @@
 /**
- * Data quality of a user's (filtered) records: unknown values, possible duplicates and values
- * outside the usual range — found in the database, reported to be checked, never refused.
+ * Data quality of a user's (filtered) records: unknown values, possible duplicates, values
+ * outside the usual range, and values not stored as the field rules say (documents the original
+ * app wrote) — found in the database, reported to be checked, never refused.
  */
-import { FIELD_LABELS, FIELD_RULES } from "./patient_fields.ts";
+import { FIELD_LABELS, FIELD_RULES, type PatientField } from "./patient_fields.ts";
 import type { PatientFilter } from "./patient_query.ts";
 import type { PatientStore, RangeLimit } from "./patient_store.ts";
 import type { Stats } from "./patient_stats.ts";
+import { irregularValues, type ValueProblem } from "./stored_patient.ts";
 
 /** Values that are allowed but unusual enough to be worth a second look. */
 export const CHECK_LIMITS: readonly (RangeLimit & { why: string })[] = [
@@ -32,9 +34,18 @@ export interface ValueToCheck {
   rule: string;
 }
 
+/** One value not stored as the field rules say, of the record `id` (null: its id is unreadable). */
+export interface StoredValueToCheck {
+  id: number | null;
+  field: PatientField;
+  /** As stored; null when the field is missing. */
+  value: unknown;
+  problem: ValueProblem;
+}
+
 /**
  * `{"total","missing":{"bmi","smoking_status"},"possible_duplicates":[[id,...],...]}` plus the
- * values to check and the limits used.
+ * values to check and the limits used, and the values not stored as the field rules say.
  */
 export interface Quality {
   total: number;
@@ -45,6 +56,20 @@ export interface Quality {
     /** Values above a limit, by record id (at most {@link MAX_CHECKS}). */
     values: ValueToCheck[];
     /** True when there were more than {@link MAX_CHECKS}. */
+    truncated: boolean;
+  };
+  /**
+   * Values written by the original app that are not stored as the field rules say: numbers as
+   * text (read as numbers, but seen by the database as text: in no age filter, sorted last),
+   * values that cannot be read (shown as stored), missing ones, values out of range. The first
+   * change of such a record stores what can be read in its type; the rest waits for a person.
+   */
+  unreadable: {
+    /** Records holding at least one. */
+    records: number;
+    /** Their values, by record id (of at most {@link MAX_CHECKS} records). */
+    values: StoredValueToCheck[];
+    /** True when there were more than {@link MAX_CHECKS} records. */
     truncated: boolean;
   };
 }
@@ -89,10 +114,11 @@ export async function patientQuality(
   filter: PatientFilter,
   stats?: Stats,
 ): Promise<Quality> {
-  const [counts, possible_duplicates, unusual] = await Promise.all([
+  const [counts, possible_duplicates, unusual, irregular] = await Promise.all([
     missingCounts(store, userId, filter, stats),
     store.duplicateGroups(userId, filter),
     store.findAbove(userId, filter, CHECK_LIMITS, MAX_CHECKS + 1),
+    store.findIrregular(userId, filter, MAX_CHECKS),
   ]);
   const values: ValueToCheck[] = [];
   for (const record of unusual.slice(0, MAX_CHECKS)) {
@@ -116,6 +142,15 @@ export async function patientQuality(
       })),
       values,
       truncated: unusual.length > MAX_CHECKS,
+    },
+    unreadable: {
+      records: irregular.total,
+      values: irregular.records.flatMap((record) => {
+        const values = irregularValues(record);
+        const id = values.some((v) => v.field === "id" && v.problem !== "text") ? null : record.id;
+        return values.map(({ field, value, problem }) => ({ id, field, value, problem }));
+      }),
+      truncated: irregular.total > irregular.records.length,
     },
   };
 }

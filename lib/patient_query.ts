@@ -14,11 +14,33 @@ import {
   type PatientFields,
 } from "./patient_fields.ts";
 import type { FieldError } from "./errors.ts";
+import { excerpt } from "./excerpt.ts";
+import { STROKE_TYPES, type StrokeType } from "./stroke/admission_fields.ts";
+import { PERIOD_YEARS } from "./stroke/quality_period.ts";
+import { isPlainDate } from "./stroke/time_zone.ts";
 
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 500;
 /** Page sizes offered in the browser. */
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
+
+/** The treatments an admission filter can ask for. */
+export const TREATMENTS = ["thrombolysis", "thrombectomy", "either", "neither"] as const;
+export type Treatment = (typeof TREATMENTS)[number];
+
+/**
+ * "Has an admission that…": arrived in a period (dates, inclusive, in the user's time zone),
+ * of a stroke type, with a treatment. Every part optional; together they describe one admission.
+ */
+export interface AdmissionCriteria {
+  /** First day of arrival, `YYYY-MM-DD`. */
+  from?: string;
+  /** Last day of arrival (inclusive), `YYYY-MM-DD`. */
+  to?: string;
+  stroke_type?: StrokeType;
+  /** Thrombolysis, thrombectomy, either of them, or neither. */
+  treatment?: Treatment;
+}
 
 /** Filters of the patient list; every one is optional and they combine with AND. */
 export type PatientFilter =
@@ -30,6 +52,13 @@ export type PatientFilter =
     age_min?: number;
     /** Largest age included. */
     age_max?: number;
+    /**
+     * Patients with an admission matching these. Resolved to `ids` before a store reads
+     * (`lib/admission_filter.ts`); a store handed criteria it cannot read refuses them.
+     */
+    admission?: AdmissionCriteria;
+    /** Only the patients with these ids (ascending, distinct): what `admission` resolves to. */
+    ids?: readonly number[];
   };
 
 export interface PatientSort {
@@ -53,6 +82,21 @@ export const DEFAULT_LIST_QUERY: PatientListQuery = {
   perPage: DEFAULT_PER_PAGE,
 };
 
+/** The list's parameters of an admission filter, and the criterion each sets. */
+export const ADMISSION_PARAMETERS = [
+  "admitted_from",
+  "admitted_to",
+  "stroke_type",
+  "treatment",
+] as const;
+type AdmissionParameter = (typeof ADMISSION_PARAMETERS)[number];
+const CRITERION: Record<AdmissionParameter, keyof AdmissionCriteria> = {
+  admitted_from: "from",
+  admitted_to: "to",
+  stroke_type: "stroke_type",
+  treatment: "treatment",
+};
+
 /** Every parameter the list understands. */
 export const LIST_PARAMETERS = [
   "page",
@@ -62,6 +106,7 @@ export const LIST_PARAMETERS = [
   ...CATEGORICAL_FIELDS,
   "age_min",
   "age_max",
+  ...ADMISSION_PARAMETERS,
 ] as const;
 
 export type ParsedQuery = { ok: true; query: PatientListQuery } | {
@@ -86,6 +131,12 @@ function decimal(text: string): number | null {
   return /^\d+(\.\d+)?$/.test(text) ? Number(text) : null;
 }
 
+/**
+ * The registry a request acts in (`registry={rid}`): read before any handler by the
+ * `registryScope` middleware, and so taken by every records endpoint on top of its own.
+ */
+export const REGISTRY_PARAMETER = "registry";
+
 /** Parses the list's query; reports every bad parameter. */
 export function parseListQuery(params: URLSearchParams, options: ParseOptions = {}): ParsedQuery {
   const errors: FieldError[] = [];
@@ -93,9 +144,9 @@ export function parseListQuery(params: URLSearchParams, options: ParseOptions = 
   const query: PatientListQuery = { ...DEFAULT_LIST_QUERY, filter };
   const seen = new Set<string>();
   for (const [name, raw] of params) {
-    if (options.ignore?.includes(name)) continue;
+    if (options.ignore?.includes(name) || name === REGISTRY_PARAMETER) continue;
     if (!(LIST_PARAMETERS as readonly string[]).includes(name)) {
-      errors.push({ field: name, message: `Unknown parameter "${name}"` });
+      errors.push({ field: excerpt(name), message: `Unknown parameter "${excerpt(name)}"` });
       continue;
     }
     if (seen.has(name)) {
@@ -140,6 +191,21 @@ export function parseListQuery(params: URLSearchParams, options: ParseOptions = 
         } else filter[name] = age;
         break;
       }
+      case "admitted_from":
+      case "admitted_to": {
+        const year = Number(text.slice(0, 4));
+        if (!isPlainDate(text) || year < PERIOD_YEARS[0] || year > PERIOD_YEARS[1]) {
+          bad(`${name} must be a date written YYYY-MM-DD, such as 2026-01-31`);
+        } else filter.admission = { ...filter.admission, [CRITERION[name]]: text };
+        break;
+      }
+      case "stroke_type":
+      case "treatment": {
+        const allowed: readonly string[] = name === "stroke_type" ? STROKE_TYPES : TREATMENTS;
+        if (!allowed.includes(text)) bad(`${name} must be one of: ${allowed.join(", ")}`);
+        else filter.admission = { ...filter.admission, [name]: text };
+        break;
+      }
       default: {
         const field = name as CategoricalField;
         const allowed = CATEGORICAL_VALUES[field] as readonly (string | number)[];
@@ -153,6 +219,10 @@ export function parseListQuery(params: URLSearchParams, options: ParseOptions = 
     filter.age_min !== undefined && filter.age_max !== undefined && filter.age_min > filter.age_max
   ) {
     errors.push({ field: "age_min", message: "age_min must not be above age_max" });
+  }
+  const { from, to } = filter.admission ?? {};
+  if (from !== undefined && to !== undefined && to < from) {
+    errors.push({ field: "admitted_to", message: "admitted_to must not be before admitted_from" });
   }
   return errors.length ? { ok: false, errors } : { ok: true, query };
 }
@@ -168,6 +238,10 @@ export function listQueryString(query: PatientListQuery): string {
   }
   if (filter.age_min !== undefined) params.set("age_min", String(filter.age_min));
   if (filter.age_max !== undefined) params.set("age_max", String(filter.age_max));
+  for (const name of ADMISSION_PARAMETERS) {
+    const value = filter.admission?.[CRITERION[name]];
+    if (value !== undefined) params.set(name, value);
+  }
   if (sort.field !== "id" || sort.direction !== "asc") {
     params.set("sort", `${sort.direction === "desc" ? "-" : ""}${sort.field}`);
   }

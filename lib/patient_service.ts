@@ -5,20 +5,22 @@
  * and choose responses. Every change, import, export and single-record view is audited (see
  * `audit_trail.ts` for how a change and its entry are kept together).
  */
-import { type AuditEntry, changedFields } from "./audit.ts";
+import { type AuditEntry, changedFields, ChangeInProgressError } from "./audit.ts";
 import {
   type Actor,
+  allow,
   appendEntries,
   auditedChange,
-  beginEntry,
+  claimHeld,
   entryBy,
-  finishEntry,
+  scopeOf,
 } from "./audit_trail.ts";
 import type { CsvRecord } from "./csv_rows.ts";
 import {
   DeletedPatientNotFoundError,
   PatientInvalidError,
   PatientNotFoundError,
+  RecordBusyError,
   StaleRevisionError,
 } from "./errors.ts";
 import {
@@ -28,12 +30,8 @@ import {
   type ExportPlan,
   quasiIdentifierGroups,
 } from "./patient_export.ts";
-import {
-  ImportFileError,
-  type ImportOptions,
-  importPatients,
-  type ImportResult,
-} from "./patient_import.ts";
+import { auditedImport, type AuditedImportOptions } from "./import_audit.ts";
+import type { ImportResult } from "./patient_import.ts";
 import type { PatientChanges, PatientFields, PatientRecord } from "./patient_fields.ts";
 import type { PatientFilter, PatientListQuery, PatientSort } from "./patient_query.ts";
 import {
@@ -43,6 +41,9 @@ import {
   type PatientStore,
 } from "./patient_store.ts";
 import { validatePatient } from "./patient_validation.ts";
+import { HeavyWork, type Release } from "./work_gate.ts";
+import { Pace } from "./work_pace.ts";
+import { shownFields } from "./stored_patient.ts";
 
 export type { Actor };
 
@@ -54,6 +55,27 @@ export type ViewChannel = "api" | "detail" | "edit";
  * own write (only when the caller named no revision).
  */
 const WRITE_ATTEMPTS = 5;
+
+/** How long a write waits for other changes of the same record to be saved before its own. */
+const BUSY_WAIT_MS = 10_000;
+
+/**
+ * Before trying a change again after meeting another's claim on the record (see
+ * `audit_trail.ts`): waits a little while that claim is held (`"wait"`); throws
+ * `RecordBusyError` once the write has tried for `BUSY_WAIT_MS` since `started`.
+ */
+async function nextTurn(
+  id: number,
+  started: number,
+  attempt: number,
+  turn: "again" | "wait",
+): Promise<void> {
+  if (Date.now() - started > BUSY_WAIT_MS) throw new RecordBusyError(id, 1000);
+  if (turn === "again") return;
+  // A change takes milliseconds: wait about as long, a little longer each time, at random.
+  const ms = Math.min(100, 4 * attempt) * (0.5 + Math.random());
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /**
  * The revision(s) a write must find (an `If-Match` list, or the edit form's one); any one of
@@ -100,11 +122,14 @@ export interface PatientService {
    * when the user never had it (no entry, no live or deleted record).
    */
   history(actor: Actor, id: number): Promise<AuditEntry[]>;
-  /** Imports CSV records (header first); throws `ImportFileError` for a file that is not one. */
+  /**
+   * Imports CSV records (header first), each stored record with its audit entry; throws
+   * `ImportFileError` for a file that is not one (see `import_audit.ts`).
+   */
   importRecords(
     actor: Actor,
     records: AsyncIterable<CsvRecord>,
-    options: ImportOptions,
+    options: AuditedImportOptions,
   ): Promise<ImportResult>;
   /**
    * What a de-identified export of `filter` would hold: k and the rows left out for `kMin`, the
@@ -114,6 +139,7 @@ export interface PatientService {
     actor: Actor,
     filter: PatientFilter,
     kMin: number,
+    coarsen?: boolean,
   ): Promise<{ k: number; suppressed: number; total: number; smallestGroup: number }>;
   /** Plans an export of the records matching `query`. */
   exportRecords(
@@ -123,19 +149,68 @@ export interface PatientService {
   ): Promise<ExportPlan>;
 }
 
-export function createPatientService(store: PatientStore): PatientService {
+/**
+ * `body` holding a heavy-work slot until it has been read to its end, failed or been cancelled
+ * (a generator's `finally` would not run for a stream cancelled before its first read).
+ */
+export function holding<T>(body: AsyncIterable<T>, release: Release): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = body[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const step = await inner.next();
+            if (step.done) release();
+            return step;
+          } catch (error) {
+            release();
+            throw error;
+          }
+        },
+        async return(value?: unknown) {
+          release();
+          return await inner.return?.(value) ?? { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+/** Rows of an import read between two breaths. */
+const IMPORT_SLICE_ROWS = 100;
+
+/** `records`, with a breath (see `Pace`) every `IMPORT_SLICE_ROWS`. */
+async function* breathing<T>(records: AsyncIterable<T>): AsyncIterable<T> {
+  let read = 0;
+  const pace = new Pace();
+  for await (const record of records) {
+    yield record;
+    if (++read % IMPORT_SLICE_ROWS === 0) await pace.breathe();
+  }
+}
+
+/**
+ * The use-cases over `store`. Imports, exports and anonymity checks are heavy work: each takes
+ * the user's slot of `heavy` (an export until its last row has been sent).
+ */
+export function createPatientService(
+  store: PatientStore,
+  heavy: HeavyWork = new HeavyWork(),
+): PatientService {
   const { audit } = store;
 
   /** Refuses invalid input; a record that does not exist is a 404 whatever the input says. */
   async function refuse(actor: Actor, id: number, errors: PatientInvalidError): Promise<never> {
-    if (!(await store.get(actor.userId, id))) throw new PatientNotFoundError(id);
+    if (!(await store.get(scopeOf(actor), id))) throw new PatientNotFoundError(id);
     throw errors;
   }
 
   /**
    * Changes an existing record: reads it, checks the expected revision, and makes the change
    * under its audit entry, conditional on the revision read. When another write got in between
-   * and the caller named no revision, it starts again from a fresh read.
+   * (or is under way from the same revision) and the caller named no revision, it starts again
+   * from a fresh read; a caller who named one has lost to that write (`StaleRevisionError`).
    */
   async function changeExisting<T>(
     actor: Actor,
@@ -146,8 +221,10 @@ export function createPatientService(store: PatientStore): PatientService {
       change: () => Promise<T>;
     },
   ): Promise<T> {
+    const started = Date.now();
+    let stale = 0;
     for (let attempt = 1;; attempt++) {
-      const current = await store.get(actor.userId, id);
+      const current = await store.get(scopeOf(actor), id);
       if (!current) throw new PatientNotFoundError(id);
       if (expected !== undefined && !expected.includes(current.revision)) {
         throw new StaleRevisionError(id);
@@ -165,8 +242,15 @@ export function createPatientService(store: PatientStore): PatientService {
           change,
         );
       } catch (error) {
+        if (error instanceof ChangeInProgressError) {
+          const turn = await claimHeld(store, error);
+          // Another change from this revision is under way: one that named it has lost.
+          if (turn === "wait" && expected !== undefined) throw new StaleRevisionError(id);
+          await nextTurn(id, started, attempt, turn);
+          continue;
+        }
         const retry = error instanceof StaleRevisionError && expected === undefined &&
-          attempt < WRITE_ATTEMPTS;
+          ++stale < WRITE_ATTEMPTS;
         if (!retry) throw error;
       }
     }
@@ -179,26 +263,34 @@ export function createPatientService(store: PatientStore): PatientService {
     mode: "replace" | "patch",
     expected: ExpectedRevisions,
   ): Promise<PatientRecord> {
+    allow(actor, "write");
     const result = mode === "replace"
       ? validatePatient(input, "replace", id)
       : validatePatient(input, "patch", id);
     if (!result.ok) return await refuse(actor, id, new PatientInvalidError(result.errors));
     const fields = result.value as PatientChanges;
     return await changeExisting(actor, id, expected, (current, next) => ({
-      entry: { action: "update", changes: changedFields(current, fields) },
+      entry: { action: "update", changes: changedFields(shownFields(current), fields) },
       change: () =>
         mode === "replace"
-          ? store.replace(actor.userId, id, fields as PatientFields, current.revision, next)
-          : store.patch(actor.userId, id, fields, current.revision, next),
+          ? store.replace(scopeOf(actor), id, fields as PatientFields, current.revision, next)
+          : store.patch(scopeOf(actor), id, fields, current.revision, next),
     }));
   }
 
-  return {
-    list: (actor, query) => store.list(actor.userId, query),
-    count: (actor, filter) => store.count(actor.userId, filter),
+  const service: PatientService = {
+    list(actor, query) {
+      allow(actor, "read");
+      return store.list(scopeOf(actor), query);
+    },
+    count(actor, filter) {
+      allow(actor, "read");
+      return store.count(scopeOf(actor), filter);
+    },
 
     async get(actor, id, options = {}) {
-      const patient = await store.get(actor.userId, id);
+      allow(actor, "read");
+      const patient = await store.get(scopeOf(actor), id);
       if (!patient) throw new PatientNotFoundError(id);
       if (options.audit !== false) {
         // Written before the record is handed out: a view that cannot be logged is not shown.
@@ -210,6 +302,7 @@ export function createPatientService(store: PatientStore): PatientService {
     },
 
     async create(actor, input) {
+      allow(actor, "write");
       const result = validatePatient(input, "create");
       if (!result.ok) throw new PatientInvalidError(result.errors);
       const patient = result.value;
@@ -221,7 +314,7 @@ export function createPatientService(store: PatientStore): PatientService {
       return await auditedChange(
         audit,
         entry,
-        () => store.create(actor.userId, patient, next),
+        () => store.create(scopeOf(actor), patient, next),
         (created) => ({ patient_id: created.id, changes: changedFields(null, created) }),
       );
     },
@@ -230,46 +323,63 @@ export function createPatientService(store: PatientStore): PatientService {
     patch: (actor, id, input, expected) => update(actor, id, input, "patch", expected),
 
     async delete(actor, id, expected) {
+      allow(actor, "delete");
       await changeExisting(actor, id, expected, (current, next) => ({
         entry: { action: "delete" },
-        change: () => store.delete(actor.userId, id, current.revision, { next, by: actor.userId }),
+        change: () =>
+          store.delete(scopeOf(actor), id, current.revision, { next, by: scopeOf(actor) }),
       }));
     },
 
     async restore(actor, id) {
-      const copy = await store.getDeleted(actor.userId, id);
-      if (!copy) throw new DeletedPatientNotFoundError(id);
-      const next = newRevision();
-      const entry = entryBy(actor, "restore", id, {
-        revision_before: copy.revision,
-        revision_after: next,
-      });
-      try {
-        return await auditedChange(
-          audit,
-          entry,
-          () => store.restore(actor.userId, id, copy.revision, next),
-        );
-      } catch (error) {
-        // Restored (or purged) by another request since it was read.
-        if (error instanceof PatientNotFoundError) throw new DeletedPatientNotFoundError(id);
-        throw error;
+      allow(actor, "restore");
+      const started = Date.now();
+      for (let attempt = 1;; attempt++) {
+        const copy = await store.getDeleted(scopeOf(actor), id);
+        if (!copy) throw new DeletedPatientNotFoundError(id);
+        const next = newRevision();
+        const entry = entryBy(actor, "restore", id, {
+          revision_before: copy.revision,
+          revision_after: next,
+        });
+        try {
+          return await auditedChange(
+            audit,
+            entry,
+            () => store.restore(scopeOf(actor), id, copy.revision, next),
+          );
+        } catch (error) {
+          // Being restored (or purged) by another request: see what it did, then try again.
+          if (error instanceof ChangeInProgressError) {
+            await nextTurn(id, started, attempt, await claimHeld(store, error));
+            continue;
+          }
+          // Restored (or purged) by another request since it was read.
+          if (error instanceof PatientNotFoundError) throw new DeletedPatientNotFoundError(id);
+          throw error;
+        }
       }
     },
 
-    listDeleted: (actor, page) => store.listDeleted(actor.userId, page),
+    listDeleted(actor, page) {
+      allow(actor, "read");
+      return store.listDeleted(scopeOf(actor), page);
+    },
 
     async history(actor, id) {
-      const entries = await audit.history(actor.userId, id);
-      const known = await store.get(actor.userId, id) ?? await store.getDeleted(actor.userId, id);
+      allow(actor, "history");
+      const entries = await audit.history(scopeOf(actor), id);
+      const known = await store.get(scopeOf(actor), id) ??
+        await store.getDeleted(scopeOf(actor), id);
       if (!known && entries.length === 0) throw new PatientNotFoundError(id);
-      if (known && !entries.some((e) => e.action === "create")) {
+      // A document of the original app (no creation time) has no import among its origins.
+      if (known?.created_at && !entries.some((e) => e.action === "create")) {
         // An import is one entry for the whole file: the record's is the last one before it was
         // made (within the hour an import of a million rows takes at most).
         const made = known.created_at.getTime();
         const { items } = await audit.search(
           {
-            ownerId: actor.userId,
+            ownerId: scopeOf(actor),
             action: "import",
             from: new Date(made - 3_600_000),
             to: new Date(made + 1),
@@ -282,58 +392,55 @@ export function createPatientService(store: PatientStore): PatientService {
       return entries;
     },
 
-    async importRecords(actor, records, options) {
-      if (options.dryRun) return await importPatients(store, actor.userId, records, options);
-      const entry = entryBy(actor, "import", null, {
-        details: { on_conflict: options.onConflict },
-      });
-      await beginEntry(audit, entry);
-      let result: ImportResult;
-      try {
-        result = await importPatients(store, actor.userId, records, options);
-      } catch (error) {
-        // A file refused at its header stored nothing; anything later may have stored rows.
-        const status = error instanceof ImportFileError ? "failed" : "interrupted";
-        const details = { on_conflict: options.onConflict, error: (error as Error).message };
-        await audit.finish({ ...entry, status, details }).catch(() => {});
-        throw error;
-      }
-      const { inserted, updated, skipped, rows } = result;
-      await finishEntry(audit, entry, {
-        status: "done",
-        details: {
-          on_conflict: options.onConflict,
-          rows,
-          inserted,
-          updated,
-          skipped,
-          errors: result.errors.length,
-        },
-      });
-      return result;
+    importRecords(actor, records, options) {
+      allow(actor, "import");
+      return auditedImport(store, actor, records, options);
     },
 
     async exportRecords(actor, query, options) {
-      const plan = await exportPatients(store, actor.userId, query, options);
-      // Written before the first row leaves (the body is read only when it is sent).
-      await appendEntries(audit, [
-        entryBy(actor, "export", null, {
-          details: {
-            format: options.format,
-            deidentify: options.deidentify,
-            ...(options.kMin !== undefined ? { k_min: options.kMin } : {}),
-            filter: query.filter,
-            sort: `${query.sort.direction === "desc" ? "-" : ""}${query.sort.field}`,
-          },
-        }),
-      ]);
-      return plan;
+      allow(actor, options.deidentify ? "export_deidentified" : "export_plain");
+      const release = await heavy.acquire(actor, "export");
+      try {
+        const plan = await exportPatients(store, scopeOf(actor), query, options);
+        // Written before the first row leaves (the body is read only when it is sent).
+        await appendEntries(audit, [
+          entryBy(actor, "export", null, {
+            details: {
+              format: options.format,
+              deidentify: options.deidentify,
+              ...(options.kMin !== undefined ? { k_min: options.kMin } : {}),
+              ...(options.coarsen ? { coarsen: true } : {}),
+              filter: query.filter,
+              sort: `${query.sort.direction === "desc" ? "-" : ""}${query.sort.field}`,
+            },
+          }),
+        ]);
+        return { ...plan, body: holding(plan.body, release) };
+      } catch (error) {
+        release();
+        throw error;
+      }
     },
 
-    async anonymity(actor, filter, kMin) {
-      const groups = await quasiIdentifierGroups(store, actor.userId, filter);
-      const total = [...groups.values()].reduce((sum, size) => sum + size, 0);
-      return { ...anonymity(groups, kMin), total, smallestGroup: anonymity(groups).k };
+    anonymity(actor, filter, kMin, coarsen = false) {
+      allow(actor, "export_deidentified");
+      return heavy.run(actor, "anonymity check", async () => {
+        const groups = await quasiIdentifierGroups(store, scopeOf(actor), filter, coarsen);
+        const total = [...groups.values()].reduce((sum, size) => sum + size, 0);
+        return { ...anonymity(groups, kMin), total, smallestGroup: anonymity(groups).k };
+      });
     },
   };
+  // Every import (API or browser, dry run or not) is heavy work, in the user's slot, its rows
+  // read in slices with other requests let in between.
+  const importNow = service.importRecords;
+  service.importRecords = (actor, records, options) => {
+    allow(actor, "import"); // before waiting for a slot
+    return heavy.run(
+      actor,
+      options.dryRun ? "import check" : "import",
+      () => importNow(actor, breathing(records), options),
+    );
+  };
+  return service;
 }

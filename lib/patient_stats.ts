@@ -64,10 +64,23 @@ export interface Stats extends Tally {
   by: Record<StatsField, Record<string, Tally>>;
 }
 
-/** The categorical fields counted together in one group query each (few combinations each). */
+/** Fields of two or three values, counted together in one group query (48 combinations). */
+const FEW_VALUED: readonly CategoricalField[] = [
+  "gender",
+  "hypertension",
+  "heart_disease",
+  "ever_married",
+  "Residence_type",
+];
+
+/**
+ * The categorical fields counted together in one group query each (few combinations each): the
+ * outcome is counted in every group, and every other categorical field is in one set, so that a
+ * field added to the rules table is counted (in the second set, unless placed in the first).
+ */
 const FIELD_SETS: readonly (readonly CategoricalField[])[] = [
-  ["gender", "hypertension", "heart_disease", "ever_married", "Residence_type"],
-  ["work_type", "smoking_status"],
+  FEW_VALUED,
+  CATEGORICAL_FIELDS.filter((f) => f !== "stroke" && !FEW_VALUED.includes(f)),
 ];
 
 /** Every value of a field (or band), in the codebook's order, with nothing counted yet. */
@@ -82,10 +95,16 @@ function unknownOf(rule: BandRule): string[] {
   return rule.unknown === undefined ? [] : [rule.unknown];
 }
 
-/** Band counts from cumulative range counts: band i = below cut i − below cut i−1. */
+/**
+ * Band counts from cumulative range counts: band i = below cut i − below cut i−1. A value that
+ * cannot be read as a number is in no band.
+ */
 function bandsFromRanges(rule: BandRule, ranges: RangeCounts, all: Tally): Record<string, Tally> {
-  const { below, missing } = ranges;
-  const known = { total: all.total - missing.total, stroke: all.stroke - missing.stroke };
+  const { below, missing, unreadable } = ranges;
+  const known = {
+    total: all.total - missing.total - unreadable.total,
+    stroke: all.stroke - missing.stroke - unreadable.stroke,
+  };
   const bounds = [{ total: 0, stroke: 0 }, ...below, known];
   const out: Record<string, Tally> = {};
   rule.labels.forEach((label, i) => {
@@ -98,18 +117,27 @@ function bandsFromRanges(rule: BandRule, ranges: RangeCounts, all: Tally): Recor
   return out;
 }
 
-/** Band counts from counts per distinct value. */
+/**
+ * Band counts from counts per distinct value. A value that cannot be read as a number (the
+ * original app's) is in no band; null is in the unknown band of a field that has one.
+ */
 function bandsFromValues(name: BandName, groups: readonly GroupCount[]): Record<string, Tally> {
   const out = emptyBreakdown(name);
   for (const { values: [value], total, stroke } of groups) {
-    const tally = out[bandOf(name, typeof value === "number" ? value : null)]!;
+    if (value !== null && typeof value !== "number") continue;
+    const tally = out[bandOf(name, value ?? null)];
+    if (!tally) continue;
     tally.total += total;
     tally.stroke += stroke;
   }
   return out;
 }
 
-/** Adds each group's counts to the values of its fields. */
+/**
+ * Adds each group's counts to the values of its fields. A value that is none of the field's (one
+ * the original app stored that cannot be read) is counted under no value: the data-quality check
+ * lists it.
+ */
 function addGroups(
   by: Stats["by"],
   fields: readonly CategoricalField[],
@@ -117,7 +145,8 @@ function addGroups(
 ): void {
   for (const { values, total, stroke } of groups) {
     fields.forEach((field, i) => {
-      const tally = by[field][String(values[i])] ??= { total: 0, stroke: 0 };
+      const tally = by[field][String(values[i])];
+      if (!tally) return;
       tally.total += total;
       tally.stroke += stroke;
     });

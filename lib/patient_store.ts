@@ -1,4 +1,5 @@
 /** The patient store's interface: what the use-cases need, implemented by MongoDB and the embedded store. */
+import type { AdmissionStore } from "./admission_store.ts";
 import type { AuditLog } from "./audit.ts";
 import type {
   NewPatient,
@@ -50,12 +51,18 @@ export interface Tally {
   stroke: number;
 }
 
-/** Range counts of one field: below each cut, in the cuts' order, and with no value at all. */
+/**
+ * Range counts of one field: below each cut, in the cuts' order, with no value at all, and with
+ * a value that cannot be read as a number (documents of the original app; a number it stored as
+ * text, `"67"`, is counted as the number).
+ */
 export interface RangeCounts {
   /** `below[i]`: records whose value is below `cuts[i]` (a null value is below nothing). */
   below: Tally[];
   /** Records whose value is null (unknown). */
   missing: Tally;
+  /** Records whose value cannot be read as a number: in no range. */
+  unreadable: Tally;
 }
 
 /** A value outside the usual range: the field is above `above` (checked, never refused). */
@@ -74,6 +81,8 @@ export interface PatientStore {
   readonly description: string;
   /** The audit log, in the same database. */
   readonly audit: AuditLog;
+  /** The patients' admissions, in the same database (a table or collection of their own). */
+  readonly admissions: AdmissionStore;
   /**
    * Stores a new record (under the revision `next` when given); assigns the next free id when
    * none is given. Throws `PatientIdTakenError`.
@@ -91,19 +100,29 @@ export interface PatientStore {
   updateMany(userId: number, patients: readonly PatientFields[]): Promise<number>;
   /** Which of these ids the user has. */
   existingIds(userId: number, ids: readonly number[]): Promise<Set<number>>;
+  /**
+   * The user's highest id, 0 when none: a record created without an id gets the one after it
+   * (the lowest free one once it is the largest). An id stored as text that reads as a number
+   * counts as that number; one below 1 or above the largest id counts for nothing.
+   */
+  highestId(userId: number): Promise<number>;
   /** Every record the filter matches, in the sort's order, read in batches (for exports). */
   stream(userId: number, filter: PatientFilter, sort: PatientSort): AsyncIterable<PatientRecord>;
   /** The ids the filter matches, in ascending order, read in batches. */
   streamIds(userId: number, filter: PatientFilter): AsyncIterable<number>;
-  /** Records and strokes per combination of the `by` fields' values, counted in the database. */
+  /**
+   * Records and strokes per combination of the `by` fields' values, counted in the database. A
+   * value stored as text that reads as the field's (`"1"`, `"67"`) counts as that value; one that
+   * cannot be read is given as stored (its JSON text when not a string or number).
+   */
   countGroups(
     userId: number,
     filter: PatientFilter,
     by: readonly PatientField[],
   ): Promise<GroupCount[]>;
   /**
-   * Records and strokes with `field` below each of `cuts`, and with no value, counted in the
-   * database (the statistics' bands are differences of these).
+   * Records and strokes with `field` below each of `cuts`, with no value, and with one that
+   * cannot be read, counted in the database (the statistics' bands are differences of these).
    */
   countRanges(
     userId: number,
@@ -123,6 +142,16 @@ export interface PatientStore {
     limits: readonly RangeLimit[],
     limit: number,
   ): Promise<PatientRecord[]>;
+  /**
+   * Records the filter matches holding a value stored otherwise than the field rules allow —
+   * documents of the original app: a number as text, a missing field, a value that cannot be
+   * read, one out of range. How many there are, and the first `limit` of them by id.
+   */
+  findIrregular(
+    userId: number,
+    filter: PatientFilter,
+    limit: number,
+  ): Promise<{ total: number; records: PatientRecord[] }>;
   list(userId: number, query: PatientListQuery): Promise<PatientPage>;
   count(userId: number, filter?: PatientFilter): Promise<number>;
   /**
@@ -177,14 +206,93 @@ export interface PatientStore {
   ): Promise<{ userId: number; record: DeletedRecord }[]>;
   /** The live record or deleted copy that has this revision, or null. */
   findRevision(userId: number, revision: string): Promise<RevisionPlace | null>;
+  /**
+   * A token that changes whenever the user's live records do, whichever app instance wrote
+   * them: summaries are kept under it until it changes. Cheap (one small read).
+   */
+  dataVersion(userId: number): Promise<string>;
   /** How many live records each user has (users without any are left out). */
   countsByOwner(): Promise<Map<number, number>>;
   /** Removes all of a user's records, deleted ones too (account deletion); returns how many were live. */
   deleteAllOf(userId: number): Promise<number>;
   /** Resolves when the database answers; throws `StoreUnavailableError` otherwise. */
   ping(): Promise<void>;
+  /**
+   * What an operator should know about the server the records live on, for the start-up log
+   * (FerretDB v1 is for development and tests only); empty when all is well. Throws
+   * `StoreUnavailableError` when the server does not answer.
+   */
+  serverWarnings(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** What a member of the store does: see `STORE_MEMBERS`. */
+export type MemberKind = "about" | "read" | "write" | "live write";
+
+/**
+ * Every member of the store, in the interface's order, and what it does: a "live write" changes
+ * live records (a summary of them is out of date after one), a "write" changes only deleted
+ * copies; "about" members describe, check or close the store. The compiler holds this list to the
+ * interface, so a new member must say what it does: the embedded store clears its cached reads
+ * after every write, the MongoDB store bumps the data version after every live write, and
+ * `tests/patient_store_writes_test.ts` calls every write and reads through the caches after it.
+ */
+export const STORE_MEMBERS = {
+  description: "about",
+  audit: "about",
+  admissions: "about",
+  create: "live write",
+  insertMany: "live write",
+  get: "read",
+  getMany: "read",
+  updateMany: "live write",
+  existingIds: "read",
+  highestId: "read",
+  stream: "read",
+  streamIds: "read",
+  countGroups: "read",
+  countRanges: "read",
+  duplicateGroups: "read",
+  findAbove: "read",
+  findIrregular: "read",
+  list: "read",
+  count: "read",
+  replace: "live write",
+  patch: "live write",
+  delete: "live write",
+  listDeleted: "read",
+  getDeleted: "read",
+  restore: "live write",
+  purge: "write",
+  expiredDeleted: "read",
+  findRevision: "read",
+  dataVersion: "read",
+  countsByOwner: "read",
+  deleteAllOf: "live write",
+  ping: "about",
+  serverWarnings: "about",
+  close: "about",
+} as const satisfies Record<keyof PatientStore, MemberKind>;
+
+type MembersOfKind<K extends MemberKind> = {
+  [M in keyof typeof STORE_MEMBERS]: (typeof STORE_MEMBERS)[M] extends K ? M : never;
+}[keyof typeof STORE_MEMBERS];
+
+/** The store's methods that change stored records, live or deleted. */
+export type StoreWrite = MembersOfKind<"write" | "live write">;
+/** The store's methods that change live records. */
+export type LiveWrite = MembersOfKind<"live write">;
+
+function membersOfKind<M extends keyof PatientStore>(...kinds: MemberKind[]): readonly M[] {
+  return (Object.keys(STORE_MEMBERS) as (keyof PatientStore)[])
+    .filter((member) => kinds.includes(STORE_MEMBERS[member])) as M[];
+}
+
+/** The store's methods that change stored records, live or deleted, in the interface's order. */
+export const STORE_WRITES: readonly StoreWrite[] = membersOfKind("write", "live write");
+
+/** The store's methods that change live records: a summary of them is out of date after one. */
+export const LIVE_WRITES: readonly LiveWrite[] = membersOfKind("live write");
 
 /** A fresh revision token: random, so an ETag never repeats, even for a re-created id. */
 export function newRevision(): string {
@@ -196,6 +304,3 @@ export type DeletedRecordMethods = Pick<
   PatientStore,
   "delete" | "listDeleted" | "getDeleted" | "restore" | "purge" | "expiredDeleted" | "findRevision"
 >;
-
-/** No record ever has this revision: a write expecting it fails as stale. */
-export const NO_REVISION = "\u0000no-such-revision";

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { FieldError } from "./errors.ts";
+import { excerpt } from "./excerpt.ts";
 import {
   type CategoryRule,
   FIELD_RULES,
@@ -21,13 +22,19 @@ import {
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-/** A zod error map: "X is required" when the field is missing, else the field's own message. */
-function says(label: string, message: string) {
+/**
+ * A zod error map: "X is required" when the field is missing (or null, with `nullIsMissing`: a
+ * field that may be unknown takes null before the map is asked), else the field's own message.
+ */
+export function says(label: string, message: string, { nullIsMissing = false } = {}) {
   return (issue: { input?: unknown }) =>
-    issue.input === undefined ? `${label} is required` : message;
+    issue.input === undefined || (nullIsMissing && issue.input === null)
+      ? `${label} is required`
+      : message;
 }
 
-function oneOf(label: string, values: readonly (string | number)[]): string {
+/** "X must be "a", "b" or "c"". */
+export function oneOf(label: string, values: readonly (string | number)[]): string {
   const shown = values.map((v) => typeof v === "string" ? `"${v}"` : String(v));
   const last = shown.pop();
   return `${label} must be ${shown.length ? `${shown.join(", ")} or ${last}` : last}`;
@@ -86,17 +93,24 @@ const replacementSchema = z.strictObject(changeableSchemas);
 
 export type ValidationMode = "create" | "replace" | "patch";
 
-/** Checks keys before the schema runs: server-kept fields, operators and unknown names. */
-function keyErrors(input: Record<string, unknown>): FieldError[] {
+/**
+ * Checks keys before the schema runs: a key that is not a field (`isField`) is one the server
+ * keeps (`serverFields`), an operator, or an unknown name.
+ */
+export function keyErrors(
+  input: Record<string, unknown>,
+  isField: (key: string) => boolean,
+  serverFields: readonly string[],
+): FieldError[] {
   const errors: FieldError[] = [];
   for (const key of Object.keys(input)) {
-    if (isPatientField(key)) continue;
-    if ((SERVER_FIELDS as readonly string[]).includes(key)) {
+    if (isField(key)) continue;
+    if (serverFields.includes(key)) {
       errors.push({ field: key, message: `${key} is kept by the server and cannot be set` });
     } else if (key.includes("$") || key.includes(".")) {
-      errors.push({ field: key, message: 'Field names may not contain "$" or "."' });
+      errors.push({ field: excerpt(key), message: 'Field names may not contain "$" or "."' });
     } else {
-      errors.push({ field: key, message: `Unknown field "${key}"` });
+      errors.push({ field: excerpt(key), message: `Unknown field "${excerpt(key)}"` });
     }
   }
   return errors;
@@ -107,8 +121,14 @@ function fieldOrder(field: string): number {
   return i === -1 ? PATIENT_FIELDS.length : i;
 }
 
-function schemaErrors(issues: z.core.$ZodIssue[]): FieldError[] {
-  const errors: FieldError[] = [];
+/**
+ * The schema's issues as field errors, added to `errors`: the first of each field, none for a
+ * field `errors` already names, and none for unknown keys (reported by {@link keyErrors}).
+ */
+export function schemaErrors(
+  issues: z.core.$ZodIssue[],
+  errors: FieldError[] = [],
+): FieldError[] {
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") continue; // reported by keyErrors
     const field = String(issue.path[0] ?? "");
@@ -147,7 +167,7 @@ export function validatePatient(
     return { ok: false, errors: [{ field: "", message: "Send the patient as a JSON object" }] };
   }
   const body = input as Record<string, unknown>;
-  const errors = keyErrors(body);
+  const errors = keyErrors(body, isPatientField, SERVER_FIELDS);
   const { id, ...rest } = body;
   const known = Object.fromEntries(
     Object.entries(rest).filter(([k, v]) => isPatientField(k) && v !== undefined),
@@ -176,6 +196,28 @@ export function validatePatient(
 
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
+/** A cell's text as a number when it is one, parsed strictly; else the text (the validator names it). */
+export function numberOrText(text: string): number | string {
+  return NUMBER_TEXT.test(text) ? Number(text) : text;
+}
+
+/**
+ * Text input (an HTML form or a CSV row) read cell by cell: `read` gets each given cell trimmed
+ * and answers its typed value, or undefined to leave the cell out.
+ */
+export function parseTextCells(
+  record: Record<string, string | undefined>,
+  read: (key: string, text: string) => unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(record)) {
+    if (raw === undefined) continue;
+    const value = read(key, raw.trim());
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
 /**
  * Turns text (an HTML form or a CSV row) into typed input for {@link validatePatient}.
  * Numbers are parsed strictly; text that is not a number is kept as text so that the
@@ -185,19 +227,9 @@ const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 export function parsePatientText(
   record: Record<string, string | undefined>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(record)) {
-    if (raw === undefined) continue;
-    const text = raw.trim();
-    if (key === "bmi" && (text === "" || text.toUpperCase() === "N/A")) {
-      out.bmi = null;
-    } else if (text === "") {
-      continue;
-    } else if ((NUMERIC_FIELDS as readonly string[]).includes(key)) {
-      out[key] = NUMBER_TEXT.test(text) ? Number(text) : text;
-    } else {
-      out[key] = text;
-    }
-  }
-  return out;
+  return parseTextCells(record, (key, text) => {
+    if (key === "bmi" && (text === "" || text.toUpperCase() === "N/A")) return null;
+    if (text === "") return undefined;
+    return (NUMERIC_FIELDS as readonly string[]).includes(key) ? numberOrText(text) : text;
+  });
 }

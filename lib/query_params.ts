@@ -1,7 +1,8 @@
 /** Strict reading of query strings shared by the API's endpoints: unknown or repeated parameters and paging. */
 import { formatCount } from "./count_format.ts";
+import { excerpt } from "./excerpt.ts";
 import type { FieldError } from "./errors.ts";
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from "./patient_query.ts";
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, REGISTRY_PARAMETER } from "./patient_query.ts";
 
 /** Refuses any parameter not in `allowed`, and any given twice. */
 export function onlyKnown(
@@ -11,8 +12,9 @@ export function onlyKnown(
 ): void {
   const seen = new Set<string>();
   for (const name of params.keys()) {
+    if (name === REGISTRY_PARAMETER) continue; // read by the registryScope middleware
     if (!allowed.includes(name)) {
-      errors.push({ field: name, message: `Unknown parameter "${name}"` });
+      errors.push({ field: excerpt(name), message: `Unknown parameter "${excerpt(name)}"` });
     } else if (seen.has(name)) errors.push({ field: name, message: `Give "${name}" once` });
     seen.add(name);
   }

@@ -3,6 +3,7 @@
  * purged (each with its audit entry), and audit entries left pending by a crash are settled.
  * The clock is a parameter, so that tests can run it "31 days later".
  */
+import { ChangeInProgressError } from "./audit.ts";
 import { auditedChange, entryBy, settlePending } from "./audit_trail.ts";
 import { DeletedPatientNotFoundError } from "./errors.ts";
 import type { PatientStore } from "./patient_store.ts";
@@ -23,6 +24,7 @@ export async function purgeExpired(
   let purged = 0;
   for (;;) {
     const batch = await store.expiredDeleted(before, BATCH);
+    let busy = 0;
     for (const { userId, record } of batch) {
       // Done by the app itself: no user.
       const entry = entryBy({ userId }, "purge", record.id, {
@@ -39,10 +41,12 @@ export async function purgeExpired(
         });
         purged++;
       } catch (error) {
-        if (!(error instanceof DeletedPatientNotFoundError)) throw error;
+        // Restored meanwhile, or being restored now (left for the next round).
+        if (error instanceof ChangeInProgressError) busy++;
+        else if (!(error instanceof DeletedPatientNotFoundError)) throw error;
       }
     }
-    if (batch.length < BATCH) return purged;
+    if (batch.length < BATCH || busy === batch.length) return purged;
   }
 }
 

@@ -1,6 +1,8 @@
 /** Stroke risk factors: a Firth-penalised logistic regression with cross-validated AUC. */
 import { CholeskyDecomposition, Matrix } from "ml-matrix";
+import { Z_95 } from "./intervals.ts";
 import { CATEGORICAL_VALUES, type CategoricalField, type PatientFields } from "./patient_fields.ts";
+import { mulberry32, shuffle } from "./random.ts";
 
 /** The categorical fields that enter the model as dummy-coded terms. */
 type FactorField = Exclude<CategoricalField, "stroke">;
@@ -57,7 +59,6 @@ const DEFAULT_FOLDS = 5;
 const DEFAULT_SEED = 2002;
 const MAX_ITERATIONS = 100;
 const MAX_STEP = 5;
-const Z_95 = 1.959963984540054;
 
 /** One model term: an odds ratio with its 95 % Wald interval and two-sided p-value. */
 export interface RiskTerm {
@@ -604,26 +605,6 @@ function fitFirth(design: Design, start?: Float64Array): FirthFit {
     state = next;
   }
   return { beta: state.beta, covariance: state.covariance, converged };
-}
-
-/** A seeded 32-bit generator (mulberry32): the same seed gives the same stream. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 /** Fold of each row: events and non-events each shuffled and dealt round the folds. */

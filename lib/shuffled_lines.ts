@@ -10,7 +10,16 @@ const IN_MEMORY = 100_000;
 /** Buckets once spilled: a million lines make buckets of about 16,000. */
 const BUCKETS = 64;
 
-const random32 = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
+/** Random 32-bit numbers, drawn from the system's generator 16,384 at a time (its most per call). */
+const randomPool = new Uint32Array(16_384);
+let poolLeft = 0;
+const random32 = () => {
+  if (poolLeft === 0) {
+    crypto.getRandomValues(randomPool);
+    poolLeft = randomPool.length;
+  }
+  return randomPool[--poolLeft]!;
+};
 
 /** Fisher–Yates with crypto randomness. */
 export function shuffleInPlace<T>(items: T[]): void {

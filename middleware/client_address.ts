@@ -1,7 +1,7 @@
 /** The client's address, read once per request: the connection's, or the last proxy hop's behind a trusted proxy. */
 import type { MiddlewareHandler } from "hono";
 import { getConnInfo } from "hono/deno";
-import type { AppEnv } from "../routes/env.ts";
+import type { AppEnv } from "../http/env.ts";
 
 export interface ClientAddressOptions {
   /** Take the address from the last `X-Forwarded-For` entry (set by our reverse proxy). */

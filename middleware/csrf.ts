@@ -4,6 +4,11 @@
  * the session; logged out (the login and register forms) it is a signed double-submit cookie,
  * so that an anonymous visit stores no session. Calls authenticated by a bearer token carry no
  * cookies, so they need neither.
+ *
+ * A page never shows the token itself (BREACH: a secret repeated in compressed answers can be
+ * guessed from their sizes): each response carries it masked, XORed with fresh random bytes and
+ * sent as `base64url(mask ‖ masked)`, so no two responses share the string. What comes back is
+ * unmasked, then compared in constant time; a bare token is not accepted.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
@@ -12,8 +17,8 @@ import { Buffer } from "node:buffer";
 import { getCookie, setCookie } from "hono/cookie";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { isHttps } from "./security_headers.ts";
-import type { AppEnv } from "../routes/env.ts";
-import { readForm } from "../routes/form_body.ts";
+import type { AppEnv } from "../http/env.ts";
+import { readForm } from "../http/form_body.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const REFUSED =
@@ -57,8 +62,8 @@ function anonymousToken(c: Context<AppEnv>): string {
   return token;
 }
 
-/** The token for this page's forms: the session's when logged in, else the visitor's cookie's. */
-export function csrfToken(c: Context<AppEnv>): string {
+/** The secret behind this request's forms: the session's when logged in, else the cookie's. */
+function secretToken(c: Context<AppEnv>): string {
   if (!c.get("user")) return anonymousToken(c);
   const session = c.get("session");
   let token = session.get("csrf");
@@ -69,10 +74,54 @@ export function csrfToken(c: Context<AppEnv>): string {
   return token;
 }
 
+/** `secret` masked with fresh random bytes: `base64url(mask ‖ (secret XOR mask))`. */
+export function maskToken(secret: string): string {
+  const bytes = Buffer.from(secret);
+  const mask = randomBytes(bytes.length);
+  const masked = Buffer.alloc(bytes.length);
+  for (let i = 0; i < bytes.length; i++) masked[i] = bytes[i]! ^ mask[i]!;
+  return Buffer.concat([mask, masked]).toString("base64url");
+}
+
+/** The secret inside a masked token, or null when `given` is not one. */
+export function unmaskToken(given: string): Buffer | null {
+  if (!/^[\w-]+$/.test(given)) return null;
+  const both = Buffer.from(given, "base64url");
+  if (both.length === 0 || both.length % 2 !== 0) return null;
+  const half = both.length / 2;
+  const secret = Buffer.alloc(half);
+  for (let i = 0; i < half; i++) secret[i] = both[i]! ^ both[half + i]!;
+  return secret;
+}
+
+/** This response's masked token, per context: every form and header of one page agree. */
+const masked = new WeakMap<Context, { secret: string; token: string }>();
+
+/**
+ * The token for this page's forms and htmx requests: the session's (logged in) or the visitor's
+ * cookie's, masked afresh for each response.
+ */
+export function csrfToken(c: Context<AppEnv>): string {
+  const secret = secretToken(c);
+  const known = masked.get(c);
+  if (known?.secret === secret) return known.token;
+  const token = maskToken(secret);
+  masked.set(c, { secret, token });
+  return token;
+}
+
 function sameToken(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
+  return sameBytes(Buffer.from(expected), Buffer.from(given));
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether `given` (as a page sent it: masked) carries the secret `expected`. */
+function carries(expected: string, given: string): boolean {
+  const secret = unmaskToken(given);
+  return secret !== null && sameBytes(Buffer.from(expected), secret);
 }
 
 async function sentToken(c: Context): Promise<string> {
@@ -132,7 +181,7 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
     }
     if (foreignOrigin(c)) throw new HTTPException(403, { message: REFUSED });
     const expected = c.get("user") ? session.get("csrf") : anonymousCookieToken(c);
-    if (typeof expected !== "string" || !sameToken(expected, await sentToken(c))) {
+    if (typeof expected !== "string" || !carries(expected, await sentToken(c))) {
       throw new HTTPException(403, { message: REFUSED });
     }
     await next();

@@ -1,6 +1,6 @@
 /** Gives every request an id of the app's own (answered in `X-Request-Id`) and keeps the client's id beside it. */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../routes/env.ts";
+import type { AppEnv } from "../http/env.ts";
 
 /** Longest client request id kept for the log. */
 const CLIENT_ID_MAX = 200;

@@ -2,14 +2,23 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { isFragmentRequest } from "../components/htmx.ts";
 import { parseUrl, safeNext } from "../lib/safe_url.ts";
-import type { AppEnv } from "../routes/env.ts";
-import { problem, wantsProblemJson } from "../routes/problem.ts";
+import type { AppEnv } from "../http/env.ts";
+import { problem, wantsProblemJson } from "../http/problem.ts";
+import { outcomeResponse, wantsOperationOutcome } from "../http/fhir_response.ts";
 
 /** Where a logged-in user starts. */
 export const HOME_AFTER_LOGIN = "/patients";
 
-/** Answers 401 (API) or sends the browser to the login page, then back to where it was going. */
+/** Answers 401 (API, FHIR) or sends the browser to the login page, then back to where it was going. */
 export function askToLogIn(c: Context<AppEnv>): Response {
+  if (wantsOperationOutcome(c)) {
+    c.header("WWW-Authenticate", 'Bearer realm="fhir"');
+    return outcomeResponse(
+      c,
+      401,
+      "Send an API token as `Authorization: Bearer <token>`, or log in.",
+    );
+  }
   if (wantsProblemJson(c)) {
     c.header("WWW-Authenticate", 'Bearer realm="api"');
     return problem(c, {

@@ -1,18 +1,20 @@
 /**
  * The browser session (hono-sessions over the accounts database) and the logged-in user.
- * Mounted after the public routes (static files, the health check, the OpenAPI document, token
- * creation) and skipped for bearer-token calls, so that those never touch the sessions table.
+ * Skipped for the public routes (static files, the health check, the OpenAPI document, token
+ * creation: `PUBLIC_ROUTES` in `routes/app.tsx`) and for bearer-token calls, so that those never
+ * touch the sessions table.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie } from "hono/cookie";
 import { type Session, sessionMiddleware } from "hono-sessions";
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { SecurityConfig } from "../config.ts";
-import type { AccountsDb } from "../db/accounts_db.ts";
-import { DatabaseSessionStore, type SessionTimes } from "../db/sessions.ts";
-import { findUserById } from "../db/users.ts";
+import type { AccountsDb } from "../db/accounts/database.ts";
+import { DatabaseSessionStore, type SessionTimes } from "../db/accounts/sessions.ts";
+import { findUserById } from "../db/accounts/users.ts";
 import { StoreUnavailableError } from "../lib/errors.ts";
-import type { AppEnv } from "../routes/env.ts";
+import type { AppEnv } from "../http/env.ts";
+import { endDraftScope } from "./draft_scope.ts";
 import { isHttps } from "./security_headers.ts";
 
 export const SESSION_COOKIE = "spm_session";
@@ -160,14 +162,52 @@ export function logIn(c: Context<AppEnv>, userId: number): void {
   c.set("session_key_rotation", true);
 }
 
-/** Ends the session server-side and removes the cookie. */
+/** Ends the session server-side and removes the cookie; drafts kept under it are not put back. */
 export function logOut(c: Context<AppEnv>): void {
   c.get("session").deleteSession();
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
+  endDraftScope(c);
 }
 
 /** The session flash naming a just-deleted patient, whose Undo the next page offers. */
 export const UNDO_FLASH = "undo";
+
+/** What the Undo of a delete needs: the patient, and the registry it was deleted in. */
+export interface UndoFlash {
+  id: number;
+  registry: { registryId: string; personal: boolean };
+}
+
+/**
+ * Leaves the Undo of deleting patient `id` for the next page, with the registry of the request:
+ * the Undo restores there, whichever page (of whichever registry) shows it.
+ */
+export function flashUndo(c: Context<AppEnv>, id: number): void {
+  const registry = c.get("registry");
+  const kept: UndoFlash = {
+    id,
+    registry: registry
+      ? { registryId: registry.registryId, personal: registry.personal }
+      : { registryId: "", personal: true },
+  };
+  c.get("session").flash(UNDO_FLASH, kept);
+}
+
+/**
+ * The Undo the previous request left, taken (it shows once); null when there is none. A bare id
+ * (kept by a version before registries) is the personal registry's.
+ */
+export function takeUndo(session: Session | undefined): UndoFlash | null {
+  const kept = session?.get(UNDO_FLASH) as unknown;
+  if (typeof kept === "number") return { id: kept, registry: { registryId: "", personal: true } };
+  if (typeof kept !== "object" || kept === null) return null;
+  const { id, registry } = kept as Partial<UndoFlash>;
+  if (typeof id !== "number" || typeof registry?.registryId !== "string") return null;
+  return {
+    id,
+    registry: { registryId: registry.registryId, personal: registry.personal === true },
+  };
+}
 
 /** A message for the next page the user sees. */
 export function flash(c: Context<AppEnv>, message: string): void {

@@ -1,4 +1,6 @@
 /** `/admin`: the users (lock, unlock, end sessions) and the audit log (filters, pages, CSV). Admins only. */
+import { ownSiteDownloads } from "../middleware/fetch_metadata.ts";
+import { registryLabels, withRegistryFilter } from "../http/audit_registry.ts";
 import { type Context, Hono } from "hono";
 import {
   AdminAuditPage,
@@ -8,25 +10,26 @@ import {
 } from "../components/AdminPages.tsx";
 import { isFragmentRequest } from "../components/htmx.ts";
 import { PageNotice } from "../components/PatientFragments.tsx";
+import { userNames } from "../db/accounts/users.ts";
 import { parseAuditQuery } from "../lib/audit_query.ts";
 import { type FieldError, InvalidQueryError } from "../lib/errors.ts";
 import { readPaging } from "../lib/query_params.ts";
 import { csrfToken } from "../middleware/csrf.ts";
 import { requireAdmin } from "../middleware/require_admin.ts";
 import { flash } from "../middleware/session.ts";
-import { type AdminAction, applyAdminAction, userIdOf, usersPage } from "./admin_actions.ts";
-import { sendAuditCsv } from "./api_admin.ts";
-import type { AppEnv } from "./env.ts";
+import type { AdminAction } from "../lib/accounts/admin.ts";
+import { sendAuditCsv } from "../http/audit_csv.ts";
+import { adminActionOf } from "../http/admin_action.ts";
+import type { AppEnv } from "../http/env.ts";
 
 export const adminRoutes = new Hono<AppEnv>();
-adminRoutes.use("/admin", requireAdmin());
-adminRoutes.use("/admin/*", requireAdmin());
+adminRoutes.use("*", requireAdmin());
 
-adminRoutes.get("/admin", async (c) => {
+adminRoutes.get("/", async (c) => {
   const errors: FieldError[] = [];
   const paging = readPaging(new URL(c.req.url).searchParams, errors, true);
   if (errors.length) throw new InvalidQueryError(errors);
-  const { items, total } = await usersPage(c, paging);
+  const { items, total } = await c.get("accounts").usersPage(paging);
   return c.render(
     <AdminUsersPage
       users={items}
@@ -46,8 +49,8 @@ const DONE: Record<AdminAction, (email: string, ended: number) => string> = {
 };
 
 for (const action of ["lock", "unlock", "end-sessions"] as const) {
-  adminRoutes.post(`/admin/users/:id/${action}`, async (c) => {
-    const { user, ended } = await applyAdminAction(c, userIdOf(c), action);
+  adminRoutes.post(`/users/:id/${action}`, async (c) => {
+    const { user, ended } = await adminActionOf(c, action);
     const message = DONE[action](user.email, ended);
     if (!isFragmentRequest(c)) {
       flash(c, message);
@@ -68,10 +71,10 @@ function auditQueryOf(c: Context<AppEnv>) {
   return { params, parsed: parseAuditQuery(params, { emptyMeansAbsent: true }) };
 }
 
-adminRoutes.get("/admin/audit", async (c) => {
+adminRoutes.get("/audit", async (c) => {
   const { params, parsed } = auditQueryOf(c);
   const values: AuditFilterValues = {};
-  for (const name of ["user_id", "action", "patient_id", "from", "to"] as const) {
+  for (const name of ["user_id", "registry", "action", "patient_id", "from", "to"] as const) {
     const value = params.get(name);
     if (value) values[name] = value;
   }
@@ -80,13 +83,24 @@ adminRoutes.get("/admin/audit", async (c) => {
     ? {}
     : Object.fromEntries(parsed.errors.map((e) => [e.field, e.message]));
   const paging = parsed.ok ? parsed.query.paging : { page: 1, perPage: 50 };
+  const search = parsed.ok ? (await withRegistryFilter(c, parsed.query)).search : {};
   const { items, total } = parsed.ok
-    ? await c.get("deps").stores.patients.audit.search(parsed.query.search, {
+    ? await c.get("deps").stores.patients.audit.search(search, {
       offset: (paging.page - 1) * paging.perPage,
       limit: paging.perPage,
     })
     : { items: [], total: 0 };
   if (!parsed.ok) c.status(400);
+  const registries = await registryLabels(c, items.map((entry) => entry.owner_id));
+  const people = await userNames(
+    c.get("deps").stores.accounts,
+    [
+      ...(parsed.ok && parsed.query.search.ownerId ? [parsed.query.search.ownerId] : []),
+      ...items.flatMap((
+        entry,
+      ) => [entry.owner_id, ...(entry.user_id === null ? [] : [entry.user_id])]),
+    ],
+  );
   return c.render(
     <AdminAuditPage
       entries={items}
@@ -95,13 +109,15 @@ adminRoutes.get("/admin/audit", async (c) => {
       query={query}
       values={values}
       errors={errors}
+      names={new Map([...people, ...registries])}
     />,
     { title: "Audit log" },
   );
 });
 
-adminRoutes.get("/admin/audit.csv", (c) => {
+adminRoutes.use("/audit.csv", ownSiteDownloads());
+adminRoutes.get("/audit.csv", async (c) => {
   const { parsed } = auditQueryOf(c);
   if (!parsed.ok) throw new InvalidQueryError(parsed.errors);
-  return sendAuditCsv(c, parsed.query.search);
+  return sendAuditCsv(c, (await withRegistryFilter(c, parsed.query)).search);
 });

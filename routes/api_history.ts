@@ -1,26 +1,26 @@
 /**
- * The JSON API of history and deletes: a record's audit history, the recently deleted records
- * and their restore. Mounted before `/api/patient_data/{id}`, whose path would otherwise take
- * `deleted` for an id.
+ * `/api/patient_data`'s history and deletes: a record's audit history, the recently deleted
+ * records and their restore.
  */
 import { Hono } from "hono";
 import { historyItem } from "../lib/audit.ts";
+import { withNames } from "../http/history_names.ts";
 import { type FieldError, InvalidQueryError } from "../lib/errors.ts";
 import { etagOf, patientJson } from "../lib/patient_json.ts";
 import type { DeletedRecord } from "../lib/patient_store.ts";
 import { onlyKnown, readPaging } from "../lib/query_params.ts";
-import { actorOf } from "./actor.ts";
-import { pathId } from "./api_patients.ts";
-import type { AppEnv } from "./env.ts";
+import { actorOf } from "../http/actor.ts";
+import type { AppEnv } from "../http/env.ts";
+import { pathId } from "../http/path_id.ts";
 
 export const apiHistoryRoutes = new Hono<AppEnv>();
 
 /** A deleted record as JSON: the record's fields and times, and when it was deleted. */
-export function deletedJson(record: DeletedRecord) {
+function deletedJson(record: DeletedRecord) {
   return { ...patientJson(record), deleted_at: record.deleted_at.toISOString() };
 }
 
-apiHistoryRoutes.get("/api/patient_data/deleted", async (c) => {
+apiHistoryRoutes.get("/deleted", async (c) => {
   const params = new URL(c.req.url).searchParams;
   const errors: FieldError[] = [];
   onlyKnown(params, ["page", "per_page"], errors);
@@ -35,12 +35,12 @@ apiHistoryRoutes.get("/api/patient_data/deleted", async (c) => {
   });
 });
 
-apiHistoryRoutes.get("/api/patient_data/:id/history", async (c) => {
+apiHistoryRoutes.get("/:id/history", async (c) => {
   const entries = await c.get("patients").history(actorOf(c), pathId(c));
-  return c.json(entries.map(historyItem));
+  return c.json((await withNames(c, entries)).map(historyItem));
 });
 
-apiHistoryRoutes.post("/api/patient_data/:id/restore", async (c) => {
+apiHistoryRoutes.post("/:id/restore", async (c) => {
   const restored = await c.get("patients").restore(actorOf(c), pathId(c));
   c.header("ETag", etagOf(restored));
   return c.json(patientJson(restored), 200);

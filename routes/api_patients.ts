@@ -1,22 +1,32 @@
-/** `/api/patient_data`: list, create, read, replace, patch and delete the caller's patients. */
+/**
+ * `/api/patient_data`: list, create, read, replace, patch and delete the caller's patients, with
+ * the data in and out, history and insight of `api_data.ts`, `api_history.ts` and
+ * `api_insight.ts`.
+ */
 import { type Context, Hono } from "hono";
-import { InvalidQueryError, PatientNotFoundError } from "../lib/errors.ts";
-import { parsePatientId, type PatientRecord } from "../lib/patient_fields.ts";
-import { etagOf, ifMatchRevisions, patientJson, patientJsonText } from "../lib/patient_json.ts";
+import { InvalidQueryError } from "../lib/errors.ts";
+import type { PatientRecord } from "../lib/patient_fields.ts";
+import { ifMatchValues, noneMatchHits } from "../lib/entity_tags.ts";
+import { etagOf, patientJson, patientJsonText } from "../lib/patient_json.ts";
 import { parseListQuery } from "../lib/patient_query.ts";
-import { actorOf } from "./actor.ts";
-import type { AppEnv } from "./env.ts";
-import { jsonBody } from "./json_body.ts";
+import { actorOf } from "../http/actor.ts";
+import { withRegistry } from "../http/current_registry.ts";
+import type { AppEnv } from "../http/env.ts";
+import { jsonBody } from "../http/json_body.ts";
+import { pathId } from "../http/path_id.ts";
+import { apiDataRoutes } from "./api_data.ts";
+import { apiHistoryRoutes } from "./api_history.ts";
+import { apiInsightRoutes } from "./api_insight.ts";
 
-export const apiPatientRoutes = new Hono<AppEnv>();
-
-/** The `{id}` of the path; one that cannot be a patient id names no record (404). */
-export function pathId(c: Context): number {
-  const text = c.req.param("id") ?? "";
-  const id = parsePatientId(text);
-  if (id === null) throw new PatientNotFoundError(text);
-  return id;
-}
+/**
+ * The named paths (`export`, `import`, `deleted`, `stats`, …) are routed before `/{id}`, which
+ * would take any of them for an id. (The API's paths carry no pattern such as `:id{[0-9]+}`:
+ * the OpenAPI document and its test name each path as the app routes it.)
+ */
+export const apiPatientRoutes = new Hono<AppEnv>()
+  .route("/", apiDataRoutes)
+  .route("/", apiHistoryRoutes)
+  .route("/", apiInsightRoutes);
 
 /** Sends a record with its ETag. */
 function record(c: Context, patient: PatientRecord, status: 200 | 201 = 200) {
@@ -24,7 +34,7 @@ function record(c: Context, patient: PatientRecord, status: 200 | 201 = 200) {
   return c.json(patientJson(patient), status);
 }
 
-apiPatientRoutes.get("/api/patient_data", async (c) => {
+apiPatientRoutes.get("/", async (c) => {
   const parsed = parseListQuery(new URL(c.req.url).searchParams);
   if (!parsed.ok) throw new InvalidQueryError(parsed.errors);
   const { query } = parsed;
@@ -36,15 +46,16 @@ apiPatientRoutes.get("/api/patient_data", async (c) => {
   });
 });
 
-apiPatientRoutes.post("/api/patient_data", async (c) => {
+apiPatientRoutes.post("/", async (c) => {
   const created = await c.get("patients").create(actorOf(c), await jsonBody(c));
-  c.header("Location", `/api/patient_data/${created.id}`);
+  // In a team registry, the new record's address names it (where the record is).
+  c.header("Location", withRegistry(`/api/patient_data/${created.id}`, c.get("registry")));
   return record(c, created, 201);
 });
 
-apiPatientRoutes.get("/api/patient_data/:id", async (c) => {
+apiPatientRoutes.get("/:id", async (c) => {
   const patient = await c.get("patients").get(actorOf(c), pathId(c));
-  if (c.req.header("If-None-Match") === etagOf(patient)) {
+  if (noneMatchHits(c.req.header("If-None-Match"), patient.revision)) {
     c.header("ETag", etagOf(patient));
     return c.body(null, 304);
   }
@@ -52,16 +63,16 @@ apiPatientRoutes.get("/api/patient_data/:id", async (c) => {
 });
 
 for (const [method, write] of [["put", "replace"], ["patch", "patch"]] as const) {
-  apiPatientRoutes[method]("/api/patient_data/:id", async (c) => {
+  apiPatientRoutes[method]("/:id", async (c) => {
     const id = pathId(c);
     const body = await jsonBody(c);
-    const expected = ifMatchRevisions(c.req.header("If-Match"));
+    const expected = ifMatchValues(c.req.header("If-Match"));
     return record(c, await c.get("patients")[write](actorOf(c), id, body, expected));
   });
 }
 
-apiPatientRoutes.delete("/api/patient_data/:id", async (c) => {
+apiPatientRoutes.delete("/:id", async (c) => {
   const id = pathId(c);
-  await c.get("patients").delete(actorOf(c), id, ifMatchRevisions(c.req.header("If-Match")));
+  await c.get("patients").delete(actorOf(c), id, ifMatchValues(c.req.header("If-Match")));
   return c.body(null, 204);
 });

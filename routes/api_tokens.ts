@@ -1,23 +1,19 @@
 /**
- * `POST /api/tokens` (email + password, and the second factor's code when it is on → a new
- * token, public) and `DELETE /api/tokens/{id}`.
+ * `/api/tokens`: `POST` (email + password, and the second factor's code when it is on → a new
+ * token; public: the credentials are in the body; with `registry`, a token that acts in that
+ * registry only) and `DELETE /api/tokens/{id}`.
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { createApiToken, revokeApiToken } from "../db/api_tokens.ts";
+import { createApiToken, revokeApiToken } from "../db/accounts/api_tokens.ts";
 import { ACCOUNT_RULES } from "../lib/account_rules.ts";
-import { InvalidInputError, NotFoundError, ThrottledError } from "../lib/errors.ts";
-import {
-  ACCOUNT_LOCKED,
-  checkCredentials,
-  credentialDeps,
-  tooManyAttempts,
-  WRONG_CREDENTIALS,
-} from "./credentials.ts";
-import type { AppEnv } from "./env.ts";
-import { jsonBody } from "./json_body.ts";
-import { checkSecondFactor, secondFactorOn, WRONG_CODE } from "./second_factor.ts";
-import { problem } from "./problem.ts";
+import { ACCOUNT_LOCKED, tooManyAttempts, WRONG_CREDENTIALS } from "../lib/accounts/credentials.ts";
+import { WRONG_CODE } from "../lib/accounts/second_factor.ts";
+import { InvalidInputError, ThrottledError } from "../lib/errors.ts";
+import type { AppEnv } from "../http/env.ts";
+import { jsonBody } from "../http/json_body.ts";
+import { pathId, TOKEN_ID } from "../http/path_id.ts";
+import { problem } from "../http/problem.ts";
 
 const tokenRequest = z.strictObject({
   email: z.string({ error: "Send the account's email" }).max(ACCOUNT_RULES.email.max),
@@ -28,15 +24,17 @@ const tokenRequest = z.strictObject({
     error: `Use at most ${ACCOUNT_RULES.tokenName.max} characters`,
   }).optional(),
   code: z.string({ error: 'The code is text, e.g. "123456"' }).max(64).optional(),
+  registry: z.string({ error: "A registry id is text, as GET /api/registries gives it" })
+    .min(1, { error: "Name a registry, or leave the field out" })
+    .max(64, { error: "No registry has an id this long" }).optional(),
 });
 
 const CODE_REQUIRED =
   'This account uses two-factor authentication: send the current code of the authenticator app (or a recovery code) as "code".';
 
-/** Mounted before authentication: the credentials are in the body. */
-export const publicApiTokenRoutes = new Hono<AppEnv>();
+export const apiTokenRoutes = new Hono<AppEnv>();
 
-publicApiTokenRoutes.post("/api/tokens", async (c) => {
+apiTokenRoutes.post("/", async (c) => {
   const result = tokenRequest.safeParse(await jsonBody(c));
   if (!result.success) {
     throw new InvalidInputError(result.error.issues.map((issue) => ({
@@ -46,8 +44,9 @@ publicApiTokenRoutes.post("/api/tokens", async (c) => {
       message: issue.code === "unrecognized_keys" ? "Unknown field" : issue.message,
     })));
   }
-  const { email, password, name, code } = result.data;
-  const check = await checkCredentials(credentialDeps(c), email, password, c.get("clientAddress"));
+  const { email, password, name, code, registry } = result.data;
+  const accounts = c.get("accounts");
+  const check = await accounts.checkCredentials(email, password, c.get("clientAddress"));
   if (!check.ok) {
     if (check.throttledForMs > 0) {
       throw new ThrottledError(check.throttledForMs, tooManyAttempts(check.throttledForMs));
@@ -59,11 +58,10 @@ publicApiTokenRoutes.post("/api/tokens", async (c) => {
       detail: check.locked ? ACCOUNT_LOCKED : WRONG_CREDENTIALS,
     });
   }
-  const { accounts } = c.get("deps").stores;
-  if (await secondFactorOn(accounts, check.user.id)) {
+  if (await accounts.secondFactorOn(check.user.id)) {
     const second = code === undefined
       ? null
-      : await checkSecondFactor(credentialDeps(c), check.user.id, code, c.get("clientAddress"));
+      : await accounts.checkSecondFactor(check.user.id, code, c.get("clientAddress"));
     if (second?.ok === false && second.throttledForMs > 0) {
       throw new ThrottledError(second.throttledForMs, tooManyAttempts(second.throttledForMs));
     }
@@ -76,26 +74,29 @@ publicApiTokenRoutes.post("/api/tokens", async (c) => {
       });
     }
   }
+  // A token for one registry: its user must be a member there now (404 otherwise).
+  const bound = registry === undefined
+    ? null
+    : await c.get("registries").resolveAccess({ userId: check.user.id }, registry);
   const token = await createApiToken(
-    accounts,
+    c.get("deps").stores.accounts,
     check.user.id,
     name ?? `API token ${new Date().toISOString().slice(0, 10)}`,
+    bound?.scope ?? null,
   );
   return c.json({
     id: token.id,
     name: token.name,
     token: token.token,
     created_at: token.created_at.toISOString(),
+    ...(bound ? { registry: bound.registryId } : {}),
   }, 201);
 });
 
-export const apiTokenRoutes = new Hono<AppEnv>();
-
-apiTokenRoutes.delete("/api/tokens/:id", async (c) => {
-  const text = c.req.param("id");
-  const id = Number(text);
-  const revoked = /^\d+$/.test(text) && Number.isSafeInteger(id) &&
-    await revokeApiToken(c.get("deps").stores.accounts, c.get("user")!.id, id);
-  if (!revoked) throw new NotFoundError(`You have no API token ${text}.`);
+apiTokenRoutes.delete("/:id", async (c) => {
+  const id = pathId(c, TOKEN_ID);
+  if (!await revokeApiToken(c.get("deps").stores.accounts, c.get("user")!.id, id)) {
+    throw TOKEN_ID.missing(c.req.param("id"));
+  }
   return c.body(null, 204);
 });

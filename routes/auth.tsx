@@ -1,35 +1,32 @@
-/** Register, log in and log out, with the original app's form field names; and its old paths. */
+/**
+ * Register, log in (with the second factor's code when it is on) and log out, with the original
+ * app's form field names.
+ */
 import { type Context, Hono } from "hono";
 import { LoginCodePage, LoginPage, RegisterPage, withNext } from "../components/AuthPages.tsx";
 import type { FieldErrors } from "../components/Form.tsx";
 import { EmailTakenError } from "../lib/errors.ts";
-import { recordLogin } from "../db/admin.ts";
-import { beginAttempt, registrationKeys } from "../db/login_throttle.ts";
-import { createUser, findUserByEmail, findUserById, normalizeEmail } from "../db/users.ts";
+import { recordLogin } from "../db/accounts/admin.ts";
+import { beginAttempt, registrationKeys } from "../db/accounts/login_throttle.ts";
+import { createUser, findUserByEmail, findUserById, normalizeEmail } from "../db/accounts/users.ts";
 import { emailProblem, nameProblem, passwordProblems } from "../lib/account_rules.ts";
 import { hashPassword } from "../lib/passwords.ts";
 import { HOME_AFTER_LOGIN } from "../middleware/require_user.ts";
 import { safeNext } from "../lib/safe_url.ts";
-import {
-  ACCOUNT_LOCKED,
-  checkCredentials,
-  credentialDeps,
-  refuseLoginStep,
-  retryInWords,
-  WRONG_CREDENTIALS,
-} from "./credentials.ts";
+import { ACCOUNT_LOCKED, retryInWords, WRONG_CREDENTIALS } from "../lib/accounts/credentials.ts";
+import { WRONG_CODE } from "../lib/accounts/second_factor.ts";
 import { csrfToken } from "../middleware/csrf.ts";
-import type { AppEnv } from "./env.ts";
-import { formText } from "./form_body.ts";
+import type { AppEnv } from "../http/env.ts";
+import { formText } from "../http/form_body.ts";
+import { throttled } from "../http/throttled.ts";
 import { flash, logIn, logOut } from "../middleware/session.ts";
-import { checkSecondFactor, secondFactorOn, WRONG_CODE } from "./second_factor.ts";
 
 const EMAIL_TAKEN = "An account with this email already exists. Log in instead?";
 
 /** The session key of a login whose password was right and whose code is still to come. */
 const PENDING_LOGIN = "pending_login";
 /** How long the code may take after the password. */
-export const PENDING_LOGIN_MS = 5 * 60_000;
+const PENDING_LOGIN_MS = 5 * 60_000;
 
 /**
  * The user whose password was right in this browser within the last five minutes, waiting for
@@ -46,6 +43,19 @@ function pendingLogin(c: Context<AppEnv>): number | null {
   }
   if (pending) session.forget(PENDING_LOGIN);
   return null;
+}
+
+/**
+ * Answers a refused login step: 429 with `Retry-After` when it was throttled, else 401. Returns
+ * the message to show: `wrong`, or how long to wait.
+ */
+function refuseLoginStep(c: Context, throttledForMs: number, wrong: string): string {
+  if (throttledForMs <= 0) {
+    c.status(401);
+    return wrong;
+  }
+  c.status(429);
+  return throttled(c, throttledForMs);
 }
 
 export const authRoutes = new Hono<AppEnv>();
@@ -92,6 +102,8 @@ authRoutes.post("/register", async (c) => {
       try {
         const passwordHash = await hashPassword(password, config.security.bcryptCost);
         const user = await createUser(stores.accounts, { name, email, passwordHash });
+        // Registries that invited this email now count the account as a member.
+        await c.get("registries").acceptInvitations(user.id, user.email);
         await recordLogin(stores.accounts, user.id);
         logIn(c, user.id);
         flash(c, `Welcome, ${user.name}. Your account is ready.`);
@@ -126,9 +138,9 @@ authRoutes.post("/login", async (c) => {
   const next = safeNext(c.req.query("next")) ?? undefined;
   const email = (await formText(c, "email")).trim();
   const password = await formText(c, "password");
-  const check = await checkCredentials(credentialDeps(c), email, password, c.get("clientAddress"));
+  const check = await c.get("accounts").checkCredentials(email, password, c.get("clientAddress"));
   if (check.ok) {
-    if (await secondFactorOn(c.get("deps").stores.accounts, check.user.id)) {
+    if (await c.get("accounts").secondFactorOn(check.user.id)) {
       // Not logged in yet: the session only remembers, server-side, whose password was right.
       c.get("session").set(PENDING_LOGIN, { user_id: check.user.id, at: Date.now() });
       c.set("session_key_rotation", true);
@@ -175,7 +187,7 @@ authRoutes.post("/login/code", async (c) => {
     );
   }
   const code = await formText(c, "code");
-  const check = await checkSecondFactor(credentialDeps(c), userId, code, c.get("clientAddress"));
+  const check = await c.get("accounts").checkSecondFactor(userId, code, c.get("clientAddress"));
   if (check.ok) {
     c.get("session").forget(PENDING_LOGIN);
     logIn(c, userId);
@@ -194,7 +206,3 @@ authRoutes.post("/logout", (c) => {
   logOut(c);
   return c.redirect("/login?logged_out", 303);
 });
-
-// The original app's paths.
-authRoutes.get("/home", (c) => c.redirect("/", 301));
-authRoutes.all("/update_password", (c) => c.redirect("/profile#password", 301));

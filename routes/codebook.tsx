@@ -1,10 +1,21 @@
-/** `GET /codebook`: the codebook page, public like the API's codebook. */
+/** `GET /codebook`: the codebook page (with the FHIR mapping), public like the API's codebook. */
 import { Hono } from "hono";
 import { CodebookPage } from "../components/CodebookPage.tsx";
-import { codebook } from "../lib/codebook.ts";
-import type { AppEnv } from "./env.ts";
+import { FhirMappingTable } from "../components/FhirMappingTable.tsx";
+import { codebook, fhirMapping } from "../lib/codebook.ts";
+import { admissionCodebook } from "../lib/stroke/admission_fields.ts";
+import type { AppEnv } from "../http/env.ts";
 
-export const codebookRoutes = new Hono<AppEnv>().get(
-  "/codebook",
-  (c) => c.render(<CodebookPage entries={codebook()} />, { title: "Codebook" }),
-);
+export const codebookRoutes = new Hono<AppEnv>()
+  .get(
+    "/",
+    (c) =>
+      c.render(
+        <CodebookPage entries={codebook()} admissions={admissionCodebook()}>
+          <FhirMappingTable book={fhirMapping()} />
+        </CodebookPage>,
+        { title: "Codebook" },
+      ),
+  )
+  // The FHIR mapping as JSON: `{"mapping":[…],"code_systems":[CodeSystem…]}`.
+  .get("/fhir.json", (c) => c.json(fhirMapping()));

@@ -1,11 +1,12 @@
 /**
- * History and deletes in the browser: `/patients/deleted` ("Recently deleted") with Restore,
- * the Undo after a delete (htmx, or a plain form), and `/patients/{id}/history`. Mounted before
- * `/patients/{id}`, whose path would otherwise take `deleted` for an id.
+ * History and deletes in the browser, under `/patients`: `/patients/deleted` ("Recently
+ * deleted") with Restore, the Undo after a delete (htmx, or a plain form), and
+ * `/patients/{id}/history`.
  */
 import { type Context, Hono } from "hono";
 import { DeletedCount, DeletedPage, RestoredRow } from "../components/DeletedPage.tsx";
 import { HistoryPage } from "../components/HistoryPanel.tsx";
+import { withNames } from "../http/history_names.ts";
 import { isFragmentRequest } from "../components/htmx.ts";
 import { Notice, PageNotice, RestoredFragment } from "../components/PatientFragments.tsx";
 import {
@@ -18,21 +19,35 @@ import { type Paging, readPaging } from "../lib/query_params.ts";
 import { csrfToken } from "../middleware/csrf.ts";
 import { requireUser } from "../middleware/require_user.ts";
 import { flash } from "../middleware/session.ts";
-import { actorOf } from "./actor.ts";
-import { pathId } from "./api_patients.ts";
-import type { AppEnv } from "./env.ts";
-import { clampPage, rowsOnPage } from "./patient_list_view.ts";
-import { formText } from "./form_body.ts";
-import { currentQuery } from "./patients.tsx";
+import { actorOf } from "../http/actor.ts";
+import { withRegistry } from "../http/current_registry.ts";
+import type { AppEnv } from "../http/env.ts";
+import { formText } from "../http/form_body.ts";
+import { pathId } from "../http/path_id.ts";
+import { clampPage, currentQuery, rowsOnPage } from "../http/patient_list_view.ts";
+import { parseUrl } from "../lib/safe_url.ts";
 
 export const deletedRoutes = new Hono<AppEnv>();
-deletedRoutes.use("/patients/deleted", requireUser());
-deletedRoutes.use("/patients/:id/restore", requireUser());
-deletedRoutes.use("/patients/:id/history", requireUser());
+for (const path of ["/deleted", "/:id{[0-9]+}/restore", "/:id{[0-9]+}/history"]) {
+  deletedRoutes.use(path, requireUser());
+}
 
 const DAY_MS = 86_400_000;
 
-deletedRoutes.get("/patients/deleted", async (c) => {
+/**
+ * Whether the page an htmx request comes from (`HX-Current-URL`) shows the request's registry:
+ * an Undo left by a delete in another registry restores there, but its row does not belong in
+ * this page's table.
+ */
+function fromThisRegistry(c: Context<AppEnv>): boolean {
+  const page = parseUrl(c.req.header("HX-Current-URL") ?? "");
+  const named = (page?.searchParams.get("registry") ?? "").trim().toLowerCase();
+  const registry = c.get("registry");
+  if (!registry) return true;
+  return named === "" ? registry.personal : named === registry.registryId;
+}
+
+deletedRoutes.get("/deleted", async (c) => {
   const errors: FieldError[] = [];
   const paging = readPaging(new URL(c.req.url).searchParams, errors, true);
   if (errors.length) throw new InvalidQueryError(errors);
@@ -58,7 +73,7 @@ async function deletedPage(
   );
 }
 
-deletedRoutes.post("/patients/:id/restore", async (c) => {
+deletedRoutes.post("/:id{[0-9]+}/restore", async (c) => {
   const id = pathId(c);
   const from = await formText(c, "from") === "deleted" ? "deleted" : "list";
   const patients = c.get("patients");
@@ -68,7 +83,8 @@ deletedRoutes.post("/patients/:id/restore", async (c) => {
     const message = `Patient ${id} restored.`;
     if (!fragment) {
       flash(c, message);
-      return c.redirect(from === "deleted" ? "/patients/deleted" : `/patients?q=${id}`, 303);
+      const next = from === "deleted" ? "/patients/deleted" : `/patients?q=${id}`;
+      return c.redirect(withRegistry(next, c.get("registry")), 303);
     }
     if (from === "deleted") {
       const { total } = await patients.listDeleted(actorOf(c), { page: 1, perPage: 1 });
@@ -79,6 +95,9 @@ deletedRoutes.post("/patients/:id/restore", async (c) => {
           <PageNotice message={message} />
         </>,
       );
+    }
+    if (!fromThisRegistry(c)) {
+      return c.html(<Notice message={`Patient ${id} restored in “${c.get("registry")!.name}”.`} />);
     }
     const query = currentQuery(c);
     const total = await patients.count(actorOf(c), query.filter);
@@ -103,9 +122,9 @@ deletedRoutes.post("/patients/:id/restore", async (c) => {
   }
 });
 
-deletedRoutes.get("/patients/:id/history", async (c) => {
+deletedRoutes.get("/:id{[0-9]+}/history", async (c) => {
   const id = pathId(c);
-  const entries = await c.get("patients").history(actorOf(c), id);
+  const entries = await withNames(c, await c.get("patients").history(actorOf(c), id));
   return c.render(<HistoryPage id={id} entries={entries} you={c.get("user")!.id} />, {
     title: `History of patient ${id}`,
   });

@@ -1,7 +1,7 @@
 /** `GET /healthz`: whether each store answers, for load balancers and people alike. */
 import { Hono } from "hono";
-import type { AppEnv } from "./env.ts";
-import { UNAVAILABLE_RETRY_AFTER_S } from "./errors.tsx";
+import type { AppEnv } from "../http/env.ts";
+import { UNAVAILABLE_RETRY_AFTER_S } from "../http/errors.tsx";
 
 type State = "ok" | "down";
 
@@ -22,7 +22,7 @@ async function state(ping: () => Promise<void>, deadlineMs: number): Promise<Sta
   }
 }
 
-export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
+export const healthRoutes = new Hono<AppEnv>().get("/", async (c) => {
   const { stores, config } = c.get("deps");
   const deadline = config.databaseTimeouts.unavailableMs;
   const [users, patients] = await Promise.all([

@@ -1,7 +1,7 @@
 /** `GET /`: the home page. */
 import { Hono } from "hono";
 import { HomePage } from "../components/HomePage.tsx";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv } from "../http/env.ts";
 
 export const homeRoutes = new Hono<AppEnv>().get(
   "/",

@@ -2,9 +2,12 @@
  * `/patients` in the browser: list, add, edit and delete. With htmx each answer is a fragment
  * (a row, the add form, the table); without JavaScript the same URLs work as full pages with
  * POST and redirect. The rules live in the patient use-cases; a route catches their errors only
- * to show the form again.
+ * to show the form again. An `{id}` is digits (`:id{[0-9]+}`), so that the pages beside these
+ * (`import`, `export`, `deleted`) are never taken for a patient, in whatever order they are
+ * mounted.
  */
 import { formatCount } from "../lib/count_format.ts";
+import { withNames } from "../http/history_names.ts";
 import { type Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { UndoNotice } from "../components/DeletedPage.tsx";
@@ -18,20 +21,28 @@ import {
   SavedFragment,
 } from "../components/PatientFragments.tsx";
 import {
+  AddPatientPage,
   PatientDeletePage,
   PatientDetailPage,
   PatientEditPage,
 } from "../components/PatientPages.tsx";
-import { AddPatientForm, FiltersFeedback, PatientsPage } from "../components/PatientsPage.tsx";
 import {
+  AddForm,
+  AddPatientForm,
+  Filters,
+  FiltersFeedback,
+  PatientsPage,
+} from "../components/PatientsPage.tsx";
+import {
+  CountSummary,
   countText,
   pageCount,
   PAGING_LINK_IDS,
   PatientEditRow,
   PatientGoneRow,
-  PatientRow,
   PatientTable,
 } from "../components/PatientTable.tsx";
+import { PatientRow } from "../components/PatientRows.ts";
 import {
   type FieldError,
   NoFreePatientIdError,
@@ -41,38 +52,36 @@ import {
   PatientNotFoundError,
   StaleRevisionError,
 } from "../lib/errors.ts";
-import { parsePatientId } from "../lib/patient_fields.ts";
 import { formValues } from "../lib/patient_format.ts";
-import { DEFAULT_LIST_QUERY, type PatientListQuery } from "../lib/patient_query.ts";
+import type { PatientListQuery } from "../lib/patient_query.ts";
 import { parsePatientText } from "../lib/patient_validation.ts";
-import { parseUrl } from "../lib/safe_url.ts";
 import { csrfToken } from "../middleware/csrf.ts";
 import { requireUser } from "../middleware/require_user.ts";
-import { flash, UNDO_FLASH } from "../middleware/session.ts";
-import { actorOf } from "./actor.ts";
-import type { AppEnv } from "./env.ts";
-import { formText, patientFormValues } from "./form_body.ts";
+import { flash, flashUndo, takeUndo } from "../middleware/session.ts";
+import { actorOf, need } from "../http/actor.ts";
+import { withRegistry } from "../http/current_registry.ts";
+import { admissionsPanel } from "../http/admissions_panel.tsx";
+import type { AppEnv } from "../http/env.ts";
+import { formText, patientFormValues } from "../http/form_body.ts";
+import { pathId, PATIENT_ID } from "../http/path_id.ts";
 import {
+  carriedQuery,
   clampPage,
   commaDecimal,
+  currentQuery,
+  currentView,
+  ignoredAlert,
   isFiltered,
   type ListView,
   listViewOf,
   rowsOnPage,
-} from "./patient_list_view.ts";
+} from "../http/patient_list_view.ts";
 
 export const patientRoutes = new Hono<AppEnv>();
-for (const path of ["/patients", "/patients/*"]) {
-  patientRoutes.use(path, requireUser());
-  patientRoutes.use(path, async (c, next) => {
-    c.header("Vary", "HX-Request"); // htmx gets fragments, browsers full pages, from the same URLs
-    await next();
-  });
-}
-
-// The original app's paths.
-patientRoutes.get("/patient_data", (c) => c.redirect("/patients", 301));
-patientRoutes.get("/add_patient_data", (c) => c.redirect("/patients#add", 301));
+patientRoutes.use("*", requireUser(), async (c, next) => {
+  c.header("Vary", "HX-Request"); // htmx gets fragments, browsers full pages, from the same URLs
+  await next();
+});
 
 /** The messages by field; a number typed with a decimal comma is told to use a point. */
 function toFieldErrors(errors: FieldError[], values: Record<string, string> = {}): FieldErrors {
@@ -83,17 +92,6 @@ function toFieldErrors(errors: FieldError[], values: Record<string, string> = {}
       : e.message;
     return [e.field || "form", message];
   }));
-}
-
-/** The list view a plain form carries in its address (an edit or delete page), or the default. */
-function carriedQuery(c: Context): PatientListQuery {
-  return listViewOf(new URL(c.req.url).searchParams).query;
-}
-
-/** The list view the browser is showing (for counts after an htmx change), or the default. */
-export function currentQuery(c: Context): PatientListQuery {
-  const url = parseUrl(c.req.header("HX-Current-URL") ?? "");
-  return url ? listViewOf(url.searchParams).query : DEFAULT_LIST_QUERY;
 }
 
 /** What a user sees for a record that is not there: deleted meanwhile, or never theirs. */
@@ -108,32 +106,27 @@ async function stillMatches(c: Context<AppEnv>, query: PatientListQuery, id: num
   return await c.get("patients").count(actorOf(c), { ...query.filter, q: id }) > 0;
 }
 
-/** The id of the path; a 404 for anything that cannot be a patient id. */
-function pathId(c: Context): number {
-  const text = c.req.param("id") ?? "";
-  const id = parsePatientId(text);
-  if (id === null) throw new PatientNotFoundError(text);
-  return id;
-}
-
 /**
  * The message the previous request left (after a redirect), taken so that it shows once; after a
- * delete it offers Undo.
+ * delete it offers Undo, in the registry the delete was made in.
  */
 function takeFlash(c: Context<AppEnv>): Child | undefined {
   const session = c.get("session");
   const message = session?.get("flash");
-  const undo = session?.get(UNDO_FLASH);
+  const undo = takeUndo(session);
   if (typeof message !== "string") return undefined;
-  return typeof undo === "number"
-    ? <UndoNotice id={undo} message={message} csrfToken={csrfToken(c)} />
-    : message;
+  return undo ? <UndoNotice {...undo} message={message} csrfToken={csrfToken(c)} /> : message;
 }
 
-/** The address of an invalid view as typed, without its empty fields (so that reload shows it). */
-function typedUrl(params: URLSearchParams): string {
-  const kept = new URLSearchParams([...params].filter(([, value]) => value.trim() !== ""));
-  return kept.size ? `/patients?${kept}` : "/patients";
+/**
+ * The address of an invalid view as typed, without its empty fields (so that reload shows it),
+ * in the request's registry.
+ */
+function typedUrl(c: Context<AppEnv>, params: URLSearchParams): string {
+  const kept = new URLSearchParams(
+    [...params].filter(([name, value]) => value.trim() !== "" && name !== "registry"),
+  );
+  return withRegistry(kept.size ? `/patients?${kept}` : "/patients", c.get("registry"));
 }
 
 async function render(
@@ -161,15 +154,16 @@ async function render(
     note,
     focusFirstRow: PAGING_LINK_IDS.includes(c.req.header("HX-Trigger") ?? ""),
   };
-  const alert = view.ignored.length
-    ? `Part of the address was not understood and is left out: ${
-      view.ignored.map((p) => `“${p}”`).join(", ")
-    }.`
-    : undefined;
-  const filters = { values: view.values, errors: view.errors, alert };
+  const alert = ignoredAlert(view);
+  const filters = { values: view.values, errors: view.errors, alert, open: view.filtersOpen };
   if (invalid) c.status(422);
   if (targets(c, DOM_IDS.patientTable)) {
-    c.header("HX-Push-Url", invalid ? typedUrl(new URL(c.req.url).searchParams) : listUrl(query));
+    c.header(
+      "HX-Push-Url",
+      invalid
+        ? typedUrl(c, new URL(c.req.url).searchParams)
+        : withRegistry(listUrl(query), c.get("registry")),
+    );
     const pages = pageCount(query, total);
     const announce = invalid
       ? `No patients shown: ${Object.values(view.errors)[0]}.`
@@ -179,8 +173,15 @@ async function render(
     return c.html(
       <>
         <PatientTable {...table} />
+        <CountSummary
+          query={query}
+          total={total}
+          shown={table.items.length}
+          invalid={invalid}
+          oob
+        />
         <ExportView query={query} total={total} oob />
-        <FiltersFeedback {...filters} />
+        <FiltersFeedback {...filters} form={c.req.header("HX-Trigger") === DOM_IDS.filters} />
         <Notice announce={announce} />
       </>,
     );
@@ -194,11 +195,43 @@ async function render(
       exportView={{ query, total }}
       message={takeFlash(c)}
     />,
-    { title: "Patients" },
+    { title: "Patients", skip: { href: `#${DOM_IDS.patientRows}`, label: "Skip to the table" } },
   );
 }
 
-patientRoutes.get("/patients", (c) => render(c, listViewOf(new URL(c.req.url).searchParams)));
+patientRoutes.get("/", (c) => render(c, listViewOf(new URL(c.req.url).searchParams)));
+
+/**
+ * The add form: what the list's folded panel fetches when it first opens (htmx), and a page of
+ * its own without JavaScript.
+ */
+patientRoutes.get("/new", (c) => {
+  need(c, "write");
+  const props = { csrfToken: csrfToken(c), values: {}, errors: {} };
+  if (isFragmentRequest(c)) return c.html(<AddForm {...props} />);
+  return c.render(<AddPatientPage {...props} query={carriedQuery(c)} />, {
+    title: "Add a patient",
+  });
+});
+
+/**
+ * The filter form of the list the browser shows, for its folded panel's first opening (htmx);
+ * a browser without JavaScript is sent to the list with the panel open.
+ */
+patientRoutes.get("/filters", (c) => {
+  if (!isFragmentRequest(c)) {
+    return c.redirect(withRegistry("/patients?filters=open", c.get("registry")), 303);
+  }
+  const view = currentView(c);
+  return c.html(
+    <Filters
+      query={view.query}
+      values={view.values}
+      errors={view.errors}
+      alert={ignoredAlert(view)}
+    />,
+  );
+});
 
 /** The message for an add that the use-case refused, by field. */
 function addRefused(error: unknown, values: Record<string, string>): FieldErrors {
@@ -212,7 +245,7 @@ function addRefused(error: unknown, values: Record<string, string>): FieldErrors
   throw error;
 }
 
-patientRoutes.post("/patients", async (c) => {
+patientRoutes.post("/", async (c) => {
   const patients = c.get("patients");
   const values = await patientFormValues(c);
   const fragment = isFragmentRequest(c);
@@ -224,7 +257,7 @@ patientRoutes.post("/patients", async (c) => {
     const created = await patients.create(actorOf(c), parsePatientText(values));
     if (!fragment) {
       flash(c, `Patient ${created.id} added.`);
-      return c.redirect(`/patients?q=${created.id}`, 303);
+      return c.redirect(withRegistry(`/patients?q=${created.id}`, c.get("registry")), 303);
     }
     const total = await patients.count(actorOf(c), query.filter);
     const drawn = clampPage(query, before);
@@ -250,35 +283,39 @@ patientRoutes.post("/patients", async (c) => {
   return render(c, listViewOf(new URLSearchParams()), { values, errors });
 });
 
-patientRoutes.get("/patients/:id", async (c) => {
+patientRoutes.get("/:id{[0-9]+}", async (c) => {
   const patients = c.get("patients");
   const patient = await patients.get(actorOf(c), pathId(c), { via: "detail" });
-  const history = await patients.history(actorOf(c), patient.id);
+  const history = await withNames(c, await patients.history(actorOf(c), patient.id));
   return c.render(
     <PatientDetailPage
       patient={patient}
       query={carriedQuery(c)}
       history={history}
       you={c.get("user")!.id}
+      admissions={await admissionsPanel(c, patient.id)}
     />,
     { title: `Patient ${patient.id}` },
   );
 });
 
-patientRoutes.get("/patients/:id/row", async (c) => {
+patientRoutes.get("/:id{[0-9]+}/row", async (c) => {
   const id = pathId(c);
-  if (!isFragmentRequest(c)) return c.redirect(`/patients/${id}`, 303);
+  if (!isFragmentRequest(c)) {
+    return c.redirect(withRegistry(`/patients/${id}`, c.get("registry")), 303);
+  }
   try {
     // The row the list showed, back after Cancel: not a new view.
     const patient = await c.get("patients").get(actorOf(c), id, { audit: false });
-    return c.html(<PatientRow patient={patient} query={currentQuery(c)} focus />);
+    return c.html(<PatientRow patient={patient} focus />);
   } catch (error) {
     if (!(error instanceof PatientNotFoundError)) throw error;
     return c.html(<PatientGoneRow id={id} message={gone(id)} />, 404);
   }
 });
 
-patientRoutes.get("/patients/:id/edit", async (c) => {
+patientRoutes.get("/:id{[0-9]+}/edit", async (c) => {
+  need(c, "write"); // a viewer's answer is a 403 naming the role, never a form it cannot send
   const patient = await c.get("patients").get(actorOf(c), pathId(c), { via: "edit" });
   const fragment = isFragmentRequest(c);
   const props = {
@@ -326,9 +363,9 @@ async function save(c: Context<AppEnv>) {
           ? `Patient ${id} saved. It no longer matches the filters, so it is not in this list.`
           : `Patient ${id} saved.`,
       );
-      return c.redirect(`${listUrl(query)}#patient-${id}`, 303);
+      return c.redirect(withRegistry(`${listUrl(query)}#patient-${id}`, c.get("registry")), 303);
     }
-    return c.html(<SavedFragment patient={saved} query={query} outside={outside} />);
+    return c.html(<SavedFragment patient={saved} outside={outside} />);
   } catch (error) {
     if (error instanceof PatientInvalidError) {
       c.status(422);
@@ -352,10 +389,27 @@ async function save(c: Context<AppEnv>) {
   }
 }
 
-patientRoutes.put("/patients/:id", save);
-patientRoutes.post("/patients/:id", save);
+patientRoutes.put("/:id{[0-9]+}", save);
+patientRoutes.post("/:id{[0-9]+}", save);
 
-patientRoutes.get("/patients/:id/delete", async (c) => {
+/**
+ * A row's Delete without JavaScript: the list's one delete form names the row (`id`) and carries
+ * the list view, and this sends it on to that record's confirmation page, with the view (and
+ * the registry). With htmx, static/app.js posts to the record's address itself.
+ */
+patientRoutes.get("/delete", (c) => {
+  need(c, "delete");
+  const params = new URL(c.req.url).searchParams;
+  const text = params.get("id") ?? "";
+  const id = PATIENT_ID.parse(text);
+  if (id === null) throw PATIENT_ID.missing(text);
+  params.delete("id");
+  const rest = params.toString();
+  return c.redirect(`/patients/${id}/delete${rest ? `?${rest}` : ""}`, 303);
+});
+
+patientRoutes.get("/:id{[0-9]+}/delete", async (c) => {
+  need(c, "delete");
   // The confirmation shows the id only: not a view of the record.
   const patient = await c.get("patients").get(actorOf(c), pathId(c), { audit: false });
   return c.render(
@@ -378,13 +432,13 @@ async function remove(c: Context<AppEnv>) {
   if (!isFragmentRequest(c)) {
     if (!existed) throw new NotFoundError(message);
     flash(c, message);
-    c.get("session").flash(UNDO_FLASH, id); // the next page offers Undo beside the message
-    return c.redirect(listUrl(carriedQuery(c)), 303);
+    flashUndo(c, id); // the next page offers Undo beside the message, in this registry
+    return c.redirect(withRegistry(listUrl(carriedQuery(c)), c.get("registry")), 303);
   }
   const query = currentQuery(c);
   const total = await patients.count(actorOf(c), query.filter);
   // The page's rows were drawn with the deleted one among them (unless it was added since).
-  const fromPage = existed && new URL(c.req.url).searchParams.get("added") !== "1";
+  const fromPage = existed && await formText(c, "added") !== "1";
   const before = fromPage ? total + 1 : total;
   const drawn = clampPage(query, before);
   const undo = existed ? { id, csrfToken: csrfToken(c) } : undefined;
@@ -400,5 +454,4 @@ async function remove(c: Context<AppEnv>) {
   );
 }
 
-patientRoutes.delete("/patients/:id", remove);
-patientRoutes.post("/patients/:id/delete", remove);
+patientRoutes.post("/:id{[0-9]+}/delete", remove);

@@ -8,19 +8,19 @@ import {
   enableTwoFactor,
   getTwoFactor,
   replaceRecoveryCodes,
-} from "../db/two_factor.ts";
+} from "../db/accounts/two_factor.ts";
+import { WRONG_CODE } from "../lib/accounts/second_factor.ts";
 import { hashRecoveryCode, newRecoveryCodes } from "../lib/recovery_codes.ts";
 import { newTotpSecret, verifyTotp } from "../lib/totp.ts";
 import { requireUser } from "../middleware/require_user.ts";
 import { flash } from "../middleware/session.ts";
-import { checkOwnPassword, credentialDeps } from "./credentials.ts";
-import type { AppEnv } from "./env.ts";
-import { formText } from "./form_body.ts";
-import { renderProfile, throttled } from "./profile.tsx";
-import { checkSecondFactor, WRONG_CODE } from "./second_factor.ts";
+import type { AppEnv } from "../http/env.ts";
+import { formText } from "../http/form_body.ts";
+import { throttled } from "../http/throttled.ts";
+import { renderProfile } from "./profile.tsx";
 
 export const twoFactorRoutes = new Hono<AppEnv>();
-twoFactorRoutes.use("/profile/two-factor/*", requireUser());
+twoFactorRoutes.use("*", requireUser());
 
 const BACK = "/profile#two-factor";
 
@@ -36,7 +36,7 @@ function refuse(c: Context<AppEnv>, status: 409 | 422 | 429, errors: FieldErrors
 /** Checks (throttled) the code of a profile form; on failure, the page refusing it. */
 async function refuseCode(c: Context<AppEnv>, field: string) {
   const code = await formText(c, "code");
-  const check = await checkSecondFactor(credentialDeps(c), userId(c), code, c.get("clientAddress"));
+  const check = await c.get("accounts").checkSecondFactor(userId(c), code, c.get("clientAddress"));
   if (check.ok) return null;
   if (check.throttledForMs > 0) {
     return refuse(c, 429, { [field]: throttled(c, check.throttledForMs) });
@@ -44,7 +44,7 @@ async function refuseCode(c: Context<AppEnv>, field: string) {
   return refuse(c, 422, { [field]: WRONG_CODE });
 }
 
-twoFactorRoutes.post("/profile/two-factor/setup", async (c) => {
+twoFactorRoutes.post("/setup", async (c) => {
   const started = await beginTwoFactorSetup(
     c.get("deps").stores.accounts,
     userId(c),
@@ -54,12 +54,12 @@ twoFactorRoutes.post("/profile/two-factor/setup", async (c) => {
   return c.redirect(BACK, 303);
 });
 
-twoFactorRoutes.post("/profile/two-factor/cancel", async (c) => {
+twoFactorRoutes.post("/cancel", async (c) => {
   await cancelTwoFactorSetup(c.get("deps").stores.accounts, userId(c));
   return c.redirect(BACK, 303);
 });
 
-twoFactorRoutes.post("/profile/two-factor/enable", async (c) => {
+twoFactorRoutes.post("/enable", async (c) => {
   const { accounts } = c.get("deps").stores;
   const state = await getTwoFactor(accounts, userId(c));
   if (!state || state.enabledAt) return c.redirect(BACK, 303);
@@ -78,7 +78,7 @@ twoFactorRoutes.post("/profile/two-factor/enable", async (c) => {
   return renderProfile(c, { newRecoveryCodes: codes });
 });
 
-twoFactorRoutes.post("/profile/two-factor/recovery-codes", async (c) => {
+twoFactorRoutes.post("/recovery-codes", async (c) => {
   const refused = await refuseCode(c, "codes_code");
   if (refused) return refused;
   const codes = newRecoveryCodes();
@@ -86,10 +86,10 @@ twoFactorRoutes.post("/profile/two-factor/recovery-codes", async (c) => {
   return renderProfile(c, { newRecoveryCodes: codes });
 });
 
-twoFactorRoutes.post("/profile/two-factor/disable", async (c) => {
+twoFactorRoutes.post("/disable", async (c) => {
   const user = c.get("user")!;
   const password = await formText(c, "password");
-  const check = await checkOwnPassword(credentialDeps(c), user, password, c.get("clientAddress"));
+  const check = await c.get("accounts").checkOwnPassword(user, password, c.get("clientAddress"));
   if (!check.ok) {
     const message = check.throttledForMs > 0
       ? throttled(c, check.throttledForMs)

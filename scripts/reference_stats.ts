@@ -10,7 +10,7 @@
  */
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import { readCsvRecords } from "../lib/csv_rows.ts";
 import { importPatients } from "../lib/patient_import.ts";
 import { patientStats } from "../lib/patient_stats.ts";

@@ -12,7 +12,7 @@
  * stroke and other records (the dataset's ~4 %, more often with stroke). Seeded with mulberry32:
  * the same seed and ids give the same records.
  */
-import { mulberry32 } from "../lib/risk_model.ts";
+import { mulberry32 } from "../lib/random.ts";
 import {
   type Flag,
   PATIENT_FIELDS,

@@ -1,7 +1,10 @@
 // Nothing typed is lost. The add and edit patient forms are kept in this tab's sessionStorage
 // while they are typed into (never sent anywhere), put back when the same form appears again —
-// after logging back in, say — and forgotten once the server has taken them. Drafts belong to
-// the logged-in user: another user's page removes them, and so does logging out.
+// after logging back in once the idle timeout has ended the session, say — and forgotten once
+// the server has taken them. Drafts belong to the logged-in user and to the session's draft
+// scope (<meta name="spm-drafts">, kept from login to logout): another user's page removes them,
+// and so does logging out — in every tab of the browser, told by a BroadcastChannel (or, without
+// one, a storage event) — and a page of a later session drops those of an ended one.
 "use strict";
 
 (() => {
@@ -19,20 +22,52 @@
   } catch {
     user = null;
   }
+  const scopeMeta = document.querySelector('meta[name="spm-drafts"]');
+  const scope = scopeMeta ? scopeMeta.getAttribute("content") || "" : "";
+  /** How one tab tells the others that the user logged out. */
+  const LOGOUT_MESSAGE = "spm-logged-out";
+  const channel = typeof BroadcastChannel === "function"
+    ? new BroadcastChannel("spm-session")
+    : null;
   const SKIPPED_TYPES = ["hidden", "password", "file", "submit", "button", "reset", "image"];
   /** The values each kept form had when it appeared (what "Discard" goes back to). */
   const baselines = new WeakMap();
 
-  /** A kept form's key: the add form posts to /patients, an edit form to /patients/<id>. */
+  /**
+   * A kept form's key: the add form posts to /patients, an edit form to /patients/<id>; in a
+   * team registry (`?registry=<rid>` in the address) the key names it, so that a draft comes
+   * back only in the registry it was typed in.
+   */
   function formKey(form) {
     if (!(form instanceof HTMLFormElement)) return null;
     if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return null;
-    const match = /^\/patients(?:\/(\d+))?$/.exec(form.getAttribute("action") || "");
+    const action = address(form.getAttribute("action"));
+    const match = action && /^\/patients(?:\/(\d+))?$/.exec(action.path);
     if (!match) return null;
-    return match[1] ? "patient-" + match[1] : "new-patient";
+    return inRegistry(match[1] ? "patient-" + match[1] : "new-patient", action.registry);
   }
 
-  const storageKey = (key) => PREFIX + user + ":" + key;
+  /** An address of the app as its path and its team registry ("" for none), or null. */
+  function address(text) {
+    try {
+      const url = new URL(text || "", "http://x.invalid");
+      const registry = (url.searchParams.get("registry") || "").replace(/[^a-z0-9]/gi, "");
+      return { path: url.pathname, registry };
+    } catch {
+      return null;
+    }
+  }
+
+  /** A form's key in a team registry names it ("<rid>/patient-12"). */
+  const inRegistry = (key, registry) => registry ? registry + "/" + key : key;
+
+  /** `spm-draft:<user>:<scope>:<form>`: a draft is the user's, in one session's scope. */
+  const storageKey = (key) => PREFIX + user + ":" + scope + ":" + key;
+  /** The scope part of a draft's key ("" when it has none: an older key). */
+  const scopeOf = (fullKey) => {
+    const parts = fullKey.slice(PREFIX.length).split(":");
+    return parts.length === 3 ? parts[1] : "";
+  };
 
   function read(fullKey) {
     try {
@@ -164,19 +199,27 @@
     if (owner) restore(owner);
   }
 
+  /** Removes every draft this tab keeps (after a logout here or in another tab). */
+  function forgetAll() {
+    for (const key of draftKeys()) storage.removeItem(key);
+  }
+
   function settle() {
     for (const key of draftKeys()) {
       const draft = read(key);
       if (user === null) {
-        // Logged out (the session ended, say): keep every draft for after the login.
-        if (draft && draft.submitted) {
+        // Logged out. Still in the session's scope (the idle timeout ended it): kept for after
+        // the login. In none, or another (a logout ended it): never to be put back.
+        if (scope === "" || scopeOf(key) !== scope) {
+          storage.removeItem(key);
+        } else if (draft && draft.submitted) {
           delete draft.submitted;
           storage.setItem(key, JSON.stringify(draft));
         }
         continue;
       }
-      if (!key.startsWith(PREFIX + user + ":")) {
-        storage.removeItem(key); // another user's, on a shared computer
+      if (!key.startsWith(PREFIX + user + ":" + scope + ":")) {
+        storage.removeItem(key); // another user's, on a shared computer, or an ended session's
         continue;
       }
       const present = Array.from(document.forms).some((form) =>
@@ -197,15 +240,41 @@
       return;
     }
     if (user === null || (from !== "/login" && from !== "/login/code")) return;
+    const edits = Array.from(document.querySelectorAll("a[data-edit]"));
     for (const key of draftKeys()) {
-      const match = new RegExp("^" + PREFIX + user + ":patient-(\\d+)$").exec(key);
+      const match = new RegExp(
+        "^" + PREFIX + user + ":" + scope + ":(?:([a-z0-9]+)/)?patient-(\\d+)$",
+      )
+        .exec(key);
       if (!match) continue;
-      const edit = document.querySelector('a[hx-get="/patients/' + match[1] + '/edit"]');
-      const open = Array.from(document.forms).some((form) =>
-        formKey(form) === "patient-" + match[1]
-      );
+      const wanted = inRegistry("patient-" + match[2], match[1] || "");
+      const edit = edits.find((link) => {
+        const at = address(link.getAttribute("href"));
+        return at && at.path === "/patients/" + match[2] + "/edit" &&
+          inRegistry("patient-" + match[2], at.registry) === wanted;
+      });
+      const open = Array.from(document.forms).some((form) => formKey(form) === wanted);
       if (edit && !open) edit.click();
     }
+  }
+
+  /**
+   * The list fetches its add form when the add panel first opens: when a draft of it is kept,
+   * the panel is opened, so that the form comes, and the draft back into it (htmx:load below).
+   */
+  function reopenAdd() {
+    if (user === null) return;
+    const body = document.querySelector("details#add:not([open]) [hx-get]");
+    const at = body && address(body.getAttribute("hx-get"));
+    if (!at) return;
+    const draft = read(storageKey(inRegistry("new-patient", at.registry)));
+    if (draft && draft.values && !draft.submitted) body.closest("details").open = true;
+  }
+
+  /** After the page is ready (htmx has set up its panels and links). */
+  function reopen() {
+    reopenEdits();
+    reopenAdd();
   }
 
   document.addEventListener("input", (event) => {
@@ -218,8 +287,17 @@
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form instanceof HTMLFormElement && form.getAttribute("action") === "/logout") {
-      for (const key of draftKeys()) {
-        if (key.startsWith(PREFIX + user + ":")) storage.removeItem(key);
+      // Logging out here: this tab's drafts go now, and every other tab is told to drop its own.
+      document.documentElement.dataset.loggingOut = "true";
+      forgetAll();
+      user = null;
+      if (channel) channel.postMessage({ type: LOGOUT_MESSAGE });
+      else {
+        try {
+          globalThis.localStorage.setItem(LOGOUT_MESSAGE, String(Date.now()));
+        } catch {
+          // no localStorage either: the next page of each tab drops them (see settle)
+        }
       }
       return;
     }
@@ -244,8 +322,9 @@
     if (!(status >= 200 && status < 300) && status !== 409) return;
     let key = formKey(elt);
     if (!key && elt instanceof Element) {
-      const cancel = /^\/patients\/(\d+)\/row$/.exec(elt.getAttribute("hx-get") || "");
-      if (cancel) key = "patient-" + cancel[1];
+      const at = address(elt.getAttribute("hx-get"));
+      const cancel = at && /^\/patients\/(\d+)\/row$/.exec(at.path);
+      if (cancel) key = inRegistry("patient-" + cancel[1], at.registry);
     }
     if (key && user !== null) storage.removeItem(storageKey(key));
   });
@@ -255,10 +334,27 @@
     (event) => restoreWithin(event.detail && event.detail.elt),
   );
 
+  /** Another tab logged out: this one keeps nothing more, and says the session ended. */
+  function loggedOutElsewhere() {
+    if (document.documentElement.dataset.loggingOut === "true") return;
+    forgetAll();
+    user = null;
+    document.dispatchEvent(new CustomEvent("spm:logged-out-elsewhere"));
+  }
+  if (channel) {
+    channel.addEventListener("message", (event) => {
+      if (event.data && event.data.type === LOGOUT_MESSAGE) loggedOutElsewhere();
+    });
+  } else {
+    globalThis.addEventListener("storage", (event) => {
+      if (event.key === LOGOUT_MESSAGE && event.newValue) loggedOutElsewhere();
+    });
+  }
+
   settle();
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", reopenEdits);
+    document.addEventListener("DOMContentLoaded", reopen);
   } else {
-    setTimeout(reopenEdits, 0);
+    setTimeout(reopen, 0);
   }
 })();

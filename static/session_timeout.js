@@ -2,7 +2,8 @@
 // timeout, halfway through a shorter one) a dialog offers "Stay logged in"; once it has ended the
 // page says so and offers to log in again, instead of failing on the next click. Reads the
 // <meta name="spm-session"> of logged-in pages; asks the server (GET /session, which does not
-// extend the session) before showing anything, so that use in another tab counts.
+// extend the session) before showing anything, so that use in another tab counts. A logout in
+// another tab (told by form_keep.js) ends this page's session at once.
 "use strict";
 
 (() => {
@@ -38,12 +39,10 @@
     timer = setTimeout(check, Math.min(wait, 2147483647));
   }
 
+  /** The page's CSRF token: its forms carry it (the header's log-out form, on every page). */
   function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || "";
-    } catch {
-      return "";
-    }
+    const field = document.querySelector('input[name="_csrf"]');
+    return field ? field.value : "";
   }
 
   /** The server's word on the session: { logged_in, ends_in_ms, ends_by }, or null if unreachable. */
@@ -156,13 +155,16 @@
     open(ui.stay);
   }
 
-  function showEnded() {
+  /** `why`: "logout" when the user logged out in another tab, else the session timed out. */
+  function showEnded(why) {
     clearInterval(ticker);
     clearTimeout(timer);
     state = "ended";
     ui = ui || build();
     ui.title.textContent = "Your session has ended";
-    ui.text.textContent = endsBy === "lifetime"
+    ui.text.textContent = why === "logout"
+      ? "You logged out in another tab or window, so this page is logged out too. Nothing typed here is kept: log in again to carry on."
+      : endsBy === "lifetime"
       ? "Sessions last at most a set time, and yours has ended. What you typed is kept in this browser: log in again to carry on."
       : "You were logged out because nothing happened for a while. What you typed is kept in this browser: log in again to carry on where you left off.";
     ui.error.textContent = "";
@@ -222,6 +224,8 @@
     if (deadline - Date.now() <= warnBefore) check();
     else schedule();
   });
+
+  document.addEventListener("spm:logged-out-elsewhere", () => showEnded("logout"));
 
   schedule();
 })();

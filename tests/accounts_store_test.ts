@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { sql } from "kysely";
 import { createConnection } from "mysql2/promise";
-import { type AccountsDb, openAccountsDb } from "../db/accounts_db.ts";
-import { accountsMigrations } from "../db/accounts_schema.ts";
+import { type AccountsDb, openAccountsDb } from "../db/accounts/database.ts";
+import { accountsMigrations } from "../db/migrations/accounts/index.ts";
 import { EmailTakenError } from "../lib/errors.ts";
 import {
   createUser,
@@ -12,8 +12,8 @@ import {
   findUserById,
   updateUserName,
   updateUserPasswordHash,
-} from "../db/users.ts";
-import { accountBackends, mysqlServer, uniqueName } from "./helpers/backends.ts";
+} from "../db/accounts/users.ts";
+import { accountBackends, dropMysqlDatabase, mysqlServer, uniqueName } from "./helpers/backends.ts";
 
 const HASH = "$2b$12$abcdefghijklmnopqrstuuJ6d1fY5rU0m2vZb5wO7m1a0c6b7e8f9a";
 const MISSING_ID = 2_000_000_000;
@@ -43,7 +43,7 @@ async function cleanUp(opened: Awaited<ReturnType<Backend["open"]>>): Promise<vo
   } catch (error) {
     // Never leave a test database behind on the shared server.
     const database = /^MySQL at .*\/(spm_test_\w+)$/.exec(opened.value.description)?.[1];
-    if (database) await dropDatabase(database);
+    if (database) await dropMysqlDatabase(server!, database);
     throw error;
   }
 }
@@ -144,7 +144,7 @@ function reopenable(name: string): Reopenable {
     const database = uniqueName("spm_test");
     return {
       open: () => openAccountsDb({ ...server, database }, ""),
-      drop: () => dropDatabase(database),
+      drop: () => dropMysqlDatabase(server!, database),
     };
   }
   const dir = Deno.makeTempDirSync({ prefix: "spm-accounts-" });
@@ -174,10 +174,6 @@ async function adminQuery(
   } finally {
     await connection.end();
   }
-}
-
-async function dropDatabase(database: string): Promise<void> {
-  await adminQuery(`DROP DATABASE IF EXISTS \`${database}\``);
 }
 
 for (const name of REOPENABLE) {
@@ -269,7 +265,7 @@ Deno.test({
       }
     } finally {
       await accounts.close();
-      await dropDatabase(database);
+      await dropMysqlDatabase(server!, database);
     }
   },
 });
@@ -312,7 +308,7 @@ Deno.test({
       assert.deepEqual((await findUserById(accounts, added.id))?.email, "new@example.com");
     } finally {
       await accounts?.close();
-      await dropDatabase(database);
+      await dropMysqlDatabase(server!, database);
     }
   },
 });
@@ -334,7 +330,7 @@ Deno.test({
       assert.deepEqual(await exists(), true);
     } finally {
       await accounts.close();
-      await dropDatabase(database);
+      await dropMysqlDatabase(server!, database);
     }
   },
 });

@@ -3,15 +3,21 @@
  * locking (sessions end, tokens answer 401, login says so) and the audit log without values.
  */
 import assert from "node:assert/strict";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { setAdmin } from "../db/admin.ts";
-import { beginTwoFactorSetup, enableTwoFactor } from "../db/two_factor.ts";
-import { createUser, findUserByEmail } from "../db/users.ts";
+import { setAdmin } from "../db/accounts/admin.ts";
+import { beginTwoFactorSetup, enableTwoFactor } from "../db/accounts/two_factor.ts";
+import { createUser, findUserByEmail } from "../db/accounts/users.ts";
 import { adminCommand } from "../scripts/admin.ts";
 import { requestToken, type TestApp, withAccountsApp } from "./helpers/app.ts";
-import { accountBackends, dropMysqlDatabase, mysqlServer, uniqueName } from "./helpers/backends.ts";
+import {
+  accountBackends,
+  dropMysqlDatabase,
+  mysqlServer,
+  scriptAccounts,
+} from "./helpers/backends.ts";
 import { PASSWORD, samplePatient } from "./helpers/fixtures.ts";
 import { parseDom, textOf } from "./helpers/html.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
+import { formFields } from "./helpers/patients_pages.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
 const mysql = mysqlServer();
@@ -22,15 +28,7 @@ for (const store of ["sqlite", "mysql"] as const) {
     ignore: store === "mysql" && mysql === null,
     async fn() {
       const dir = await Deno.makeTempDir({ prefix: "spm-admin-" });
-      const database = uniqueName("spm_test");
-      const env: Record<string, string> = store === "sqlite" ? { DATA_DIR: dir } : {
-        MYSQL_HOST: mysql!.host,
-        MYSQL_PORT: String(mysql!.port),
-        MYSQL_USER: mysql!.user,
-        MYSQL_PASSWORD: mysql!.password,
-        MYSQL_DB: database,
-      };
-      const accounts = openAccountsDb(store === "sqlite" ? null : { ...mysql!, database }, dir);
+      const { accounts, env, database } = scriptAccounts(store, dir, mysql);
       try {
         await createUser(accounts, { name: "Ada", email: "ada@example.org", passwordHash: "x" });
         // The task itself, as an operator runs it.
@@ -60,7 +58,7 @@ for (const store of ["sqlite", "mysql"] as const) {
           "ada@example.org (user 1) was not an admin.",
         ]);
         assert.match(out[3]!, /^No account has the email nobody@example.org/);
-        assert.equal(out[4], "Usage: deno task admin grant|revoke <email>");
+        assert.equal(out[4], "Usage: deno task admin grant|revoke|reset-link <email>");
         assert.equal((await findUserByEmail(accounts, "ada@example.org"))?.admin ?? false, false);
       } finally {
         await accounts.close();
@@ -69,14 +67,6 @@ for (const store of ["sqlite", "mysql"] as const) {
       }
     },
   });
-}
-
-/** Registers and logs in; returns the browser (holding the session's CSRF token). */
-async function member(app: TestApp, email: string): Promise<TestBrowser> {
-  const browser = new TestBrowser(app);
-  assert.equal((await browser.register("Member", email, PASSWORD)).status, 303);
-  await browser.get("/patients");
-  return browser;
 }
 
 const tokenOf = requestToken;
@@ -90,7 +80,7 @@ for (const backend of accountBackends()) {
     Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   test("a normal user gets 403 on every admin page and endpoint, a visitor is asked to log in", async (app) => {
-    const user = await member(app, "user@example.org");
+    const user = await loggedInBrowser(app, { email: "user@example.org" });
     const token = (await (await tokenOf(app, "user@example.org")).json()).token;
     for (const path of ADMIN_PAGES) {
       const res = await user.get(path);
@@ -115,9 +105,9 @@ for (const backend of accountBackends()) {
   });
 
   test("locking ends the user's sessions, refuses their login and tokens; unlocking lets them back", async (app) => {
-    const admin = await member(app, "admin@example.org");
+    const admin = await loggedInBrowser(app, { email: "admin@example.org" });
     await setAdmin(app.stores.accounts, "admin@example.org", true);
-    const user = await member(app, "user@example.org");
+    const user = await loggedInBrowser(app, { email: "user@example.org" });
     const token = (await (await tokenOf(app, "user@example.org")).json()).token;
     const asUser = () =>
       app.request("/api/patient_data", { headers: { Authorization: `Bearer ${token}` } });
@@ -158,12 +148,12 @@ for (const backend of accountBackends()) {
   });
 
   test("admins see users with record counts and the log's field names, never another user's records", async (app) => {
-    const admin = await member(app, "admin@example.org");
+    const admin = await loggedInBrowser(app, { email: "admin@example.org" });
     await setAdmin(app.stores.accounts, "admin@example.org", true);
-    const user = await member(app, "user@example.org");
-    await user.postForm("/patients", { ...toForm(samplePatient({ id: 77, age: 43.5 })) });
+    const user = await loggedInBrowser(app, { email: "user@example.org" });
+    await user.postForm("/patients", { ...formFields(samplePatient({ id: 77, age: 43.5 })) });
     await user.postForm("/patients/77", {
-      ...toForm(samplePatient({ age: 44.5 })),
+      ...formFields(samplePatient({ age: 44.5 })),
       reason: "typo",
     });
     assert.equal((await admin.get("/patients/77")).status, 404, "not the admin's record");
@@ -207,10 +197,4 @@ for (const backend of accountBackends()) {
     assert.equal(bad.status, 400);
     assert.match(parseDom(await bad.text()).text("#audit-from-error"), /must be a date/);
   });
-}
-
-function toForm(patient: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(patient).map(([k, v]) => [k, v === null ? "" : String(v)]),
-  );
 }

@@ -92,6 +92,54 @@ apiTest(
 );
 
 apiTest(
+  "GET answers 304 to If-None-Match by the weak comparison: a weak tag, a list holding the tag, or *",
+  async ({ user }) => {
+    const created = await user.api("POST", URL, samplePatient({ id: 10 }));
+    const etag = created.headers.get("ETag")!;
+    for (
+      const header of [`W/${etag}`, `"other", ${etag}`, `W/"other", W/${etag}`, "*", ` ${etag} `]
+    ) {
+      const res = await user.api("GET", `${URL}/10`, undefined, { "If-None-Match": header });
+      assert.equal(res.status, 304, `If-None-Match: ${header}`);
+      assert.equal(res.headers.get("ETag"), etag);
+    }
+    for (const header of ['"other"', 'W/"other"', `"other", W/"else"`, etag.slice(1, -1), ""]) {
+      const res = await user.api("GET", `${URL}/10`, undefined, { "If-None-Match": header });
+      assert.equal(res.status, 200, `If-None-Match: ${header}`);
+    }
+  },
+);
+
+apiTest(
+  "If-Match uses the strong comparison: a weak tag never matches; a list holding the tag, or *, does",
+  async ({ user }) => {
+    const created = await user.api("POST", URL, samplePatient({ id: 22 }));
+    const etag = created.headers.get("ETag")!;
+    const weak = { "If-Match": `W/${etag}` };
+    assert.equal((await user.api("PATCH", `${URL}/22`, { age: 30 }, weak)).status, 412);
+    assert.equal(
+      (await user.api("PUT", `${URL}/22`, samplePatient({ age: 30 }), weak)).status,
+      412,
+    );
+    assert.equal((await user.api("DELETE", `${URL}/22`, undefined, weak)).status, 412);
+    const mixed = { "If-Match": `W/${etag}, "old"` };
+    assert.equal((await user.api("PATCH", `${URL}/22`, { age: 30 }, mixed)).status, 412);
+    assert.deepEqual((await user.api("GET", `${URL}/22`)).body, created.body, "nothing changed");
+
+    const listed = await user.api("PATCH", `${URL}/22`, { age: 31 }, {
+      "If-Match": `"old", W/"older", ${etag}`,
+    });
+    assert.equal(listed.status, 200);
+    const put = await user.api("PUT", `${URL}/22`, samplePatient({ age: 32 }), {
+      "If-Match": `${listed.headers.get("ETag")},"old"`,
+    });
+    assert.equal(put.status, 200);
+    const any = await user.api("DELETE", `${URL}/22`, undefined, { "If-Match": "*" });
+    assert.equal(any.status, 204);
+  },
+);
+
+apiTest(
   "GET /api/patient_data/{id} answers 404 for ids nobody has or that cannot be ids",
   async ({ user }) => {
     await user.api("POST", URL, samplePatient({ id: 1 }));

@@ -2,9 +2,8 @@
 import assert from "node:assert/strict";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends } from "./helpers/backends.ts";
-import { TestBrowser } from "./helpers/test_browser.ts";
-
-const PASSWORD = "correct horse battery staple";
+import { PASSWORD } from "./helpers/fixtures.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
 
 interface TokenBody {
   id: number;
@@ -49,19 +48,12 @@ async function tokenRows(app: TestApp) {
   return await db.selectFrom("api_tokens").selectAll().execute();
 }
 
-async function register(app: TestApp, email: string): Promise<TestBrowser> {
-  const browser = new TestBrowser(app);
-  assert.equal((await browser.register("Ann", email, PASSWORD)).status, 303);
-  await browser.get("/profile");
-  return browser;
-}
-
 for (const backend of accountBackends()) {
   const test = (name: string, fn: (app: TestApp) => Promise<void>) =>
     Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   test("POST /api/tokens answers 201 with the id, name, token and creation time", async (app) => {
-    await register(app, "ann@example.org");
+    await loggedInBrowser(app, { page: "/profile" });
     const before = Date.now();
     const res = await postTokens(
       app,
@@ -83,7 +75,7 @@ for (const backend of accountBackends()) {
   });
 
   test("POST /api/tokens with a wrong password or unknown email is 401 with WWW-Authenticate", async (app) => {
-    await register(app, "ann@example.org");
+    await loggedInBrowser(app, { page: "/profile" });
     const wrong = await postTokens(
       app,
       JSON.stringify({ email: "ann@example.org", password: "nope" }),
@@ -100,7 +92,7 @@ for (const backend of accountBackends()) {
   });
 
   test("POST /api/tokens refuses non-JSON (415), malformed JSON (400) and unknown fields (422)", async (app) => {
-    await register(app, "ann@example.org");
+    await loggedInBrowser(app, { page: "/profile" });
     const credentials = { email: "ann@example.org", password: PASSWORD };
     await problemOf(await postTokens(app, JSON.stringify(credentials), "text/plain"), 415);
     await problemOf(
@@ -128,7 +120,7 @@ for (const backend of accountBackends()) {
   });
 
   test("a token is stored only as a hash", async (app) => {
-    await register(app, "ann@example.org");
+    await loggedInBrowser(app, { page: "/profile" });
     const { token } = await newToken(app, "ann@example.org", "notebook");
     const rows = await tokenRows(app);
     assert.equal(rows.length, 1);
@@ -141,7 +133,7 @@ for (const backend of accountBackends()) {
   });
 
   test("a bearer token authenticates DELETE /api/tokens/{id}, and a revoked one is refused", async (app) => {
-    await register(app, "ann@example.org");
+    await loggedInBrowser(app, { page: "/profile" });
     const first = await newToken(app, "ann@example.org", "first");
     const second = await newToken(app, "ann@example.org", "second");
     const res = await deleteToken(app, second.id, first.token);
@@ -157,8 +149,8 @@ for (const backend of accountBackends()) {
   });
 
   test("DELETE of another user's token is 404 and leaves it", async (app) => {
-    await register(app, "ann@example.org");
-    await register(app, "bob@example.org");
+    await loggedInBrowser(app, { page: "/profile" });
+    await loggedInBrowser(app, { email: "bob@example.org", page: "/profile" });
     const ann = await newToken(app, "ann@example.org");
     const bob = await newToken(app, "bob@example.org");
     await problemOf(await deleteToken(app, bob.id, ann.token), 404);
@@ -169,7 +161,7 @@ for (const backend of accountBackends()) {
   });
 
   test("a missing or bad token is a 401 problem+json with WWW-Authenticate: Bearer", async (app) => {
-    await register(app, "ann@example.org");
+    await loggedInBrowser(app, { page: "/profile" });
     const { id, token } = await newToken(app, "ann@example.org");
     await assertUnauthorized(await deleteToken(app, id));
     const bad = ["", "spm_wrong", `${token}x`, token.slice(4)];
@@ -186,7 +178,7 @@ for (const backend of accountBackends()) {
   });
 
   test("the profile lists tokens by name, creation and last use, and shows a new one once", async (app) => {
-    const browser = await register(app, "ann@example.org");
+    const browser = await loggedInBrowser(app, { page: "/profile" });
     assert.match(browser.lastHtml, /You have no API tokens\./);
     const created = await browser.postForm("/profile/tokens", { name: "Nightly <export>" });
     assert.equal(created.status, 201);
@@ -212,8 +204,8 @@ for (const backend of accountBackends()) {
   });
 
   test("revoking a token from the profile ends it, and another user's is not touched", async (app) => {
-    const browser = await register(app, "ann@example.org");
-    await register(app, "bob@example.org");
+    const browser = await loggedInBrowser(app, { page: "/profile" });
+    await loggedInBrowser(app, { email: "bob@example.org", page: "/profile" });
     const ann = await newToken(app, "ann@example.org", "notebook");
     const bob = await newToken(app, "bob@example.org", "bob's");
     await browser.get("/profile");
@@ -230,7 +222,7 @@ for (const backend of accountBackends()) {
   });
 
   test("a session-authenticated DELETE needs the X-CSRF-Token header", async (app) => {
-    const browser = await register(app, "ann@example.org");
+    const browser = await loggedInBrowser(app, { page: "/profile" });
     const { id } = await newToken(app, "ann@example.org");
     const refused = await browser.request(`/api/tokens/${id}`, { method: "DELETE" });
     assert.match((await problemOf(refused, 403)).detail, /expired or was sent from another site/);

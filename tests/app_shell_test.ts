@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { html as markup } from "hono/html";
 import { jsxRenderer } from "hono/jsx-renderer";
-import { createApiToken } from "../db/api_tokens.ts";
+import { createApiToken } from "../db/accounts/api_tokens.ts";
 import { StoreUnavailableError } from "../lib/errors.ts";
-import { createUser } from "../db/users.ts";
-import type { AppEnv } from "../routes/env.ts";
-import { errorHandler } from "../routes/errors.tsx";
+import { createUser } from "../db/accounts/users.ts";
+import type { AppEnv } from "../http/env.ts";
+import { errorHandler } from "../http/errors.tsx";
 import { requestIds } from "../middleware/request_id.ts";
 import { requestLog } from "../middleware/request_log.ts";
 import { securityHeaders } from "../middleware/security_headers.ts";
@@ -43,8 +43,8 @@ Deno.test("GET / answers 200 with the full page layout", () =>
     assert.match(html, /<a class="skip-link" href="#main">Skip to content<\/a>/);
     assert.match(html, /<nav [^>]*aria-label="Main"/);
     assert.match(html, /<main id="main"/);
-    assert.match(html, /<link rel="stylesheet" href="\/static\/app\.css\?v=[0-9a-f]+"/);
-    assert.match(html, /<script [^>]*src="\/static\/vendor\/htmx\.min\.js\?v=[0-9a-f]+"/);
+    assert.match(html, /<link rel="stylesheet" href="\/static\/app\.[0-9a-f]{12}\.css"/);
+    assert.match(html, /<script [^>]*src="\/static\/vendor\/htmx\.min\.[0-9a-f]{12}\.js"/);
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)[^"]*\.(js|css)"/, "no CDN");
     assert.doesNotMatch(html, /<script>|<script[^>]*>[^<]+<\/script>|<style>/, "nothing inline");
   }));
@@ -59,10 +59,14 @@ Deno.test("htmx 2 is served by the app itself as JavaScript", () =>
     assert.match(body, /version:"2\.\d+\.\d+"/);
   }));
 
-Deno.test("a versioned asset URL from the page is cached for good, a bare one revalidated", () =>
+Deno.test("a fingerprinted asset URL from the page is cached for good, a bare one revalidated", () =>
   withApp(async (app) => {
     const html = await (await app.request("/")).text();
-    for (const prefix of ["/static/vendor/htmx.min.js", "/static/app.css"]) {
+    const assets: [fingerprinted: string, bare: string][] = [
+      ["/static/vendor/htmx.min.", "/static/vendor/htmx.min.js"],
+      ["/static/app.", "/static/app.css"],
+    ];
+    for (const [prefix, path] of assets) {
       const versioned = await app.request(linkTo(html, prefix));
       await versioned.body?.cancel();
       assert.deepEqual(versioned.status, 200, prefix);
@@ -70,11 +74,11 @@ Deno.test("a versioned asset URL from the page is cached for good, a bare one re
         versioned.headers.get("Cache-Control"),
         "public, max-age=31536000, immutable",
       );
-      const bare = await app.request(prefix);
+      const bare = await app.request(path);
       await bare.body?.cancel();
       assert.deepEqual(bare.headers.get("Cache-Control"), "no-cache", prefix);
     }
-    const stale = await app.request("/static/app.css?v=000000000000");
+    const stale = await app.request("/static/app.000000000000.css");
     await stale.body?.cancel();
     assert.deepEqual(stale.headers.get("Cache-Control"), "no-cache");
   }));

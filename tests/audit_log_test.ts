@@ -1,7 +1,7 @@
 /** The audit log: every change, view, import and export has its entry, and each user sees only their own. */
 import assert from "node:assert/strict";
 import type { AuditEntry } from "../lib/audit.ts";
-import { csvLine } from "../lib/csv_rows.ts";
+import { csvLine } from "../lib/csv_writer.ts";
 import { PATIENT_FIELDS } from "../lib/patient_fields.ts";
 import type { PatientStore } from "../lib/patient_store.ts";
 import { apiTest, assertIsoUtc, samplePatient } from "./helpers/api.ts";
@@ -33,14 +33,15 @@ apiTest(
 
     const history = await user.api("GET", `${P}/7/history`);
     assert.equal(history.status, 200);
-    const items = history.body as { at: string; user_id: number }[];
+    const items = history.body as { at: string; user_id: number; user_name: string }[];
     for (const item of items) {
       assertIsoUtc(item.at, "at");
       assert.equal(item.user_id, user.id);
+      assert.equal(item.user_name, "Test User", "who, by name");
     }
     const times = items.map((item) => item.at);
     assert.deepEqual(times, [...times].sort().reverse(), "newest first");
-    assert.deepEqual(items.map(({ at: _at, user_id: _by, ...rest }) => rest), [
+    assert.deepEqual(items.map(({ at: _at, user_id: _by, user_name: _name, ...rest }) => rest), [
       { action: "restore", changes: {} },
       { action: "delete", changes: {}, reason: "Entered twice" },
       {
@@ -119,7 +120,7 @@ apiTest(
 );
 
 apiTest(
-  "an import writes one entry with its counts, an export one with its filters, a dry run none",
+  "an import writes an entry with its counts and one per record it stored, an export one with its filters, a dry run none",
   async ({ user, patients }) => {
     await user.api("POST", P, samplePatient({ id: 1 }));
     const row = (id: number, gender: string) =>
@@ -140,8 +141,10 @@ apiTest(
     const exported = await user.api("GET", `${P}/export?format=csv&gender=Male&sort=-age`);
     assert.equal(exported.status, 200);
 
-    const [exportEntry, importEntry] = await entriesOf(patients, user.id);
-    assert.equal(importEntry!.action, "import");
+    const entries = await entriesOf(patients, user.id);
+    const exportEntry = entries.find((e) => e.action === "export");
+    const importEntry = entries.find((e) => e.action === "import");
+    assert.equal(entries.length, before + 4, "the import, its two records, the export");
     assert.equal(importEntry!.patient_id, null);
     assert.deepEqual(importEntry!.details, {
       on_conflict: "skip",
@@ -161,9 +164,10 @@ apiTest(
     const imported = await user.api("GET", `${P}/2/history`);
     assert.equal(imported.status, 200);
     assert.deepEqual(
-      imported.body.map((e: { action: string }) => e.action),
-      ["import"],
-      "an imported record's history begins with the file's import",
+      imported.body.map((e: { action: string; import?: unknown }) => [e.action, e.import]),
+      [["create", { file_name: null, line: 3 }]],
+      "an imported record's history begins with its create, naming the import's line",
     );
+    assert.equal(imported.body[0].changes.gender[1], "Female");
   },
 );

@@ -2,16 +2,16 @@
 import { hash as bcryptHash } from "@node-rs/bcrypt";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createUser, findUserByEmail } from "../db/users.ts";
+import { createUser, findUserByEmail } from "../db/accounts/users.ts";
 import { verifyPassword } from "../lib/passwords.ts";
 import { HOME_AFTER_LOGIN } from "../middleware/require_user.ts";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends } from "./helpers/backends.ts";
 import { sharedDataFile, skipWithoutData, WERKZEUG_HASHES } from "./helpers/dataset.ts";
+import { PASSWORD } from "./helpers/fixtures.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 import { interleavedMedians } from "./helpers/timing.ts";
 
-const PASSWORD = "correct horse battery staple";
 const ANN = { email: "ann@example.org", password: PASSWORD };
 
 /** The action of the page's first form (with `&amp;` undone). */

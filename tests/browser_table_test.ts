@@ -9,6 +9,7 @@ import type { PatientFields } from "../lib/patient_fields.ts";
 import { openPage, withChromium } from "./helpers/browser_steps.ts";
 import {
   logInThrough,
+  openFilters,
   registerThrough,
   samplePatients,
   waitForFocus,
@@ -66,12 +67,24 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         assert.deepEqual(headings.slice(0, 2).map((h) => h.split(" ")[0]), ["ID", "Stroke"]);
         assert.match(headings[3]!, /Age[^]*years/);
         assert.match(headings[9]!, /Glucose[^]*mg\/dL/);
-        const strokes = page.locator("#patient-rows td:nth-of-type(1) .badge");
+        // The cells carry no classes: the stylesheet styles them by column.
+        const strokes = page.locator("#patient-rows td:nth-of-type(1) > b");
         assert.equal(await strokes.first().innerText(), "Yes");
-        const aligned = await page.locator("#patient-rows > tr:first-child td.num").evaluateAll(
+        const badge = await strokes.first().evaluate((b) => {
+          const s = b.ownerDocument.defaultView!.getComputedStyle(b);
+          return [s.display, s.borderTopStyle, s.borderTopLeftRadius];
+        });
+        assert.deepEqual(badge, ["inline-block", "solid", "999px"], "a Yes is a badge");
+        const aligned = await page.locator("#patient-rows > tr:first-child > *").evaluateAll(
           (cells) => cells.map((c) => c.ownerDocument.defaultView!.getComputedStyle(c).textAlign),
         );
-        assert.deepEqual(aligned, ["right", "right", "right"], "age, glucose, BMI");
+        const right = aligned.flatMap((a, i) => a === "right" ? [i] : []);
+        assert.deepEqual(right, [0, 3, 9, 10], "the id, age, glucose and BMI to the right");
+        const quiet = await page.locator("#patient-rows > tr:first-child > td").evaluateAll(
+          (cells) => cells.map((c) => c.ownerDocument.defaultView!.getComputedStyle(c).color),
+        );
+        assert.equal(quiet[3], quiet[4], "hypertension and heart disease in the same colour");
+        assert.notEqual(quiet[3], quiet[1], "a quiet No beside the gender's ink");
         // Each sort mark sits on the line of its heading's last word.
         const drift = await page.locator("thead th a").evaluateAll((links) =>
           links.map((a) => {
@@ -88,8 +101,14 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         await page.waitForFunction(() =>
           (globalThis as unknown as { scrollY: number }).scrollY > 1000
         );
+        // The count and messages stay at the top; the header sticks right under them.
+        const [, barTop, , barBottom] = await box(page, "#list-bar");
         const [, headerTop] = await box(page, "thead th");
-        assert.ok(Math.abs(headerTop!) < 2, `the header sticks to the top (at ${headerTop})`);
+        assert.ok(Math.abs(barTop!) < 2, `the count bar sticks to the top (at ${barTop})`);
+        assert.ok(
+          Math.abs(headerTop! - barBottom!) < 2,
+          `the header sticks under it (${headerTop})`,
+        );
         await shots.take(page, "table-1366");
       },
     );
@@ -102,7 +121,7 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
           const id = (await page.locator("#patient-rows > tr").nth(12).getAttribute("id"))!.slice(
             8,
           );
-          await page.getByRole("link", { name: `Edit patient ${id}` }).click();
+          await page.getByRole("link", { name: `Edit patient ${id}`, exact: true }).click();
           await waitForFocus(page, `edit-${id}-stroke`);
           const controls = page.locator(
             `#patient-${id} :is(select, input:not([type=hidden]), button)`,
@@ -130,6 +149,7 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
 
     await step("a filter mistake is said at its field, the rows go, and come back", async () => {
       await page.evaluate("scrollTo(0, 0)");
+      await openFilters(page);
       const ageTo = page.locator("#filter-age_max");
       await ageTo.fill("abc");
       await ageTo.press("Tab");
@@ -179,7 +199,7 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
       "Next puts the focus on the new first row, a sort on its heading; a delete keeps the place",
       async () => {
         await page.goto(`${origin}/patients`);
-        await page.getByRole("link", { name: "Next ›" }).click();
+        await page.getByRole("link", { name: "Next ›", exact: true }).click();
         await page.locator("#patient-count", { hasText: "51–100" }).waitFor();
         await waitForHtmx(page);
         const first = await firstRowId(page);
@@ -211,6 +231,7 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         await shots.take(page, "deleted");
         // An inline style put on an input by someone else (an extension, a screenshot tool
         // hiding the caret) must not be copied by htmx on Back: the CSP would refuse it.
+        await openFilters(page);
         await page.locator("#filter-q").evaluate((input) => {
           input.style.caretColor = "transparent";
           input.style.caretColor = "";
@@ -231,8 +252,12 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         await logInThrough(plain, origin, ANN);
         const view = `${origin}/patients?stroke=1&sort=-age&page=2`;
         await plain.goto(view);
+        // The folded panel's form comes with the page that has it open: a link says so.
+        await plain.locator("#filters-panel > summary").click();
+        await plain.getByRole("link", { name: "Show the filters", exact: true }).click();
+        await plain.waitForURL(`${view}&filters=open`);
         await plain.locator("#filter-age_max").fill("abc");
-        await plain.getByRole("button", { name: "Apply" }).click();
+        await plain.getByRole("button", { name: "Apply", exact: true }).click();
         await plain.waitForURL(/age_max=abc/);
         assert.equal(await plain.locator("#filter-age_max").getAttribute("aria-invalid"), "true");
         assert.match(await text(plain, "#filter-age_max-error"), /Enter an age in years/);
@@ -240,8 +265,8 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         await shots.take(plain, "nojs-filter-error");
         await plain.goto(view);
         const id = await firstRowId(plain);
-        await plain.getByRole("button", { name: `Delete patient ${id}` }).click();
-        await plain.getByRole("button", { name: `Delete patient ${id}` }).click();
+        await plain.getByRole("button", { name: `Delete patient ${id}`, exact: true }).click();
+        await plain.getByRole("button", { name: `Delete patient ${id}`, exact: true }).click();
         await plain.waitForURL(view);
         assert.match(
           await text(plain, "#patient-status"),
@@ -270,10 +295,11 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         assert.ok(pageWidth! <= PHONE.width, `the page is ${pageWidth} wide`);
         await shots.take(phone, "phone");
         const id = await firstRowId(phone);
-        await phone.getByRole("link", { name: `Edit patient ${id}` }).click();
-        await phone.waitForURL(`${origin}/patients/${id}/edit?gender=Female`);
+        await phone.getByRole("link", { name: `Edit patient ${id}`, exact: true }).click();
+        // The row's link names the record; the page it opens comes back to the list's view.
+        await phone.waitForURL(`${origin}/patients/${id}/edit`);
         await phone.locator("#edit-age").fill("44");
-        await phone.getByRole("button", { name: "Save" }).click();
+        await phone.getByRole("button", { name: "Save", exact: true }).click();
         await phone.waitForURL(`${origin}/patients?gender=Female#patient-${id}`);
         assert.ok(
           await onScreen(phone, "#patient-status .alert", PHONE),
@@ -283,19 +309,19 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         await shots.take(phone, "phone-saved");
         await phone.goto(`${origin}/profile`);
         await phone.locator("#token-name").fill("notebook");
-        await phone.getByRole("button", { name: "Create token" }).click();
+        await phone.getByRole("button", { name: "Create token", exact: true }).click();
         assert.ok(await onScreen(phone, "#new-token", PHONE), "the new token in view");
-        await phone.getByRole("button", { name: "Copy" }).click();
+        await phone.getByRole("button", { name: "Copy", exact: true }).click();
         await phone.getByRole("button", { name: /^(Copied|Press Ctrl\+C to copy)$/ }).waitFor();
         await shots.take(phone, "phone-token");
         await phone.goto(`${origin}/profile#tokens`);
         assert.ok(await onScreen(phone, "table.tokens button", PHONE), "Revoke on screen");
-        await phone.getByRole("button", { name: "Revoke notebook" }).click();
-        await phone.getByRole("button", { name: "Revoke “notebook”" }).click();
+        await phone.getByRole("button", { name: "Revoke notebook", exact: true }).click();
+        await phone.getByRole("button", { name: "Revoke “notebook”", exact: true }).click();
         await phone.waitForURL(`${origin}/profile#tokens`);
         assert.match(await text(phone, "main"), /The token is revoked\./);
         await phone.goto(`${origin}/patients/999999`);
-        await phone.getByRole("link", { name: "Go to your patients" }).click();
+        await phone.getByRole("link", { name: "Go to your patients", exact: true }).click();
         await phone.waitForURL(`${origin}/patients`);
         await phone.context().close();
       },

@@ -9,6 +9,8 @@ import {
   fillAddForm,
   focused,
   logInThrough,
+  openFilters,
+  openFiltersWithoutScript,
   registerThrough,
   rowCells,
   samplePatients,
@@ -32,11 +34,11 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
       assert.match(await text(page, "#patient-status"), /Welcome, Ann Clinician/);
       await shots.take(page, "registered");
       await stores.patients.insertMany(1, samplePatients(60, 1001));
-      await page.getByRole("button", { name: "Log out" }).click();
+      await page.getByRole("button", { name: "Log out", exact: true }).click();
       await page.waitForURL(`${origin}/login?logged_out`);
       await logInThrough(page, origin, ANN);
       assert.equal(await text(page, "#patient-count"), "1–50 of 60 patients");
-      const nav = await page.getByRole("navigation", { name: "Main" }).innerText();
+      const nav = await page.getByRole("navigation", { name: "Main", exact: true }).innerText();
       assert.match(nav, /Ann Clinician[^]*Log out/);
       await shots.take(page, "patients");
     });
@@ -47,7 +49,7 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
         await page.evaluate("globalThis.spmMarker = 'kept'");
         await page.locator("#add summary").click();
         await fillAddForm(page, { age: "abc" });
-        await page.getByRole("button", { name: "Add patient" }).click();
+        await page.getByRole("button", { name: "Add patient", exact: true }).click();
         const error = page.locator("#add-age-error");
         await error.waitFor();
         assert.equal(await error.getAttribute("role"), "alert");
@@ -58,7 +60,7 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
         await shots.take(page, "add-invalid");
         await waitForHtmx(page);
         await page.locator("#add-age").fill("45");
-        await page.getByRole("button", { name: "Add patient" }).click();
+        await page.getByRole("button", { name: "Add patient", exact: true }).click();
         await page.locator("#patient-status .alert", { hasText: "added" }).waitFor();
         id = Number(/Patient (\d+) added\./.exec(await text(page, "#patient-status"))?.[1]);
         assert.ok(id > 1060, `a new id, not ${id}`);
@@ -71,7 +73,7 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
     );
 
     await step("an inline edit uses selects; Escape cancels and Save saves", async () => {
-      const edit = page.getByRole("link", { name: `Edit patient ${id}` });
+      const edit = page.getByRole("link", { name: `Edit patient ${id}`, exact: true });
       await edit.click();
       await waitForFocus(page, `edit-${id}-stroke`);
       assert.equal(await page.locator(`#patient-${id} select`).count(), 8);
@@ -84,7 +86,7 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
       await waitForFocus(page, `edit-${id}-stroke`);
       await page.locator(`#edit-${id}-age`).fill("47");
       await page.locator(`#edit-${id}-smoking_status`).selectOption("smokes");
-      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.locator(`#patient-${id}:not(.editing)`).waitFor();
       const row = await rowCells(page, id);
       assert.deepEqual([row[3], row[11]], ["47", "Smokes"]);
@@ -104,8 +106,11 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
       assert.match(await text(page, "th[aria-sort=descending]"), /^Age ▼/);
       assert.equal(await text(page, "#patient-rows td:nth-of-type(3)"), "79");
       await shots.take(page, "sorted");
+      // The filter bar is folded; open, the address says so too.
+      await openFilters(page);
+      await page.waitForURL(`${origin}/patients?sort=-age&filters=open`);
       await page.locator("#filter-gender").selectOption("Female");
-      await page.waitForURL(`${origin}/patients?gender=Female&sort=-age`);
+      await page.waitForURL(`${origin}/patients?gender=Female&sort=-age&filters=open`);
       assert.equal(await text(page, "#patient-count"), "1–31 of 31 patients");
       assert.equal(await marker(page), "kept");
       await shots.take(page, "filtered");
@@ -114,7 +119,7 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
       assert.equal(await text(page, "#patient-count"), "1–31 of 31 patients");
       assert.match(await text(page, "th[aria-sort=descending]"), /^Age ▼/);
       await page.goBack();
-      await page.waitForURL(`${origin}/patients?sort=-age`);
+      await page.waitForURL(`${origin}/patients?sort=-age&filters=open`);
       await page.locator("#patient-count", { hasText: "of 61 patients" }).waitFor();
       assert.equal(await page.locator("#filter-gender").inputValue(), "");
       assert.match(await text(page, "th[aria-sort=descending]"), /^Age ▼/);
@@ -125,12 +130,13 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
     });
 
     await step("a search finds the row; Delete asks first, then removes it", async () => {
+      await openFilters(page);
       await page.locator("#filter-q").fill(String(id));
       await page.waitForURL(new RegExp(`[?&]q=${id}(&|$)`));
       assert.equal(await text(page, "#patient-count"), "1–1 of 1 patient");
       const asked: string[] = [];
       page.once("dialog", (dialog) => (asked.push(dialog.message()), dialog.dismiss()));
-      const del = page.getByRole("button", { name: `Delete patient ${id}` });
+      const del = page.getByRole("button", { name: `Delete patient ${id}`, exact: true });
       await del.click();
       await page.waitForTimeout(200);
       assert.ok(await stores.patients.get(1, id), "dismissing the dialog keeps the patient");
@@ -150,7 +156,7 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
     });
 
     await step("logging out leads to the login page and closes the patients", async () => {
-      await page.getByRole("button", { name: "Log out" }).click();
+      await page.getByRole("button", { name: "Log out", exact: true }).click();
       await page.waitForURL(`${origin}/login?logged_out`);
       assert.match(await text(page, "main"), /You have logged out\./);
       await page.goto(`${origin}/patients`);
@@ -176,35 +182,40 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
     await step("without JavaScript, add, edit and delete work as full pages", async () => {
       const plain = await openPage(browser, served, problems, { javaScriptEnabled: false });
       const find = async (patient: number) => {
+        await openFiltersWithoutScript(plain);
         await plain.locator("#filter-q").fill(String(patient));
-        await plain.getByRole("button", { name: "Apply" }).click();
+        await plain.getByRole("button", { name: "Apply", exact: true }).click();
         return await rowCells(plain, patient);
       };
       await logInThrough(plain, origin, ANN);
+      // The folded add panel links to the form's own page; a refusal comes back on the list.
       await plain.locator("#add summary").click();
+      await plain.getByRole("link", { name: "Open the form to add a patient", exact: true })
+        .click();
+      await plain.waitForURL(`${origin}/patients/new`);
       await fillAddForm(plain, { id: "2001", age: "200" });
-      await plain.getByRole("button", { name: "Add patient" }).click();
+      await plain.getByRole("button", { name: "Add patient", exact: true }).click();
       assert.match(await text(plain, "#add-age-error"), /Age must be a number/);
       assert.equal(await plain.locator("#add-age").inputValue(), "200");
       await shots.take(plain, "nojs-invalid");
       await plain.locator("#add-age").fill("0.08");
-      await plain.getByRole("button", { name: "Add patient" }).click();
+      await plain.getByRole("button", { name: "Add patient", exact: true }).click();
       await plain.waitForURL(`${origin}/patients?q=2001`);
       assert.match(await text(plain, "#patient-status"), /Patient 2001 added\./);
       assert.equal((await find(2001))[3], "0.08");
-      await plain.getByRole("link", { name: "Edit patient 2001" }).click();
-      await plain.waitForURL(`${origin}/patients/2001/edit?q=2001`);
+      await plain.getByRole("link", { name: "Edit patient 2001", exact: true }).click();
+      await plain.waitForURL(`${origin}/patients/2001/edit`);
       await plain.locator("#edit-age").fill("0.5");
       await shots.take(plain, "nojs-edit");
-      await plain.getByRole("button", { name: "Save" }).click();
+      await plain.getByRole("button", { name: "Save", exact: true }).click();
       await plain.waitForURL(`${origin}/patients?q=2001#patient-2001`);
       assert.match(await text(plain, "#patient-status"), /Patient 2001 saved\./);
       assert.equal((await find(2001))[3], "0.50");
       await plain.getByRole("link", { name: "2001", exact: true }).click();
-      await plain.getByRole("link", { name: "Delete" }).click();
+      await plain.getByRole("link", { name: "Delete", exact: true }).click();
       await plain.waitForURL(`${origin}/patients/2001/delete?q=2001`);
       await shots.take(plain, "nojs-confirm");
-      await plain.getByRole("button", { name: "Delete patient 2001" }).click();
+      await plain.getByRole("button", { name: "Delete patient 2001", exact: true }).click();
       await plain.waitForURL(`${origin}/patients?q=2001`);
       assert.match(await text(plain, "#patient-status"), /Patient 2001 deleted\./);
       assert.equal(await stores.patients.get(1, 2001), null);
@@ -215,13 +226,13 @@ Deno.test("in Chromium, patients are managed inline, by keyboard, on a phone and
     await step("without JavaScript, a row's Delete button asks before deleting", async () => {
       const plain = await openPage(browser, served, problems, { javaScriptEnabled: false });
       await logInThrough(plain, origin, ANN);
-      await plain.getByRole("button", { name: "Delete patient 1001" }).click();
+      await plain.getByRole("button", { name: "Delete patient 1001", exact: true }).click();
       await plain.waitForURL(/\/patients\/1001\/delete\??$/); // a GET form adds "?"
       await shots.take(plain, "nojs-row-delete");
       const kept = await stores.patients.get(1, 1001);
       assert.ok(kept, `one click deleted patient 1001 without a confirmation (${plain.url()})`);
       assert.equal(await text(plain, "h1"), "Delete patient 1001?");
-      await plain.getByRole("link", { name: "Keep it" }).click();
+      await plain.getByRole("link", { name: "Keep it", exact: true }).click();
       await plain.waitForURL(`${origin}/patients#patient-1001`);
       assert.ok(await stores.patients.get(1, 1001), "kept after Keep it");
       await plain.context().close();

@@ -4,11 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
+import { appCodeSystems, mappingRows } from "../lib/fhir/codebook.ts";
 import { FIELD_RULES, PATIENT_FIELDS, ruleOf } from "../lib/patient_fields.ts";
 import { anonymousApi, apiTest, responsesNotGiven } from "./helpers/api.ts";
 import { createTestApp } from "./helpers/app.ts";
 import { FIRST_ROW } from "./helpers/fixtures.ts";
 import { parseDom } from "./helpers/html.ts";
+import { whileExporting } from "./helpers/heavy_load.ts";
 
 const P = "/api/patient_data";
 
@@ -77,7 +79,7 @@ Deno.test("the codebook page lists every field with its allowed values and missi
 
 apiTest(
   "the data endpoints give every documented response",
-  async ({ app, user, browser, sessionApi }) => {
+  async ({ app, user, newUser, browser, sessionApi }) => {
     const anon = anonymousApi(app);
     const session = sessionApi(await browser());
     const line = PATIENT_FIELDS.map((f) => FIRST_ROW[f] ?? "N/A").join(",");
@@ -95,6 +97,54 @@ apiTest(
     await user.api("GET", `${P}/export?deidentify=true&format=json`);
     await user.api("GET", `${P}/export?page=1`);
     await anon("GET", `${P}/export`);
+    await session("GET", `${P}/export`, undefined, { "Sec-Fetch-Site": "cross-site" });
+    // While the user's export runs, another export or an import is refused (429).
+    await whileExporting(app, user.token, () =>
+      Promise.all([
+        user.api("GET", `${P}/export?format=json`),
+        user.api("POST", `${P}/import?dry_run=true`, file, csv),
+      ]));
+    // In a registry the user is not a member of (404), and as a viewer of one (403).
+    for (const query of ["registry=tnosuchregistryhere"]) {
+      await user.api("POST", `${P}/import?dry_run=true&${query}`, file, csv);
+      await user.api("GET", `${P}/export?format=json&${query}`);
+    }
+    const team = await user.api("POST", "/api/registries", { name: "Team" });
+    const viewer = await newUser();
+    await user.api("POST", `/api/registries/${team.body.id}/members`, {
+      email: viewer.email,
+      role: "viewer",
+    });
+    const inTeam = `registry=${team.body.id}`;
+    await viewer.api("POST", `${P}/import?dry_run=true&${inTeam}`, file, csv);
+    await viewer.api("GET", `${P}/export?format=json&${inTeam}`);
+    assert.equal((await viewer.api("GET", `${P}/export?deidentify=true&${inTeam}`)).status, 200);
     assert.deepEqual(responsesNotGiven(["data"]), []);
   },
 );
+
+Deno.test("the codebook shows each field's FHIR element and codes, as a page section and as JSON", async () => {
+  const app = await createTestApp();
+  try {
+    const dom = parseDom(await (await app.request("/codebook")).text());
+    const rows = mappingRows();
+    assert.equal(dom.all("table.fhir-mapping tbody tr").length, rows.length);
+    assert.match(dom.text("#fhir-record-bmi"), /Observation\.code, valueQuantity/);
+    assert.match(dom.text("#fhir-record-bmi"), /LOINC 39156-5 Body mass index/);
+    assert.match(dom.text("#fhir-record-stroke"), /ICD-10 I64/);
+    assert.match(dom.text("#fhir-admission-nihss_arrival"), /LOINC 72089-6/);
+    assert.match(dom.text("#fhir-admission-imaging_at"), /not written/);
+    assert.match(dom.text("#fhir"), /urn:uuid:/, "the app's own code systems are listed");
+
+    const json = await app.request("/codebook/fhir.json");
+    assert.equal(json.status, 200);
+    const book = await json.json();
+    assert.deepEqual(book.mapping, JSON.parse(JSON.stringify(rows)));
+    assert.deepEqual(
+      book.code_systems.map((s: { url: string }) => s.url),
+      appCodeSystems().map((s) => s.url),
+    );
+  } finally {
+    await app.close();
+  }
+});

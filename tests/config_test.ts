@@ -112,3 +112,16 @@ Deno.test("the app stops with one line naming the variable when PORT is bad", as
   assert.deepEqual(stderr.split("\n").length, 1, stderr);
   assert.deepEqual(stderr.includes("PORT"), true, stderr);
 });
+
+Deno.test("FHIR_ID_SECRET is the FHIR id key when set (16 characters at least), else none", () => {
+  assert.equal(loadConfig({}).fhirIdSecret, null, "unset: the key kept in the database");
+  const secret = "a long random FHIR id secret";
+  assert.equal(loadConfig({ FHIR_ID_SECRET: secret }).fhirIdSecret, secret);
+  assert.throws(
+    () => loadConfig({ FHIR_ID_SECRET: "short-secret" }),
+    (error: Error) =>
+      error instanceof ConfigError && /^FHIR_ID_SECRET must be at least 16 characters/.test(
+        error.message,
+      ) && !error.message.includes("short-secret"),
+  );
+});

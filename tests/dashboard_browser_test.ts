@@ -41,8 +41,9 @@ Deno.test({
       await served.stores.patients.insertMany(1, loadDataset()!.patients);
 
       await t.step("a desktop shows every chart with a title and its numbers", async () => {
-        await page.getByRole("navigation", { name: "Main" }).getByRole("link", {
+        await page.getByRole("navigation", { name: "Main", exact: true }).getByRole("link", {
           name: "Dashboard",
+          exact: true,
         }).click();
         await page.waitForURL(`${served.origin}/dashboard`);
         assert.equal(await page.locator("figure.rate-chart").count(), 10);
@@ -51,7 +52,8 @@ Deno.test({
         assert.equal(titles.length, 11);
         assert.ok(titles.every((title) => title.length > 10), titles.join(" | "));
         const age = page.locator("#rate-age-band");
-        await age.getByText("Show the numbers").click();
+        // Its name is "Show the numbers: <title>" (the title is for screen readers).
+        await age.getByText("Show the numbers: Stroke rate by age", { exact: true }).click();
         const row = await age.locator("tbody tr").last().locator("th, td").allInnerTexts();
         assert.match(
           row.join(" "),
@@ -74,7 +76,9 @@ Deno.test({
         assert.equal(await scrollsSideways(page), false, "the page fits a 390 px screen");
         const box = await page.locator("#rate-age-band svg.chart-svg").boundingBox();
         assert.ok(box && box.width >= 300 && box.x >= 0 && box.x + box.width <= 390);
-        await page.locator("#rate-gender").getByText("Show the numbers").click();
+        await page.locator("#rate-gender").getByText("Show the numbers: Stroke rate by gender", {
+          exact: true,
+        }).click();
         assert.equal(await scrollsSideways(page), false, "an open table fits too");
         const table = page.locator("#rate-gender .table-wrap");
         const fits = await table.evaluate((el) => el.scrollWidth <= el.clientWidth);

@@ -46,7 +46,7 @@ function chart(dom: Dom, title: string) {
 }
 
 apiTest(
-  "the dashboard shows a titled chart and table per field, beside the published dataset",
+  "the dashboard shows a titled chart and table per field, the published dataset filtered alike",
   async ({ patients, user, browser }) => {
     await patients.insertMany(user.id, cohort());
     const session = await browser();
@@ -62,16 +62,27 @@ apiTest(
       );
       assert.equal(textOf(figure.querySelector("table caption")), title);
       const head = [...figure.querySelectorAll("thead th")].map(textOf);
-      assert.equal(head.at(-1), "Published", "a column of the published dataset's rates");
+      // The published counts come one field at a time: "gender: Female" applies to its chart only.
+      assert.equal(
+        head.at(-1) === "Published",
+        title === "Stroke rate by gender",
+        `${title}: the published dataset's rates only where the same filter applies`,
+      );
     }
+    assert.match(
+      dom.text(".chart-note"),
+      /same filter in the summary and in “stroke rate by gender” only/,
+    );
+    const summary = dom.all(".insight-summary div").map(textOf);
+    assert.ok(summary.includes("Published dataset, same filter4.7% of 2,994"), summary.join(" | "));
     const female = 100; // every other record of the cohort (the duplicate of record 11 is male)
     assert.equal(textOf(dom.get(".insight-summary dd")), String(female));
     const gender = chart(dom, "Stroke rate by gender");
     const rows = [...gender.querySelectorAll("tbody tr")].map((tr) =>
       [...tr.querySelectorAll("th, td")].map(textOf).join(" ")
     );
-    assert.equal(rows[0], "Male 0 0 no records 5.1%", "the published dataset's rate for men");
-    assert.match(rows[1]!, /^Female 100 \d+ /);
+    assert.equal(rows[0], "Male 0 0 no records –", "no published rate for men among women");
+    assert.match(rows[1]!, /^Female 100 \d+ .* 4\.7%$/, "the published rate for women");
     const links = [...gender.querySelectorAll("a.chart-link")].map((a) => a.getAttribute("href"));
     assert.deepEqual(links, ["/patients?gender=Female"]);
     const age = [...chart(dom, "Stroke rate by age").querySelectorAll("a.chart-link")]
@@ -81,7 +92,7 @@ apiTest(
     assert.ok(
       [...hypertension.querySelectorAll("a.chart-link")].some((a) =>
         a.getAttribute("href") === "/patients?gender=Female&hypertension=1" &&
-        /^Yes: \d+ strokes in \d+ records/.test(a.getAttribute("aria-label") ?? "")
+        /^Yes: [\d.]+%, \d+ strokes in \d+ records/.test(a.getAttribute("aria-label") ?? "")
       ),
     );
     assert.equal(dom.get("#filter-gender option[selected]").getAttribute("value"), "Female");
@@ -135,3 +146,51 @@ apiTest("the dashboard asks a logged-out visitor to log in first", async ({ app 
     `/login?next=${encodeURIComponent("/dashboard?stroke=1")}`,
   );
 });
+
+apiTest(
+  "the dashboard compares like with like: all of the published dataset without a filter, none beside a filter it cannot take",
+  async ({ patients, user, browser }) => {
+    await patients.insertMany(user.id, cohort());
+    const session = await browser();
+    const all = (await page(session, "/dashboard")).dom;
+    const published = all.all("figure.rate-chart thead th:last-child").map(textOf);
+    assert.deepEqual(published, TITLES.map(() => "Published"), "every chart, unfiltered");
+    assert.ok(all.all(".insight-summary dt").map(textOf).includes("Published dataset"));
+    for (const path of ["/dashboard?age_min=60", "/dashboard?gender=Female&stroke=1"]) {
+      const { dom } = await page(session, path);
+      assert.equal(
+        dom.all("figure.rate-chart thead th:last-child").map(textOf)
+          .filter((t) => t === "Published").length,
+        0,
+        `${path}: no published rates`,
+      );
+      assert.equal(dom.all(".chart-ref").length, 0, `${path}: no published markers`);
+      assert.ok(!dom.all(".insight-summary dt").map(textOf).some((t) => t.startsWith("Published")));
+      assert.match(
+        dom.text(".chart-note"),
+        /not shown beside these records: it is published as counts of one field at a time/,
+      );
+    }
+  },
+);
+
+apiTest(
+  "every rate chart of the dashboard shares one axis, which a group under 10 records does not set",
+  async ({ patients, user, browser }) => {
+    // One "Other" record with a stroke: its interval reaches far above everyone else's.
+    await patients.insertMany(user.id, [
+      ...cohort(),
+      { ...samplePatients(1, 900)[0]!, gender: "Other", stroke: 1 },
+    ]);
+    const { dom } = await page(await browser(), "/dashboard");
+    const axes = dom.all("figure.rate-chart svg.chart-svg").map((svg) =>
+      [...svg.querySelectorAll(".chart-tick")].map(textOf).join(" ")
+    );
+    assert.equal(new Set(axes).size, 1, `one axis: ${[...new Set(axes)].join(" / ")}`);
+    const top = Number(/([\d.]+)%$/.exec(axes[0]!)?.[1]);
+    assert.ok(top < 80, `the axis ends at ${top}%, not where the single "Other" record puts it`);
+    const gender = chart(dom, "Stroke rate by gender");
+    const arrows = gender.querySelectorAll("svg.chart-svg .chart-arrow").length;
+    assert.equal(arrows, 1, "Other's interval runs past the axis, with an arrow");
+  },
+);

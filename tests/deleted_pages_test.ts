@@ -66,9 +66,10 @@ eachBackend(
 eachBackend(
   "with htmx a delete answers an Undo, and Undo answers the row at the top of the table",
   async (_app, browser) => {
-    const deleted = await browser.request("/patients/9046", {
-      method: "DELETE",
+    const deleted = await browser.request("/patients/9046/delete", {
+      method: "POST",
       headers: hx(browser),
+      body: new URLSearchParams({ id: "9046" }),
     });
     assert.equal(deleted.status, 200);
     const fragment = parseDom(await deleted.text());

@@ -9,7 +9,7 @@ import { newEntryId } from "../lib/audit.ts";
 import { settlePending } from "../lib/audit_trail.ts";
 import { newRevision, type PatientStore } from "../lib/patient_store.ts";
 import { keepRecords } from "../lib/record_keeping.ts";
-import { openMongoPatientStore } from "../db/patient_mongo.ts";
+import { openMongoPatientStore } from "../db/patients/mongo/store.ts";
 import { apiTest, samplePatient } from "./helpers/api.ts";
 import { dropMongoDatabase, mongoServer, uniqueName } from "./helpers/backends.ts";
 import { FIRST_ROW } from "./helpers/fixtures.ts";

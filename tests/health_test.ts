@@ -1,17 +1,17 @@
 /** `/healthz` on every backend, and the app as `deno run main.ts` starts it: its start-up lines, its data. */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
 import { join } from "node:path";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { openMongoPatientStore } from "../db/patient_mongo.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import { createUser, findUserByEmail } from "../db/users.ts";
+import { openAccountsDb } from "../db/accounts/database.ts";
+import { openMongoPatientStore } from "../db/patients/mongo/store.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
+import { createUser, findUserByEmail } from "../db/accounts/users.ts";
 import { createTestApp, type TestApp } from "./helpers/app.ts";
-import { dropMongoDatabase, mongoServer, mysqlServer, uniqueName } from "./helpers/backends.ts";
+import { type RunningApp, startMain } from "./helpers/app_process.ts";
+import { dropServerDatabases, mongoServer, mysqlServer, uniqueName } from "./helpers/backends.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const mysql = mysqlServer();
 const mongo = mongoServer();
-const ROOT = new URL("../", import.meta.url).pathname;
 
 async function assertHealthy(app: TestApp): Promise<void> {
   const res = await app.request("/healthz");
@@ -40,93 +40,15 @@ Deno.test({
       patients: openMongoPatientStore({ uri: mongo!.uri, database, collection: "Patient_data" }),
     });
     try {
+      // As main.ts does before it serves: a new database is migrated and indexed first.
+      await Promise.all([app.stores.accounts.ping(), app.stores.patients.ping()]);
       await assertHealthy(app);
     } finally {
       await app.close();
-      await dropMysqlDatabase(database);
-      await dropMongoDatabase(mongo!.uri, database);
+      await dropServerDatabases(database);
     }
   },
 });
-
-async function dropMysqlDatabase(database: string): Promise<void> {
-  const { host, port, user, password } = mysql!;
-  const admin = await createConnection({ host, port, user, password });
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  } finally {
-    await admin.end();
-  }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** Variables the child needs to find Deno's cache; nothing of the test's database settings. */
-function baseEnv(): Record<string, string> {
-  const keep = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
-  return Object.fromEntries(
-    keep.flatMap((name) => {
-      const value = Deno.env.get(name);
-      return value === undefined ? [] : [[name, value]];
-    }),
-  );
-}
-
-interface RunningApp {
-  port: number;
-  /** Everything printed so far, stdout and stderr together. */
-  output(): string;
-  /** Waits until the output matches `pattern`; fails after `ms`. */
-  waitFor(pattern: RegExp, ms?: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** Starts `deno run main.ts` with exactly `env` (plus what Deno itself needs). */
-function startMain(env: Record<string, string>): RunningApp {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "main.ts"],
-    cwd: ROOT,
-    clearEnv: true,
-    env: { ...baseEnv(), NO_COLOR: "1", PORT: String(port), ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
-  };
-  const collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  let stopped = false;
-  return {
-    port,
-    output: () => text,
-    async waitFor(pattern, ms = 20_000) {
-      const deadline = Date.now() + ms;
-      while (!pattern.test(text)) {
-        if (Date.now() > deadline) assert.fail(`no ${pattern} within ${ms} ms in:\n${text}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // It had already exited.
-      }
-      await child.status;
-      await collected;
-    },
-  };
-}
 
 async function getHealth(app: RunningApp): Promise<{ status: number; body: unknown }> {
   try {
@@ -148,6 +70,7 @@ Deno.test("deno run main.ts prints its URL and both backends, answers /healthz a
     assert.ok(out.includes(`Accounts: SQLite at ${join(dataDir, "app.db")}`), out);
     assert.ok(out.includes(`Patients: embedded store at ${join(dataDir, "patients.db")}`), out);
     assert.ok(!out.includes(env.SESSION_SECRET), out);
+    assert.ok(!out.includes("FerretDB"), "no FerretDB warning for the embedded store");
     assert.deepEqual(await getHealth(app), {
       status: 200,
       body: { status: "ok", users: "ok", patients: "ok" },
@@ -199,6 +122,31 @@ Deno.test("deno run main.ts prints its URL and both backends, answers /healthz a
     await app.stop();
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "deno run main.ts on FerretDB warns once that FerretDB v1 is for development and tests",
+  ignore: mongo === null,
+  async fn() {
+    const dataDir = Deno.makeTempDirSync({ prefix: "spm-main-" });
+    const database = uniqueName("spm_test");
+    const app = startMain({ DATA_DIR: dataDir, MONGO_URI: mongo!.uri, MONGO_DB: database });
+    try {
+      await app.waitFor(/not production/);
+      await app.waitFor(/Patients: .*\n/);
+      const warnings = app.output().split("\n").filter((line) => line.includes("FerretDB"));
+      assert.equal(warnings.length, 1, app.output());
+      assert.match(
+        warnings[0]!,
+        /^The patient database is FerretDB v1\.[\d.]+\. FerretDB v1 is supported for development and tests, not production: it does not apply a conditional update atomically and it sorts and counts in memory\. Use MongoDB 6\+ or Atlas in production\.$/,
+      );
+      assert.equal((await getHealth(app)).status, 200);
+    } finally {
+      await app.stop();
+      await dropServerDatabases(database);
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
 });
 
 Deno.test("deno run main.ts never prints a database password, even when the servers are unreachable", async () => {

@@ -7,8 +7,8 @@
  */
 import fc from "fast-check";
 import assert from "node:assert/strict";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import { openAccountsDb } from "../db/accounts/database.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import type { PatientStore } from "../lib/patient_store.ts";
 import { loadDocument } from "./helpers/api.ts";
 import { createTestApp, testConfig } from "./helpers/app.ts";

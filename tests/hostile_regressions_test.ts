@@ -3,16 +3,17 @@
  */
 import assert from "node:assert/strict";
 import { createTestApp } from "./helpers/app.ts";
-import { PASSWORD } from "./helpers/fixtures.ts";
 import { parseDom } from "./helpers/html.ts";
-import { TestBrowser } from "./helpers/test_browser.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
 
 Deno.test("a form whose multipart body cannot be read is a 400 that says so, not a 500", async () => {
   const app = await createTestApp();
   try {
-    const browser = new TestBrowser(app);
-    await browser.register("Ada", "ada@example.org", PASSWORD);
-    await browser.get("/profile");
+    const browser = await loggedInBrowser(app, {
+      name: "Ada",
+      email: "ada@example.org",
+      page: "/profile",
+    });
     const multipart = (boundary: string) =>
       `--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nAda L\r\n--${boundary}--\r\n`;
     const sends: [string, string, string][] = [

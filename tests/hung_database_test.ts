@@ -52,18 +52,22 @@ async function hangCycle(
   requests: [string, () => Promise<Response>][],
 ) {
   assert.equal((await timed(() => app.request("/healthz"))).status, 200);
-  hang();
+  await hang();
   const measured: Record<string, number> = {};
+  let answering: Promise<string[]> | undefined;
   try {
     // The requests first, so that they find the connections the pool kept open (a query
     // that never returns), then the health check beside them.
-    const answering = Promise.all(requests.map(async ([what, send]) => {
+    answering = Promise.all(requests.map(async ([what, send]) => {
       const res = await timed(send);
       measured[what] = Math.round(res.ms);
       return `${what} ${res.status}${
         res.ms < TIMEOUTS.queryMs + SLACK_MS ? "" : ` (${res.ms.toFixed(0)} ms)`
       }`;
     }));
+    // Its answers are awaited below; an assertion failing before that still waits for them, so
+    // that the app is not closed under a request still running.
+    answering.catch(() => {});
     const health = await timed(() => app.request("/healthz"));
     measured.healthMs = Math.round(health.ms);
     assert.equal(health.status, 503);
@@ -73,6 +77,7 @@ async function hangCycle(
     assert.deepEqual(answers, requests.map(([what]) => `${what} 503`));
   } finally {
     resume();
+    await answering?.catch(() => {});
   }
   measured.recoverMs = Math.round(await untilHealthy(app));
   assert.ok(measured.recoverMs < RECOVER_WITHIN_MS);

@@ -3,7 +3,7 @@
  * reported by line, field and value as written, dry runs that store nothing, skip and update.
  */
 import assert from "node:assert/strict";
-import { csvLine } from "../lib/csv_rows.ts";
+import { csvLine } from "../lib/csv_writer.ts";
 import { PATIENT_FIELDS } from "../lib/patient_fields.ts";
 import { type ApiResponse, apiTest, type ApiUser } from "./helpers/api.ts";
 import { bearerToken, createTestApp, testConfig } from "./helpers/app.ts";
@@ -33,8 +33,18 @@ function problems(res: ApiResponse): string[] {
     .map((e) => `${e.line} ${e.field} ${e.value}: ${e.message}`);
 }
 
+/** The rest of an answer with no problems, no differing rows and no ids given. */
+const NOTHING_ELSE = {
+  errors: [],
+  errors_total: 0,
+  differences: [],
+  differences_total: 0,
+  assigned_ids: [],
+  assigned_ids_total: 0,
+};
+
 /** The answer of an import that stored the whole dataset as new records. */
-const WHOLE_DATASET = { inserted: 5110, updated: 0, skipped: 0, dry_run: false, errors: [] };
+const WHOLE_DATASET = { inserted: 5110, updated: 0, skipped: 0, dry_run: false, ...NOTHING_ELSE };
 
 const sortedLines = (text: string) => text.split(/\r?\n/).filter((l) => l !== "").sort();
 
@@ -95,7 +105,16 @@ apiTest(
     const dry = await upload(user, csv, "?dry_run=true");
     assert.deepEqual([dry.body.inserted, dry.body.skipped], [5, 0]);
     const res = await upload(user, csv);
-    assert.deepEqual(res.body, { inserted: 5, updated: 0, skipped: 0, dry_run: false, errors: [] });
+    assert.deepEqual(res.body, {
+      inserted: 5,
+      updated: 0,
+      skipped: 0,
+      dry_run: false,
+      ...NOTHING_ELSE,
+      assigned_ids: [{ line: 2, id: 31 }, { line: 4, id: 32 }, { line: 6, id: 33 }],
+      assigned_ids_total: 3,
+    });
+    assert.deepEqual(dry.body.assigned_ids, [], "a dry run gives no ids");
     const stored = await user.api("GET", `${P}?sort=id`);
     assert.deepEqual(
       stored.body.items.map((r: { id: number; age: number }) => [r.id, r.age]),
@@ -264,7 +283,7 @@ Deno.test(
         updated: 0,
         skipped: 0,
         dry_run: false,
-        errors: [],
+        ...NOTHING_ELSE,
       });
       assert.equal(await app.stores.patients.count(1), 6000);
     } finally {

@@ -4,7 +4,7 @@
  * as CSV — one user's upload invisible to another.
  */
 import assert from "node:assert/strict";
-import { csvLine } from "../lib/csv_rows.ts";
+import { csvLine } from "../lib/csv_writer.ts";
 import { PATIENT_FIELDS } from "../lib/patient_fields.ts";
 import { FIRST_ROW, PASSWORD } from "./helpers/fixtures.ts";
 import { parseDom } from "./helpers/html.ts";
@@ -22,7 +22,12 @@ const AGE_MESSAGE =
 const FILE = HEADER + row(1) + row(2) + row(3) + row(4, "forty");
 
 /** Uploads a file through the form, as a browser sends it. */
-function upload(ann: TestBrowser, text: string, onConflict = "skip", name = "ward.csv") {
+function upload(
+  ann: TestBrowser,
+  text: string | Uint8Array<ArrayBuffer>,
+  onConflict = "skip",
+  name = "ward.csv",
+) {
   const form = new FormData();
   form.set("_csrf", ann.csrf);
   form.set("on_conflict", onConflict);
@@ -118,6 +123,10 @@ testWithAnn(
       const [text, message] of [
         ["name,age\nAnn,4\n", /the column "name" is not a field/],
         ["", /Choose a CSV file/],
+        [
+          new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 6, 0, 8, 0]),
+          /^This is an Excel workbook \(or not a text file\); save it as CSV/,
+        ],
       ] as const
     ) {
       const res = await upload(ann, text);
@@ -126,5 +135,46 @@ testWithAnn(
       assert.match(dom.text(".alert-error"), message);
       assert.equal(dom.get("#import-file").getAttribute("aria-invalid"), "true");
     }
+  },
+);
+
+testWithAnn(
+  "a fourth upload replaces the oldest waiting one, whose page then says why it is gone",
+  () => Promise.resolve(),
+  async (_app, ann) => {
+    await ann.get("/patients/import");
+    const urls: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      urls.push((await upload(ann, FILE)).headers.get("Location")!);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const gone = await ann.get(urls[0]!);
+    assert.equal(gone.status, 404);
+    assert.match(parseDom(await gone.text()).text("main"), /replaced by newer uploads \(3 wait/);
+    for (const url of urls.slice(1)) assert.equal((await ann.get(url)).status, 200);
+  },
+);
+
+testWithAnn(
+  "a file of mostly bad rows is checked only until it stops, and the page offers no import",
+  () => Promise.resolve(),
+  async (app, ann) => {
+    await ann.get("/patients/import");
+    const url = (await upload(ann, HEADER + row(1) + "x\r\n".repeat(5000))).headers
+      .get("Location")!;
+    const page = parseDom(await (await ann.get(url)).text());
+    assert.match(page.text(".alert-error"), /^The import stopped at line 1,003: 1,001 of the/);
+    assert.equal(page.find("#import-run"), null, "no Import button");
+    assert.equal(page.all("table.problems tbody tr").length, 1000);
+    assert.match(page.text("#problems-heading ~ p.muted"), /^And 1 more problem, not listed/);
+    assert.equal((await ann.postForm(`${url}/run`, {})).status, 303);
+    assert.equal(
+      (await app.stores.accounts.run((db) =>
+        db.selectFrom("imports").select("status").executeTakeFirstOrThrow()
+      )).status,
+      "previewed",
+      "a sent Import does not run it either",
+    );
+    assert.equal(await app.stores.patients.count(1), 0, "nothing imported");
   },
 );

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { PatientFields } from "../lib/patient_fields.ts";
 import { anonymousApi, apiTest, responsesNotGiven, samplePatient } from "./helpers/api.ts";
 import { samplePatients } from "./helpers/chromium.ts";
+import { whileExporting } from "./helpers/heavy_load.ts";
 
 const P = "/api/patient_data";
 
@@ -164,5 +165,21 @@ apiTest("the app gives every documented insight response", async ({ app, user, p
   await user.api("GET", `${P}/quality`);
   const risk = await user.api("GET", `${P}/risk`);
   assert.equal(risk.status, 200, risk.text);
+  // While the user's export runs, each of them is refused (429) after a short wait.
+  const busy = await whileExporting(
+    app,
+    user.token,
+    () =>
+      Promise.all(
+        ["stats?age_min=1", "quality?age_min=1", "risk?age_min=1"].map((path) =>
+          user.api("GET", `${P}/${path}`)
+        ),
+      ),
+  );
+  assert.deepEqual(busy.map((res) => res.status), [429, 429, 429]);
+  for (const kind of ["stats", "quality", "risk"]) {
+    const elsewhere = await user.api("GET", `${P}/${kind}?registry=tnosuchregistryhere`);
+    assert.equal(elsewhere.status, 404, `${kind} in a registry the user is not a member of`);
+  }
   assert.deepEqual(responsesNotGiven(["insight"]), [], "documented responses never given");
 });

@@ -1,9 +1,13 @@
 /** Wilson score intervals against published values and the closed formula; number formatting. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatOddsRatio, formatPercent, formatPValue, wilsonInterval } from "../lib/intervals.ts";
-
-const Z = 1.959964;
+import {
+  formatOddsRatio,
+  formatPercent,
+  formatPValue,
+  wilsonInterval,
+  Z_95 as Z,
+} from "../lib/intervals.ts";
 
 /** Within half a unit of the 4th decimal, as the published tables round. */
 function assertClose(actual: number, expected: number, places = 4) {

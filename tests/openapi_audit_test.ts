@@ -1,6 +1,6 @@
 /** Every documented response of the history, deletes and admin operations, held to the OpenAPI document. */
 import assert from "node:assert/strict";
-import { setAdmin } from "../db/admin.ts";
+import { setAdmin } from "../db/accounts/admin.ts";
 import {
   anonymousApi,
   apiTest,
@@ -61,6 +61,7 @@ apiTest(
     await user.api("GET", "/api/admin/audit?action=shred");
     await anon("GET", "/api/admin/audit");
     await other.api("GET", "/api/admin/audit");
+    await user.api("GET", "/api/patient_data/deleted?registry=tnosuchregistryhere");
 
     assert.deepEqual(responsesNotGiven(["history", "admin"]), [], "documented, never given");
   },

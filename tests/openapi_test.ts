@@ -1,14 +1,14 @@
 /** The OpenAPI 3.1 document: complete, in step with lib/patient_fields.ts, and true to the app. */
 import assert from "node:assert/strict";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import { openAccountsDb } from "../db/accounts/database.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import { closeStores } from "../db/stores.ts";
 import { openApiDocument } from "../lib/openapi.ts";
 import { CATEGORICAL_VALUES, PATIENT_FIELDS } from "../lib/patient_fields.ts";
 import { DEFAULT_PER_PAGE, LIST_PARAMETERS, MAX_PER_PAGE } from "../lib/patient_query.ts";
 import { validatePatient } from "../lib/patient_validation.ts";
 import { createApp } from "../routes/app.tsx";
-import { loadAssets } from "../routes/assets.ts";
+import { loadAssets } from "../http/assets.ts";
 import {
   anonymousApi,
   apiTest,
@@ -33,6 +33,7 @@ const PUBLIC = [
   "post /api/tokens",
   "get /api/openapi.json",
   "get /api/patient_data/import/template",
+  "get /api/admissions/import/template",
   "get /api/codebook",
 ];
 const operations = () => documentedOperations(doc);
@@ -66,7 +67,7 @@ Deno.test("every /api route of the app has a path entry with its methods, and no
 
 Deno.test("the list parameters are documented with the values the parser accepts", () => {
   const params: Json[] = doc.paths["/api/patient_data"].get.parameters;
-  assert.deepEqual(params.map((p) => p.name), [...LIST_PARAMETERS]);
+  assert.deepEqual(params.map((p) => p.name), [...LIST_PARAMETERS, "registry"]);
   const byName = new Map(params.map((p) => [p.name, p]));
   for (const p of params) assert.deepEqual([p.in, p.required], ["query", false], p.name);
   for (const [field, values] of Object.entries(CATEGORICAL_VALUES)) {
@@ -87,18 +88,23 @@ Deno.test("the Patient schemas' fields, required lists and enums are lib/patient
   const withTimes = [...PATIENT_FIELDS, "created_at", "updated_at"];
   assert.deepEqual(patient.required, withTimes);
   assert.deepEqual(Object.keys(patient.properties), withTimes);
+  // A stored record's field is as the rules say, or (the original app's) as stored.
+  const rules = (field: string) => patient.properties[field].anyOf[0];
+  for (const field of PATIENT_FIELDS) {
+    assert.match(patient.properties[field].anyOf[1].description, /original app/, field);
+  }
   for (const [field, values] of Object.entries(CATEGORICAL_VALUES)) {
-    assert.deepEqual(patient.properties[field].enum, [...values], field);
+    assert.deepEqual(rules(field).enum, [...values], field);
   }
   for (const time of ["created_at", "updated_at"]) {
-    assert.equal(patient.properties[time].format, "date-time");
+    assert.deepEqual(
+      patient.properties[time].anyOf.map((s: Json) => s.format ?? s.type),
+      ["date-time", "null"],
+    );
   }
-  const id = patient.properties.id;
+  const id = rules("id");
   assert.deepEqual([id.type, id.minimum, id.maximum], ["integer", 1, 2 ** 31 - 1]);
-  assert.deepEqual(patient.properties.bmi.anyOf.map((s: Json) => s.type).sort(), [
-    "null",
-    "number",
-  ]);
+  assert.deepEqual(rules("bmi").anyOf.map((s: Json) => s.type).sort(), ["null", "number"]);
   for (const name of ["NewPatient", "PatientReplacement"]) {
     assert.deepEqual(schemas[name].required, CHANGEABLE, name);
     assert.deepEqual(Object.keys(schemas[name].properties).sort(), [...PATIENT_FIELDS].sort());
@@ -234,7 +240,7 @@ const P = "/api/patient_data";
 
 for (const backend of patientBackends()) {
   Deno.test(`[${backend.name}] the app gives every documented response of the token and record operations`, () =>
-    withApiApp(backend, async ({ app, user, browser, sessionApi }) => {
+    withApiApp(backend, async ({ app, user, newUser, browser, sessionApi }) => {
       const session = sessionApi(await browser());
       observed.clear();
       const anon = anonymousApi(app);
@@ -242,6 +248,7 @@ for (const backend of patientBackends()) {
       const big = JSON.stringify({ padding: "x".repeat(300 * 1024) });
       const creds = { email: user.email, password: PASSWORD };
       const token = await anon("POST", "/api/tokens", creds);
+      await anon("POST", "/api/tokens", { ...creds, registry: "tnosuchregistryhere" });
       await anon("POST", "/api/tokens", "{", { "Content-Type": "application/json" });
       await anon("POST", "/api/tokens", { ...creds, extra: 1 });
       await anon("POST", "/api/tokens", JSON.stringify(creds), text);
@@ -284,6 +291,28 @@ for (const backend of patientBackends()) {
       await user.api("DELETE", `${P}/1`, undefined, { "If-Match": etag });
       await user.api("DELETE", `${P}/1`);
       await user.api("DELETE", `${P}/1`);
+      // In a registry the caller is not a member of (404), and as a viewer of one (403).
+      const elsewhere = `registry=tnosuchregistryhere`;
+      await user.api("POST", `${P}?${elsewhere}`, samplePatient({ id: 3 }));
+      await user.api("GET", `${P}?${elsewhere}`);
+      const team = await user.api("POST", "/api/registries", { name: "Team" });
+      const viewer = await newUser();
+      await user.api("POST", `/api/registries/${team.body.id}/members`, {
+        email: viewer.email,
+        role: "viewer",
+      });
+      const inTeam = `registry=${team.body.id}`;
+      await user.api("POST", `${P}?${inTeam}`, samplePatient({ id: 3 }));
+      await viewer.api("GET", `${P}/3?${inTeam}`);
+      await viewer.api("POST", `${P}?${inTeam}`, samplePatient({ id: 4 }));
+      for (const method of ["PUT", "PATCH", "DELETE"]) {
+        const body = method === "DELETE"
+          ? undefined
+          : method === "PUT"
+          ? samplePatient()
+          : { age: 5 };
+        await viewer.api(method, `${P}/3?${inTeam}`, body);
+      }
       const missing = responsesNotGiven(["tokens", "patients", "meta"]);
       assert.deepEqual(missing, [], "documented responses the app never gave");
     }));

@@ -6,11 +6,12 @@
  * done. The app runs with its default database timeouts.
  */
 import assert from "node:assert/strict";
-import { findUserById } from "../db/users.ts";
+import { findUserById } from "../db/accounts/users.ts";
 import { checkWrites, type WriteAttempt } from "./helpers/acknowledged_writes.ts";
-import { type ApiUser, loadDocument, PASSWORD, registerApiUser } from "./helpers/api.ts";
+import { loadDocument, registerApiUser } from "./helpers/api.ts";
 import type { TestApp } from "./helpers/app.ts";
 import { mongoServer, mysqlServer } from "./helpers/backends.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
 import { withMongoOutageApp, withMysqlOutageApp } from "./helpers/outage_apps.ts";
 import {
   type Answer,
@@ -24,13 +25,6 @@ import {
   Tags,
 } from "./helpers/outage_load.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
-
-async function loggedIn(app: TestApp, user: ApiUser): Promise<TestBrowser> {
-  const browser = new TestBrowser(app);
-  assert.equal((await browser.logIn(user.email, PASSWORD)).status, 303);
-  await browser.get("/profile");
-  return browser;
-}
 
 /** A client changing its name on the profile page; every attempt is kept as [name, status]. */
 async function profileWriter(
@@ -83,7 +77,8 @@ async function underLoad(scenario: Scenario) {
 async function runScenario({ app, outage, affects, publicPaths }: Scenario) {
   await loadDocument(app);
   const user = await registerApiUser(app, "clinician@example.org");
-  const [pages, profile] = [await loggedIn(app, user), await loggedIn(app, user)];
+  const again = { email: user.email, existing: true, page: "/profile" };
+  const [pages, profile] = [await loggedInBrowser(app, again), await loggedInBrowser(app, again)];
   const anonymous = new TestBrowser(app);
   const load = new Load();
   const tags = new Tags();

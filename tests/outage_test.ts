@@ -3,23 +3,24 @@
  * itself. Real servers behind a TCP proxy that the test stops and starts; no mocks.
  */
 import assert from "node:assert/strict";
-import { createConnection } from "mysql2/promise";
-import { openAccountsDb } from "../db/accounts_db.ts";
+import { openAccountsDb } from "../db/accounts/database.ts";
 import { once } from "node:events";
 import net from "node:net";
-import { isMongoUnavailable, openMongoPatientStore } from "../db/patient_mongo.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import { isMongoUnavailable, openMongoPatientStore } from "../db/patients/mongo/store.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import type { Stores } from "../db/stores.ts";
-import { createUser, findUserByEmail } from "../db/users.ts";
+import { createUser, findUserByEmail } from "../db/accounts/users.ts";
 import { createTestApp, type TestApp } from "./helpers/app.ts";
 import {
   dropMongoDatabase,
+  dropMysqlDatabase,
   mongoServer,
   mysqlServer,
   OUTAGE_TIMEOUT_MS,
   uniqueName,
 } from "./helpers/backends.ts";
 import { samplePatient } from "./helpers/fixtures.ts";
+import { freePort } from "./helpers/ports.ts";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp_proxy.ts";
 
 const mysql = mysqlServer();
@@ -27,14 +28,6 @@ const mongo = mongoServer();
 
 /** How long the app may take to notice that a database is back. */
 const RECOVERY_MS = 15_000;
-
-/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-function deadPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 interface Health {
   status: number;
@@ -174,13 +167,7 @@ Deno.test({
       });
     } finally {
       await proxy.close();
-      const { host, port, user, password } = mysql!;
-      const admin = await createConnection({ host, port, user, password });
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      } finally {
-        await admin.end();
-      }
+      await dropMysqlDatabase(mysql!, database);
     }
   },
 });
@@ -188,7 +175,7 @@ Deno.test({
 Deno.test("with MongoDB unreachable from the start, /healthz says patients are down and / answers", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "spm-outage-" });
   const patients = openMongoPatientStore({
-    uri: `mongodb://127.0.0.1:${deadPort()}`,
+    uri: `mongodb://127.0.0.1:${freePort()}`,
     database: "patient_data",
     collection: "Patient_data",
   }, { unavailableMs: OUTAGE_TIMEOUT_MS });
@@ -209,7 +196,7 @@ Deno.test("with MySQL unreachable from the start, /healthz says users are down a
   const accounts = openAccountsDb(
     {
       host: "127.0.0.1",
-      port: deadPort(),
+      port: freePort(),
       user: "spm",
       password: "unused",
       database: "loginvalidation",

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import { openAccountsDb } from "../db/accounts/database.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import { anonymousApi, loadDocument, PASSWORD, registerApiUser } from "./helpers/api.ts";
 import { createTestApp, testConfig } from "./helpers/app.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
 import { NotFoundError, PatientIdTakenError, StaleRevisionError } from "../lib/errors.ts";
-import { openMongoPatientStore } from "../db/patient_mongo.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import { openMongoPatientStore } from "../db/patients/mongo/store.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import type { PatientStore } from "../lib/patient_store.ts";
 import {
   type NewPatient,
@@ -100,8 +100,8 @@ for (const backend of patientBackends()) {
     assert.ok(got);
     assert.deepEqual(Object.keys(got).sort(), RECORD_KEYS);
     assert.ok(got.created_at instanceof Date && got.updated_at instanceof Date);
-    assert.equal(got.created_at.getTime(), got.updated_at.getTime());
-    assert.ok(Math.abs(got.created_at.getTime() - Date.now()) < 60_000);
+    assert.equal(got.created_at!.getTime(), got.updated_at!.getTime());
+    assert.ok(Math.abs(got.created_at!.getTime() - Date.now()) < 60_000);
     assert.equal(typeof got.revision, "string");
     assert.ok(got.revision.length > 0);
     assert.deepEqual(got, created);
@@ -118,8 +118,8 @@ for (const backend of patientBackends()) {
     await tick();
     const after = await store.replace(ALICE, 9046, OTHER);
     assert.deepEqual(fieldsOf(after), { ...OTHER, id: 9046 });
-    assert.equal(after.created_at.getTime(), before.created_at.getTime());
-    assert.ok(after.updated_at > before.updated_at);
+    assert.equal(after.created_at!.getTime(), before.created_at!.getTime());
+    assert.ok(after.updated_at! > before.updated_at!);
     assert.notEqual(after.revision, before.revision);
     assert.deepEqual(await store.get(ALICE, 9046), after);
   });
@@ -129,8 +129,8 @@ for (const backend of patientBackends()) {
     await tick();
     const after = await store.patch(ALICE, 9046, { age: 68, smoking_status: "smokes" });
     assert.deepEqual(fieldsOf(after), { ...ROW, age: 68, smoking_status: "smokes" });
-    assert.equal(after.created_at.getTime(), before.created_at.getTime());
-    assert.ok(after.updated_at > before.updated_at);
+    assert.equal(after.created_at!.getTime(), before.created_at!.getTime());
+    assert.ok(after.updated_at! > before.updated_at!);
     assert.notEqual(after.revision, before.revision);
     assert.deepEqual(await store.get(ALICE, 9046), after);
   });
@@ -143,7 +143,7 @@ for (const backend of patientBackends()) {
     const after = await store.get(ALICE, 9046);
     assert.equal(after?.id, 9046);
     assert.equal(after?.age, 70);
-    assert.equal(after?.created_at.getTime(), before.created_at.getTime());
+    assert.equal(after?.created_at?.getTime(), before.created_at!.getTime());
     assert.equal(await store.get(ALICE, 7), null);
   });
 
@@ -225,7 +225,7 @@ for (const backend of patientBackends()) {
       const got = await store.get(ALICE, id);
       assert.deepEqual(Object.keys(got ?? {}).sort(), RECORD_KEYS);
       assert.notEqual(got?.revision, "mine");
-      assert.ok(got!.created_at.getTime() > 0);
+      assert.ok(got!.created_at!.getTime() > 0);
     }
     assert.equal(await store.count(BOB), 0);
   });

@@ -8,7 +8,7 @@ import type { TestApp } from "./helpers/app.ts";
 import { samplePatients } from "./helpers/chromium.ts";
 import { samplePatient } from "./helpers/fixtures.ts";
 import { type Dom, parseDom, textOf } from "./helpers/html.ts";
-import { htmxHeaders, testWithAnn } from "./helpers/patients_pages.ts";
+import { formFields, htmxHeaders, testWithAnn } from "./helpers/patients_pages.ts";
 import type { TestBrowser } from "./helpers/test_browser.ts";
 
 /** One test per backend; Ann (user 1) is logged in and owns patients 1001–1060. */
@@ -21,10 +21,11 @@ const page = async (ann: TestBrowser, path: string, headers: HeadersInit = {}) =
   return { status: res.status, headers: res.headers, dom: parseDom(await res.text()) };
 };
 const rows = (dom: Dom) => dom.all("tbody > tr[id^='patient-']").map((row) => row.id.slice(8));
-const form = (fields: Record<string, unknown>) =>
-  Object.fromEntries(
-    Object.entries(fields).map(([k, v]) => [k, v === null ? "" : String(v)]),
-  ) as Record<string, string>;
+/** The headers htmx sends when the filter form reloads the table (htmx names the form). */
+const fromFilters = (ann: TestBrowser) => ({
+  ...htmx(ann, "patient-table"),
+  "HX-Trigger": "filters",
+});
 
 test(
   "a filter mistake comes back as the list, the message in words at its field",
@@ -58,7 +59,7 @@ test(
       assert.match(plain.dom.text("#patient-count"), /No patients shown/);
       assert.equal(plain.dom.find("nav.pagination"), null, `${qs}: no pages of nothing`);
       // With htmx: the table cleared, and the message out of band into the field's slot.
-      const frag = await page(ann, `/patients?${qs}`, htmx(ann, "patient-table"));
+      const frag = await page(ann, `/patients?${qs}`, fromFilters(ann));
       assert.equal(frag.status, 422, qs);
       assert.equal(frag.dom.get("body").children[0]?.id, "patient-table");
       assert.deepEqual(rows(frag.dom), []);
@@ -69,10 +70,10 @@ test(
       assert.equal(pushed, `/patients?${qs}`, "a reload shows the same");
     }
     // Corrected: every slot comes back empty and hidden, and the rows return.
-    const fixed = await page(ann, "/patients?age_max=30", htmx(ann, "patient-table"));
+    const fixed = await page(ann, "/patients?age_max=30", fromFilters(ann));
     assert.equal(fixed.status, 200);
     const slots = fixed.dom.all('p.field-error[hx-swap-oob="true"]');
-    assert.equal(slots.length, 12);
+    assert.equal(slots.length, 16); // a slot per filter field, the admission ones included
     assert.ok(slots.every((s) => s.hasAttribute("hidden") && textOf(s) === ""));
     assert.ok(rows(fixed.dom).length > 0);
     assert.equal(fixed.dom.text("#filters-active"), "(1 active)");
@@ -86,16 +87,22 @@ test(
 test(
   "an unknown part of the address is left out with a note; any page size is offered",
   async (_app, ann) => {
-    const { status, dom } = await page(ann, "/patients?colour=red&per_page=7&gender=Female");
+    const address = "/patients?colour=red&per_page=7&gender=Female";
+    const { status, dom } = await page(ann, address);
     assert.equal(status, 200);
-    assert.match(dom.text("#filters-alert"), /not understood and is left out: “colour=red”/);
-    assert.deepEqual(
-      dom.all("#filter-per_page option").map((o) => [textOf(o), o.hasAttribute("selected")]),
-      [["7", true], ["25", false], ["50", false], ["100", false], ["200", false]],
-    );
     assert.equal(rows(dom).length, 7);
     assert.equal(dom.text("#patient-count"), "1–7 of 30 patients");
     assert.equal(dom.text("#filters-panel > summary"), "Filters (1 active)");
+    // The filter panel, open on the page or fetched when it first opens, says so.
+    const open = (await page(ann, `${address}&filters=open`)).dom;
+    const fetched = (await page(ann, "/patients/filters", htmx(ann, "", address))).dom;
+    for (const filters of [open, fetched]) {
+      assert.match(filters.text("#filters-alert"), /not understood and is left out: “colour=red”/);
+      assert.deepEqual(
+        filters.all("#filter-per_page option").map((o) => [textOf(o), o.hasAttribute("selected")]),
+        [["7", true], ["25", false], ["50", false], ["100", false], ["200", false]],
+      );
+    }
   },
 );
 
@@ -105,34 +112,52 @@ test(
     const view = "gender=Female&sort=-age";
     const list = (await page(ann, `/patients?${view}`)).dom;
     const id = rows(list)[0]!;
+    // A row's links name the record only; the browser says which list they were followed from.
+    const from = { Referer: `http://127.0.0.1:5000/patients?${view}` };
     assert.equal(
       list.find(`#patient-${id} a[data-edit]`)?.getAttribute("href"),
-      `/patients/${id}/edit?${view}`,
+      `/patients/${id}/edit`,
     );
-    const hidden = list.all(`#patient-${id} form[method="get"] input[type="hidden"]`);
-    assert.deepEqual(hidden.map((i) => [i.getAttribute("name"), i.getAttribute("value")]), [
-      ["gender", "Female"],
-      ["sort", "-age"],
-    ]);
-    const edit = (await page(ann, `/patients/${id}/edit?${view}`)).dom;
+    const detail = (await page(ann, `/patients/${id}`, from)).dom;
+    assert.equal(detail.find("p.back a")?.getAttribute("href"), `/patients?${view}#patient-${id}`);
+    const edit = (await page(ann, `/patients/${id}/edit`, from)).dom;
     assert.equal(edit.find("form.card")?.getAttribute("action"), `/patients/${id}?${view}`);
     assert.equal(
       edit.find("a.button-secondary")?.getAttribute("href"),
       `/patients?${view}#patient-${id}`,
     );
+    // Opened from elsewhere (or with no Referer sent): the list as it first shows.
+    const bare = (await page(ann, `/patients/${id}/edit`)).dom;
+    assert.equal(bare.find("form.card")?.getAttribute("action"), `/patients/${id}`);
     const saved = await ann.postForm(`/patients/${id}?${view}`, {
-      ...form(samplePatient({ gender: "Female", age: 33 })),
+      ...formFields(samplePatient({ gender: "Female", age: 33 })),
     });
     assert.equal(saved.headers.get("Location"), `/patients?${view}#patient-${id}`);
     assert.equal((await app.stores.patients.get(1, Number(id)))?.age, 33);
     assert.match((await page(ann, `/patients?${view}`)).dom.text("#patient-status"), /saved\.$/);
     // Saved out of the filters: the message says why the row is not in the list.
     const out = await ann.postForm(`/patients/${id}?${view}`, {
-      ...form(samplePatient({ gender: "Male" })),
+      ...formFields(samplePatient({ gender: "Male" })),
     });
     assert.equal(out.status, 303);
     const after = (await page(ann, `/patients?${view}`)).dom;
     assert.match(after.text("#patient-status"), /no longer matches the filters/);
+    // A row's Delete submits the page's one delete form: the view once, the row's id its value.
+    const form = list.get("form#row-delete");
+    assert.deepEqual(
+      [form.getAttribute("method"), form.getAttribute("action")],
+      ["get", "/patients/delete"],
+    );
+    const hidden = form.querySelectorAll('input[type="hidden"]');
+    assert.deepEqual([...hidden].map((i) => [i.getAttribute("name"), i.getAttribute("value")]), [
+      ["gender", "Female"],
+      ["sort", "-age"],
+    ]);
+    const button = list.get(`#patient-${id} button[form="row-delete"]`);
+    assert.deepEqual([button.getAttribute("name"), button.getAttribute("value")], ["id", id]);
+    const sent = await ann.get(`/patients/delete?${view}&page=2&id=1002`);
+    assert.equal(sent.status, 303);
+    assert.equal(sent.headers.get("Location"), `/patients/1002/delete?${view}&page=2`);
     const confirm = (await page(ann, `/patients/1002/delete?${view}&page=2`)).dom;
     const action = `/patients/1002/delete?${view}&page=2`;
     assert.equal(confirm.find("form.card")?.getAttribute("action"), action);
@@ -143,7 +168,7 @@ test(
 
 test("an inline add or delete keeps the count true to the rows on screen", async (_app, ann) => {
   const add = async (current: string) => {
-    const body = new URLSearchParams({ ...form(samplePatient()), _csrf: ann.csrf });
+    const body = new URLSearchParams({ ...formFields(samplePatient()), _csrf: ann.csrf });
     const res = await ann.request("/patients", {
       method: "POST",
       body,
@@ -161,12 +186,18 @@ test("an inline add or delete keeps the count true to the rows on screen", async
   const last = await add("/patients?per_page=25&page=3");
   assert.equal(into(last), "afterbegin:#patient-rows");
   assert.equal(last.text("#patient-count"), "51–62 of 62 patients");
-  const del = async (id: number, extra = "") => {
+  // As static/app.js posts a row's Delete; a row added on the page says so.
+  const del = async (id: number, fields: Record<string, string> = {}) => {
     const headers = htmx(ann, `patient-${id}`, "/patients?per_page=25");
-    const res = await ann.request(`/patients/${id}${extra}`, { method: "DELETE", headers });
+    const body = new URLSearchParams({ id: String(id), ...fields });
+    const res = await ann.request(`/patients/${id}/delete`, { method: "POST", headers, body });
     return parseDom(await res.text()).text("#patient-count");
   };
-  assert.equal(await del(1061, "?added=1"), "1–25 of 61 patients", "one added above the page");
+  assert.equal(
+    await del(1061, { added: "1" }),
+    "1–25 of 61 patients",
+    "one added above the page",
+  );
   assert.equal(await del(1001), "1–24 of 60 patients");
 });
 
@@ -177,7 +208,10 @@ test(
       await (await ann.get("/patients/1002/edit", htmx(ann, "patient-1002"))).text(),
     );
     const revision = edit.get('input[name="revision"]').getAttribute("value")!;
-    const body = new URLSearchParams({ ...form(samplePatient({ gender: "Male" })), revision });
+    const body = new URLSearchParams({
+      ...formFields(samplePatient({ gender: "Male" })),
+      revision,
+    });
     const res = await ann.request("/patients/1002", {
       method: "PUT",
       body,
@@ -192,7 +226,11 @@ test(
 );
 
 test("a decimal comma is explained: write a point", async (_app, ann) => {
-  const body = new URLSearchParams({ ...form(samplePatient()), bmi: "28,4", _csrf: ann.csrf });
+  const body = new URLSearchParams({
+    ...formFields(samplePatient()),
+    bmi: "28,4",
+    _csrf: ann.csrf,
+  });
   const res = await ann.request("/patients", { method: "POST", body, headers: htmx(ann, "add") });
   assert.equal(res.status, 422);
   assert.match(

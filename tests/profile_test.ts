@@ -1,26 +1,22 @@
 /** The profile: change the name, change the password, delete the account with everything it owns. */
 import assert from "node:assert/strict";
-import { createApiToken } from "../db/api_tokens.ts";
-import { findUserByEmail } from "../db/users.ts";
+import { createApiToken } from "../db/accounts/api_tokens.ts";
+import { findUserByEmail } from "../db/accounts/users.ts";
 import type { NewPatient } from "../lib/patient_fields.ts";
 import { verifyPassword } from "../lib/passwords.ts";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends } from "./helpers/backends.ts";
-import { samplePatient } from "./helpers/fixtures.ts";
+import { PASSWORD, samplePatient } from "./helpers/fixtures.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
-const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";
 
 const PATIENT: NewPatient = samplePatient();
 
-async function loggedInBrowser(app: TestApp, email = EMAIL, register = true) {
-  const browser = new TestBrowser(app);
-  const res = register
-    ? await browser.register("Ann", email, PASSWORD)
-    : await browser.logIn(email, PASSWORD);
-  assert.equal(res.status, 303);
-  await browser.get("/profile"); // picks up the new session's CSRF token
+/** A browser logged in (registered, unless `existing`) on the profile page, and its user. */
+async function onProfile(app: TestApp, email = EMAIL, existing = false) {
+  const browser = await loggedInBrowser(app, { email, existing, page: "/profile" });
   const user = await findUserByEmail(app.stores.accounts, email);
   return { browser, user: user! };
 }
@@ -43,7 +39,7 @@ for (const backend of accountBackends()) {
     Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   test("changing the name saves it trimmed and shows it in the navigation", async (app) => {
-    const { browser } = await loggedInBrowser(app);
+    const { browser } = await onProfile(app);
     const res = await browser.postForm("/profile", { name: "  Dr. Ann Lee " });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get("Location"), "/profile");
@@ -55,21 +51,21 @@ for (const backend of accountBackends()) {
   });
 
   test("an empty or too long name is refused next to the field and nothing changes", async (app) => {
-    const { browser } = await loggedInBrowser(app);
+    const { browser } = await onProfile(app);
     for (
       const [name, message] of [[" ", /Enter your name/], ["x".repeat(256), /at most 255/]] as const
     ) {
       const res = await browser.postForm("/profile", { name });
       assert.equal(res.status, 422);
       const html = await res.text();
-      assert.match(html, /<p class="field-error" id="name-error" role="alert">/);
+      assert.match(html, /<p class="field-error" id="profile-name-error" role="alert">/);
       assert.match(html, message);
     }
     assert.equal((await findUserByEmail(app.stores.accounts, EMAIL))?.name, "Ann");
   });
 
   test("a wrong current password, a short or unmatched new one change nothing", async (app) => {
-    const { browser, user } = await loggedInBrowser(app);
+    const { browser, user } = await onProfile(app);
     const change = (old_password: string, new_password: string, confirm_new_password: string) =>
       browser.postForm("/profile/password", { old_password, new_password, confirm_new_password });
     const cases: [Response, string, RegExp][] = [
@@ -100,7 +96,7 @@ for (const backend of accountBackends()) {
   });
 
   test("after a password change the new password works and the old one does not", async (app) => {
-    const { browser } = await loggedInBrowser(app);
+    const { browser } = await onProfile(app);
     const res = await browser.postForm("/profile/password", {
       old_password: PASSWORD,
       new_password: "a brand new password",
@@ -117,7 +113,7 @@ for (const backend of accountBackends()) {
   });
 
   test("deleting the account with a wrong password deletes nothing", async (app) => {
-    const { browser, user } = await loggedInBrowser(app);
+    const { browser, user } = await onProfile(app);
     await createApiToken(app.stores.accounts, user.id, "notebook");
     await app.stores.patients.create(user.id, PATIENT);
     const res = await browser.postForm("/profile/delete", { password: "not my password" });
@@ -131,9 +127,9 @@ for (const backend of accountBackends()) {
   });
 
   test("deleting the account removes it, its sessions, tokens and patients, and nobody else's", async (app) => {
-    const ann = await loggedInBrowser(app);
-    const annOnPhone = await loggedInBrowser(app, EMAIL, false);
-    const bob = await loggedInBrowser(app, "bob@example.org");
+    const ann = await onProfile(app);
+    const annOnPhone = await onProfile(app, EMAIL, true);
+    const bob = await onProfile(app, "bob@example.org");
     const annToken = await createApiToken(app.stores.accounts, ann.user.id, "notebook");
     await createApiToken(app.stores.accounts, ann.user.id, "script");
     await createApiToken(app.stores.accounts, bob.user.id, "bob's");
@@ -165,7 +161,7 @@ for (const backend of accountBackends()) {
     const res = await app.request("/profile");
     assert.equal(res.status, 303);
     assert.equal(res.headers.get("Location"), "/login?next=%2Fprofile");
-    const { browser } = await loggedInBrowser(app);
+    const { browser } = await onProfile(app);
     const page = await browser.get("/profile");
     assert.equal(page.headers.get("Cache-Control"), "no-store");
     assert.match(await page.text(), /Signed in as ann@example\.org/);

@@ -1,7 +1,7 @@
 /** The embedded store serves repeated lists from memory, and never a stale one. */
 import assert from "node:assert/strict";
 import { DEFAULT_LIST_QUERY } from "../lib/patient_query.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import { ReadCache } from "../db/read_cache.ts";
 import { samplePatient } from "./helpers/fixtures.ts";
 

@@ -13,30 +13,20 @@ import {
   withPatientsApp,
 } from "./helpers/app.ts";
 import { accountBackends, patientBackends } from "./helpers/backends.ts";
-import { samplePatient } from "./helpers/fixtures.ts";
+import { PASSWORD, samplePatient } from "./helpers/fixtures.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
+import { formFields } from "./helpers/patients_pages.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
-const PASSWORD = "correct horse battery staple";
-
-async function loggedIn(app: TestApp): Promise<TestBrowser> {
-  const browser = new TestBrowser(app);
-  assert.equal((await browser.register("Ann", "ann@example.org", PASSWORD)).status, 303);
-  assert.equal((await browser.get("/patients")).status, 200);
-  return browser;
-}
-
 const patientForm = (csrf: string, fields: Record<string, unknown> = samplePatient()) =>
-  new URLSearchParams({
-    _csrf: csrf,
-    ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v === null ? "" : String(v)])),
-  });
+  new URLSearchParams({ _csrf: csrf, ...formFields(fields) });
 
 for (const backend of patientBackends()) {
   const test = (name: string, fn: (app: TestApp) => Promise<void>) =>
     Deno.test(`[${backend.name}] ${name}`, () => withPatientsApp(backend, fn));
 
   test("a malformed HX-Current-URL falls back to the default view on add and delete", async (app) => {
-    const browser = await loggedIn(app);
+    const browser = await loggedInBrowser(app);
     const headers = {
       "HX-Request": "true",
       "HX-Target": "add",
@@ -52,7 +42,11 @@ for (const backend of patientBackends()) {
     assert.equal(added.status, 200, html);
     assert.match(html, /Patient 5 added/);
     assert.match(html, /1–1 of 1 patient/);
-    const deleted = await browser.request("/patients/5", { method: "DELETE", headers });
+    const deleted = await browser.request("/patients/5/delete", {
+      method: "POST",
+      headers,
+      body: new URLSearchParams({ id: "5" }),
+    });
     assert.equal(deleted.status, 200);
     assert.match(await deleted.text(), /Patient 5 deleted/);
   });
@@ -67,7 +61,7 @@ for (const backend of patientBackends()) {
   });
 
   test("after a record with the largest id, a new record gets the lowest free id", async (app) => {
-    const browser = await loggedIn(app);
+    const browser = await loggedInBrowser(app);
     const patients = app.stores.patients;
     for (const id of [1, 2, 4, MAX_PATIENT_ID]) await patients.create(1, samplePatient({ id }));
     assert.equal((await patients.create(1, samplePatient())).id, 3);
@@ -86,7 +80,7 @@ for (const backend of accountBackends()) {
     Deno.test(`[${backend.name}] ${name}`, () => withAccountsApp(backend, {}, fn));
 
   test("a password change revokes the account's API tokens, as the form says", async (app) => {
-    const browser = await loggedIn(app);
+    const browser = await loggedInBrowser(app);
     const token = await bearerToken(app, "ann@example.org");
     const bearer = { Authorization: `Bearer ${token}` };
     const before = await app.request("/api/patient_data", { headers: bearer });
@@ -147,7 +141,7 @@ for (const backend of accountBackends()) {
     const anonymous = await app.request("/login");
     await anonymous.body?.cancel();
     assert.equal(anonymous.headers.get("Cache-Control"), "no-store");
-    const browser = await loggedIn(app);
+    const browser = await loggedInBrowser(app);
     for (const path of ["/", "/patients", "/profile"]) {
       const res = await browser.get(path);
       await res.body?.cancel();
@@ -159,7 +153,7 @@ for (const backend of accountBackends()) {
 Deno.test("a 422 for 20,000 unknown keys lists the first 50 and says how many more", async () => {
   const app = await createTestApp();
   try {
-    const browser = await loggedIn(app);
+    const browser = await loggedInBrowser(app);
     const token = await bearerToken(app, "ann@example.org");
     const body = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 1]));
     const res = await app.request("/api/patient_data", {

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { seedCommand } from "../scripts/seed.ts";
-import { openSqlitePatientStore } from "../db/patient_sqlite.ts";
-import { openAccountsDb } from "../db/accounts_db.ts";
-import { findUserByEmail } from "../db/users.ts";
+import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
+import { openAccountsDb } from "../db/accounts/database.ts";
+import { findUserByEmail } from "../db/accounts/users.ts";
 import { validatePatient } from "../lib/patient_validation.ts";
 import { PATIENT_FIELDS, type PatientFields } from "../lib/patient_fields.ts";
 

@@ -80,7 +80,7 @@ Deno.test("in Chromium, the idle timeout warns first and loses nothing typed", a
       await dialog.waitFor({ timeout: IDLE_MS });
       const endedBy = Date.now() + (await sessionStatus(page)).ends_in_ms!;
       await shots.take(page, "warning-phone");
-      await page.getByRole("button", { name: "Stay logged in" }).click();
+      await page.getByRole("button", { name: "Stay logged in", exact: true }).click();
       await dialog.waitFor({ state: "hidden" });
       await page.waitForTimeout(Math.max(0, endedBy - Date.now()) + 300);
       assert.equal(
@@ -95,21 +95,21 @@ Deno.test("in Chromium, the idle timeout warns first and loses nothing typed", a
       "a half-typed add form survives the timeout and a new login, and goes once saved",
       async () => {
         if (await dialog.isVisible()) {
-          await page.getByRole("button", { name: "Stay logged in" }).click();
+          await page.getByRole("button", { name: "Stay logged in", exact: true }).click();
         }
         await page.locator("#add-age").fill("71");
         await page.locator("#add-gender").selectOption("Female");
         await page.locator("#add-avg_glucose_level").fill("141.5");
-        await dialog.getByRole("heading", { name: "Your session has ended" }).waitFor({
+        await dialog.getByRole("heading", { name: "Your session has ended", exact: true }).waitFor({
           timeout: 2 * IDLE_MS,
         });
         assert.equal(await focusedText(page), "Log in again");
         await shots.take(page, "ended");
-        await page.getByRole("link", { name: "Log in again" }).click();
+        await page.getByRole("link", { name: "Log in again", exact: true }).click();
         await page.waitForURL(`${origin}/login?next=%2Fpatients`);
-        await page.getByLabel("Email").fill(EMAIL);
-        await page.getByLabel("Password").fill(PASSWORD);
-        await page.getByRole("button", { name: "Log in" }).click();
+        await page.getByLabel("Email", { exact: true }).fill(EMAIL);
+        await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+        await page.getByRole("button", { name: "Log in", exact: true }).click();
         await page.waitForURL(`${origin}/patients`);
         const note = page.locator("#add-patient .draft-note");
         await note.waitFor();
@@ -121,10 +121,13 @@ Deno.test("in Chromium, the idle timeout warns first and loses nothing typed", a
         await shots.take(page, "restored");
 
         await fillAddForm(page, { age: "71", gender: "Female", avg_glucose_level: "141.5" });
-        await page.getByRole("button", { name: "Add patient" }).click();
+        await page.getByRole("button", { name: "Add patient", exact: true }).click();
         await page.locator("#patient-status .alert", { hasText: "added" }).waitFor();
         assert.deepEqual(await drafts(page), [], "a saved form's draft is gone");
         await page.reload();
+        // With a record in the list the add panel is folded: opened, its form is fresh.
+        await page.locator("#add > summary").click();
+        await page.locator("#add-age").waitFor();
         assert.equal(await page.locator("#add-age").inputValue(), "");
         assert.equal(await page.locator(".draft-note").count(), 0);
       },

@@ -1,21 +1,14 @@
 /** What the idle-timeout warning relies on: the page's session clock, GET /session, POST /session/extend. */
 import assert from "node:assert/strict";
-import { warnBeforeMs } from "../routes/session.ts";
+import { warnBeforeMs } from "../http/session_clock.ts";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends } from "./helpers/backends.ts";
-import { PASSWORD } from "./helpers/fixtures.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
 import { parseDom } from "./helpers/html.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
 const EMAIL = "ann@example.org";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function loggedInBrowser(app: TestApp): Promise<TestBrowser> {
-  const browser = new TestBrowser(app);
-  assert.equal((await browser.register("Ann", EMAIL, PASSWORD)).status, 303);
-  await browser.get("/patients"); // picks up the session's CSRF token
-  return browser;
-}
 
 async function lastSeen(app: TestApp): Promise<number> {
   const db = await app.stores.accounts.db();
@@ -48,7 +41,7 @@ for (const backend of accountBackends()) {
     const anonymous = new TestBrowser(app);
     const login = parseDom(await (await anonymous.get("/login")).text());
     assert.equal(login.find('meta[name="spm-session"]'), null);
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { email: EMAIL });
     const page = parseDom(browser.lastHtml);
     const clock = JSON.parse(page.get('meta[name="spm-session"]').getAttribute("content")!);
     assert.equal(clock.idle_ms, 60 * 60_000);
@@ -65,7 +58,7 @@ for (const backend of accountBackends()) {
   test("GET /session says how long is left without extending the session", {
     sessionIdleMs: 2_000,
   }, async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { email: EMAIL });
     const before = await lastSeen(app);
     await sleep(1_200); // past the point where any other request would note the use
     const first = await status(browser);
@@ -81,7 +74,7 @@ for (const backend of accountBackends()) {
   test("POST /session/extend keeps the session, with the session's CSRF token", {
     sessionIdleMs: 2_000,
   }, async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { email: EMAIL });
     await sleep(1_200);
     const refused = await browser.request("/session/extend", { method: "POST" });
     assert.equal(refused.status, 403, "another site cannot keep a session alive");
@@ -100,7 +93,7 @@ for (const backend of accountBackends()) {
   test("POST /session/extend does not bring an ended session back", {
     sessionIdleMs: 600,
   }, async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { email: EMAIL });
     const token = browser.csrf;
     await sleep(700);
     const res = await browser.request("/session/extend", {
@@ -116,7 +109,7 @@ for (const backend of accountBackends()) {
     sessionIdleMs: 60 * 60_000,
     sessionAbsoluteMs: 30 * 60_000,
   }, async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { email: EMAIL });
     const body = await status(browser);
     assert.equal(body.ends_by, "lifetime");
     assert.ok(body.ends_in_ms <= 30 * 60_000);

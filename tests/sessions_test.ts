@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { cleanUp } from "../db/housekeeping.ts";
 import { createTestApp, type TestApp, testConfig, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends } from "./helpers/backends.ts";
+import { PASSWORD } from "./helpers/fixtures.ts";
+import { loggedInBrowser } from "./helpers/logged_in.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
-const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";
 
 /** The rows of the sessions table. */
@@ -27,16 +28,6 @@ async function loggedInWith(app: TestApp, cookie: string): Promise<boolean> {
   await res.body?.cancel();
   assert.ok([200, 303].includes(res.status), `unexpected ${res.status}`);
   return res.status === 200;
-}
-
-async function loggedInBrowser(app: TestApp, register = true): Promise<TestBrowser> {
-  const browser = new TestBrowser(app);
-  const res = register
-    ? await browser.register("Ann", EMAIL, PASSWORD)
-    : await browser.logIn(EMAIL, PASSWORD);
-  assert.equal(res.status, 303);
-  await browser.get("/profile"); // picks up the new session's CSRF token
-  return browser;
 }
 
 for (const backend of accountBackends()) {
@@ -93,7 +84,7 @@ for (const backend of accountBackends()) {
   });
 
   test("logging out deletes the session row, and the old cookie replayed is logged out", async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { page: "/profile" });
     const cookie = browser.cookies.get("spm_session")!;
     const userId = (await sessionRows(app)).find((r) => r.user_id !== null)!.user_id;
     const res = await browser.postForm("/logout", {});
@@ -106,8 +97,8 @@ for (const backend of accountBackends()) {
   });
 
   test("a password change ends the user's other sessions and renews the current one", async (app) => {
-    const laptop = await loggedInBrowser(app);
-    const phone = await loggedInBrowser(app, false);
+    const laptop = await loggedInBrowser(app, { page: "/profile" });
+    const phone = await loggedInBrowser(app, { existing: true, page: "/profile" });
     const laptopBefore = laptop.cookies.get("spm_session")!;
     const res = await laptop.postForm("/profile/password", {
       old_password: PASSWORD,
@@ -127,7 +118,7 @@ for (const backend of accountBackends()) {
 
   Deno.test(`[${backend.name}] a session unused for longer than the idle timeout ends`, () =>
     withAccountsApp(backend, { sessionIdleMs: 300 }, async (app) => {
-      const browser = await loggedInBrowser(app);
+      const browser = await loggedInBrowser(app, { page: "/profile" });
       assert.equal((await browser.get("/profile")).status, 200);
       await new Promise((resolve) => setTimeout(resolve, 450));
       const res = await browser.get("/profile");
@@ -138,7 +129,7 @@ for (const backend of accountBackends()) {
 
   Deno.test(`[${backend.name}] a session in use stays alive past the idle timeout`, () =>
     withAccountsApp(backend, { sessionIdleMs: 300 }, async (app) => {
-      const browser = await loggedInBrowser(app);
+      const browser = await loggedInBrowser(app, { page: "/profile" });
       for (let i = 0; i < 8; i++) {
         assert.equal((await browser.get("/profile")).status, 200, `request ${i}, ${i * 100} ms in`);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -147,7 +138,7 @@ for (const backend of accountBackends()) {
 
   Deno.test(`[${backend.name}] a session ends at its absolute lifetime even while in use`, () =>
     withAccountsApp(backend, { sessionAbsoluteMs: 500, sessionIdleMs: 3_600_000 }, async (app) => {
-      const browser = await loggedInBrowser(app);
+      const browser = await loggedInBrowser(app, { page: "/profile" });
       for (let i = 0; i < 3; i++) {
         assert.equal((await browser.get("/profile")).status, 200, `request ${i}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -158,7 +149,7 @@ for (const backend of accountBackends()) {
     }));
 
   test("cleanUp() removes expired sessions and old login failures and keeps the rest", async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { page: "/profile" });
     const security = { ...testConfig().security, sessionIdleMs: 3_600_000 };
     const hour = 3_600_000;
     const now = Date.now();
@@ -183,7 +174,12 @@ for (const backend of accountBackends()) {
       { throttle_key: "account:old@example.org", failed_at: now - windowMs - 1000 },
       { throttle_key: "account:new@example.org", failed_at: now - 1000 },
     ]).execute();
-    assert.deepEqual(await cleanUp(app.stores.accounts, security), { sessions: 2, failures: 1 });
+    assert.deepEqual(await cleanUp(app.stores.accounts, security), {
+      sessions: 2,
+      failures: 1,
+      imports: 0,
+      passwordResets: 0,
+    });
     const ids = (await sessionRows(app)).map((r) => r.id);
     assert.ok(ids.includes("fresh"));
     assert.ok(!ids.includes("idle-too-long") && !ids.includes("past-its-lifetime"));
@@ -204,7 +200,7 @@ for (const backend of accountBackends()) {
   });
 
   test("the sessions table holds no usable session id: its keys as cookies log nobody in", async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { page: "/profile" });
     const cookie = browser.cookies.get("spm_session")!;
     const rows = await app.stores.accounts.run((db) =>
       db.selectFrom("sessions").select("id").execute()
@@ -216,7 +212,7 @@ for (const backend of accountBackends()) {
   });
 
   test("a garbled session cookie or one sealed with another secret logs nobody in", async (app) => {
-    const browser = await loggedInBrowser(app);
+    const browser = await loggedInBrowser(app, { page: "/profile" });
     const cookie = browser.cookies.get("spm_session")!;
     assert.equal(await loggedInWith(app, "garbage"), false);
     assert.equal(await loggedInWith(app, cookie.slice(0, -4) + "AAAA"), false);

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import type { ThrottleRule } from "../config.ts";
 import { type TestApp, withAccountsApp } from "./helpers/app.ts";
 import { accountBackends } from "./helpers/backends.ts";
+import { PASSWORD } from "./helpers/fixtures.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
 
-const PASSWORD = "correct horse battery staple";
 const EMAIL = "ann@example.org";
 const MINUTE = 60_000;
 const LOOSE: ThrottleRule = { limit: 100, windowMs: MINUTE };

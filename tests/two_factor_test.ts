@@ -1,9 +1,9 @@
 /** The second factor in the browser: enrolment, the login's code step, replays, recovery codes, turning it off. */
 import assert from "node:assert/strict";
 import { TOTP_ISSUER } from "../components/TwoFactorCard.tsx";
-import { setLocked } from "../db/admin.ts";
-import { twoFactorEnabled } from "../db/two_factor.ts";
-import { findUserByEmail } from "../db/users.ts";
+import { setLocked } from "../db/accounts/admin.ts";
+import { twoFactorEnabled } from "../db/accounts/two_factor.ts";
+import { findUserByEmail } from "../db/accounts/users.ts";
 import { qrSvg } from "../lib/qr_svg.ts";
 import { hashRecoveryCode } from "../lib/recovery_codes.ts";
 import { otpauthUri } from "../lib/totp.ts";
@@ -12,7 +12,8 @@ import { accountBackends } from "./helpers/backends.ts";
 import { PASSWORD } from "./helpers/fixtures.ts";
 import { parseDom } from "./helpers/html.ts";
 import { TestBrowser } from "./helpers/test_browser.ts";
-import { codeAt, enrolled, loggedIn, passwordStep, wrongCode } from "./helpers/two_factor.ts";
+import { isLoggedIn } from "./helpers/logged_in.ts";
+import { codeAt, enrolled, passwordStep, wrongCode } from "./helpers/two_factor.ts";
 
 const EMAIL = "ann@example.org";
 
@@ -71,7 +72,7 @@ for (const backend of accountBackends()) {
   test("logging in asks for the code after the password, and only both start a session", async (app) => {
     const { secret } = await enrolled(app, EMAIL);
     const browser = await passwordStep(app, EMAIL, "?next=%2Fprofile");
-    assert.equal(await loggedIn(browser), false, "the password alone does not log in");
+    assert.equal(await isLoggedIn(browser), false, "the password alone does not log in");
     const sessions = await (await db(app)).selectFrom("sessions").selectAll().execute();
     assert.ok(sessions.some((s) => s.user_id === null), "the pending step is server-side");
     const form = parseDom(await (await browser.get("/login/code?next=%2Fprofile")).text());
@@ -82,14 +83,14 @@ for (const backend of accountBackends()) {
     });
     assert.equal(wrong.status, 401);
     assert.match(parseDom(await wrong.text()).text(".alert-error"), /not correct/);
-    assert.equal(await loggedIn(browser), false);
+    assert.equal(await isLoggedIn(browser), false);
 
     const right = await browser.postForm("/login/code?next=%2Fprofile", {
       code: await codeAt(secret),
     });
     assert.equal(right.status, 303);
     assert.equal(right.headers.get("Location"), "/profile");
-    assert.equal(await loggedIn(browser), true);
+    assert.equal(await isLoggedIn(browser), true);
   });
 
   test("an account locked between the password and the code is not logged in", async (app) => {
@@ -99,7 +100,7 @@ for (const backend of accountBackends()) {
     const answer = await browser.postForm("/login/code", { code: await codeAt(secret) });
     assert.equal(answer.status, 403);
     assert.match(parseDom(await answer.text()).text(".alert-error"), /This account is locked/);
-    assert.equal(await loggedIn(browser), false);
+    assert.equal(await isLoggedIn(browser), false);
   });
 
   test("a code is accepted once: a replayed code is refused, a later one works", async (app) => {
@@ -194,7 +195,7 @@ for (const backend of accountBackends()) {
     const res = await browser.postForm("/login/code", { code: await codeAt(secret) });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get("Location"), "/login");
-    assert.equal(await loggedIn(browser), false);
+    assert.equal(await isLoggedIn(browser), false);
     assert.equal((await browser.get("/login/code")).status, 303);
   });
 

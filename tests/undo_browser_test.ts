@@ -29,14 +29,14 @@ Deno.test("in Chromium, a deleted row comes back with Undo and from Recently del
       dialogs.push(dialog.message());
       dialog.accept();
     });
-    await page.getByRole("button", { name: "Delete patient 2" }).click();
-    await page.getByRole("button", { name: "Undo (patient 2)" }).waitFor();
+    await page.getByRole("button", { name: "Delete patient 2", exact: true }).click();
+    await page.getByRole("button", { name: "Undo (patient 2)", exact: true }).waitFor();
     assert.match(dialogs[0]!, /Delete patient 2\? You can undo it/);
     assert.equal(await page.locator("#patient-2").count(), 0);
     assert.equal(await page.locator("#patient-count").innerText(), "1–2 of 2 patients");
     await shots.take(page, "deleted-with-undo");
 
-    await page.getByRole("button", { name: "Undo (patient 2)" }).click();
+    await page.getByRole("button", { name: "Undo (patient 2)", exact: true }).click();
     await page.locator("#patient-2").waitFor();
     await waitForHtmx(page);
     assert.equal(await page.locator("#patient-status").innerText(), "Patient 2 restored.");
@@ -44,15 +44,15 @@ Deno.test("in Chromium, a deleted row comes back with Undo and from Recently del
     assert.equal((await rowCells(page, 2))[0], "2");
     await shots.take(page, "undone");
 
-    await page.getByRole("button", { name: "Delete patient 3" }).click();
-    await page.getByRole("button", { name: "Undo (patient 3)" }).waitFor();
-    await page.getByRole("link", { name: "Recently deleted" }).first().click();
+    await page.getByRole("button", { name: "Delete patient 3", exact: true }).click();
+    await page.getByRole("button", { name: "Undo (patient 3)", exact: true }).waitFor();
+    await page.getByRole("link", { name: "Recently deleted", exact: true }).first().click();
     await page.waitForURL(`${origin}/patients/deleted`);
-    await page.getByRole("button", { name: "Restore (patient 3)" }).click();
-    await page.getByText("Patient 3 is restored.").waitFor();
+    await page.getByRole("button", { name: "Restore (patient 3)", exact: true }).click();
+    await page.getByText(/^Patient 3 is restored\./).waitFor();
     assert.equal(await page.locator("#deleted-count").innerText(), "0 deleted patients");
     await shots.take(page, "restored-from-recently-deleted");
-    await page.getByRole("link", { name: "Open patient 3" }).click();
+    await page.getByRole("link", { name: "Open patient 3", exact: true }).click();
     await page.waitForURL(`${origin}/patients/3`);
     const history = await page.locator("#history li").allInnerTexts();
     assert.deepEqual(history.map((h) => h.split(" by ")[0]), [

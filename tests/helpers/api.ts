@@ -4,12 +4,13 @@
  */
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import assert from "node:assert/strict";
-import { openAccountsDb } from "../../db/accounts_db.ts";
+import { openAccountsDb } from "../../db/accounts/database.ts";
 import type { PatientStore } from "../../lib/patient_store.ts";
-import { findUserByEmail } from "../../db/users.ts";
+import { findUserByEmail } from "../../db/accounts/users.ts";
 import { createTestApp, type TestApp, testConfig } from "./app.ts";
-import { type Backend, patientBackends } from "./backends.ts";
+import { type Opened, patientBackends } from "./backends.ts";
 import { PASSWORD, samplePatient } from "./fixtures.ts";
+import { loggedInBrowser } from "./logged_in.ts";
 import { TestBrowser } from "./test_browser.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -54,6 +55,8 @@ export { PASSWORD, samplePatient };
 
 const DOC_ID = "https://spm.test/openapi.json";
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+/** RFC 3339's date-time (JSON Schema's `date-time`): UTC, or with an offset (admissions). */
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
 let document: Json = null;
 let ajv: Ajv2020 | null = null;
@@ -65,9 +68,9 @@ export const observed = new Set<string>();
 export function documentAjv(doc: Json): Ajv2020 {
   const instance = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
   // The document's own top-level keys are not schema keywords.
-  instance.addVocabulary(["openapi", "info", "servers", "security", "paths", "components"]);
+  instance.addVocabulary(["openapi", "info", "servers", "security", "tags", "paths", "components"]);
   instance.addFormat("date-time", {
-    validate: (s: string) => ISO_UTC.test(s) && !Number.isNaN(Date.parse(s)),
+    validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)),
   });
   instance.addSchema(doc, DOC_ID);
   return instance;
@@ -204,10 +207,13 @@ export async function registerApiUser(app: TestApp, email: string): Promise<ApiU
   return { id: user.id, email, token, api };
 }
 
-/** Runs `fn` with a fresh app on `backend` and one registered user; closes everything after. */
-export async function withApiApp(
-  backend: Backend<PatientStore>,
-  fn: (ctx: ApiApp) => Promise<void>,
+/**
+ * Runs `fn` with a fresh app on `backend` and one registered user; closes everything after.
+ * `opened` is the backend's store as opened (with its ways in, for a `PatientBackend`).
+ */
+export async function withApiApp<O extends Opened<PatientStore>>(
+  backend: { name: string; open(): Promise<O> },
+  fn: (ctx: ApiApp & { opened: O }) => Promise<void>,
 ): Promise<void> {
   const opened = await backend.open();
   const dir = Deno.makeTempDirSync({ prefix: "spm-api-" });
@@ -224,13 +230,12 @@ export async function withApiApp(
     const user = await newUser();
     await fn({
       app,
+      opened,
       patients: opened.value,
       user,
       newUser,
       async browser() {
-        const browser = new TestBrowser(app);
-        assert.equal((await browser.logIn(user.email, PASSWORD)).status, 303);
-        assert.equal((await browser.get("/patients")).status, 200);
+        const browser = await loggedInBrowser(app, { email: user.email, existing: true });
         assert.ok(browser.csrf, "the patients page carries a CSRF token");
         return browser;
       },

@@ -1,11 +1,12 @@
 /** The app wired to real stores for tests: a test configuration, in-process requests, apps per backend. */
 import { type Config, loadConfig, type SecurityConfig } from "../../config.ts";
-import { type AccountsDb, openAccountsDb } from "../../db/accounts_db.ts";
-import { openSqlitePatientStore } from "../../db/patient_sqlite.ts";
+import { type AccountsDb, openAccountsDb } from "../../db/accounts/database.ts";
+import { openSqlitePatientStore } from "../../db/patients/sqlite/store.ts";
 import { closeStores, type Stores } from "../../db/stores.ts";
+import { createMailer, type Mailer } from "../../lib/mail.ts";
 import type { PatientStore } from "../../lib/patient_store.ts";
 import { createApp } from "../../routes/app.tsx";
-import { loadAssets } from "../../routes/assets.ts";
+import { loadAssets } from "../../http/assets.ts";
 import type { Backend } from "./backends.ts";
 import { PASSWORD } from "./fixtures.ts";
 
@@ -18,7 +19,13 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ...base.security.throttle,
     register: { limit: 10_000, windowMs: base.security.throttle.register.windowMs },
   };
-  return { ...base, security: { ...base.security, bcryptCost: 4, throttle }, ...overrides };
+  // A FHIR export's run renews its lease four times a lease: a cancelled one stops within 0.5 s.
+  return {
+    ...base,
+    security: { ...base.security, bcryptCost: 4, throttle },
+    fhirExportLeaseMs: 2_000,
+    ...overrides,
+  };
 }
 
 export interface TestApp {
@@ -27,11 +34,22 @@ export interface TestApp {
   /** Every line the app logged. */
   logs: string[];
   stores: Stores;
+  /** The app's mailer (disabled unless the configuration has `mail`). */
+  mailer: Mailer;
+  /** `http://127.0.0.1:<port>` when the app was also served over HTTP (`serve: true`). */
+  origin?: string;
   close(): Promise<void>;
 }
 
-/** The app on the given stores (or fresh embedded ones in a temporary directory). */
-export async function createTestApp(stores?: Stores, config?: Config): Promise<TestApp> {
+/**
+ * The app on the given stores (or fresh embedded ones in a temporary directory); `serve` also
+ * serves it on a free local port, for clients in other processes.
+ */
+export async function createTestApp(
+  stores?: Stores,
+  config?: Config,
+  options: { serve?: boolean } = {},
+): Promise<TestApp> {
   const dir = Deno.makeTempDirSync({ prefix: "spm-app-" });
   const cfg = config ?? testConfig({ dataDir: dir });
   const opened: Stores = stores ?? {
@@ -39,17 +57,26 @@ export async function createTestApp(stores?: Stores, config?: Config): Promise<T
     patients: openSqlitePatientStore(dir),
   };
   const logs: string[] = [];
+  const mailer = createMailer(cfg.mail);
   const app = createApp({
     config: cfg,
     stores: opened,
+    mailer,
     assets: await loadAssets(),
     log: (line) => logs.push(line),
   });
+  const server = options.serve
+    ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch)
+    : null;
   return {
     request: (path, init) => Promise.resolve(app.request(`http://127.0.0.1:5000${path}`, init)),
     logs,
     stores: opened,
+    mailer,
+    ...(server ? { origin: `http://127.0.0.1:${server.addr.port}` } : {}),
     async close() {
+      await server?.shutdown();
+      await mailer.idle();
       await closeStores(opened);
       await Deno.remove(dir, { recursive: true });
     },

@@ -5,6 +5,7 @@
  * stops it (SIGSTOP: connections stay open, nothing answers) until `resume()`.
  */
 import { IN_CI } from "./backends.ts";
+import { freePort } from "./ports.ts";
 
 export interface FerretDb {
   /** The port it listens on, the same after every `start()`. */
@@ -15,7 +16,8 @@ export interface FerretDb {
   /** Starts it again; resolves once it accepts connections. */
   start(): Promise<void>;
   /** SIGSTOP: it keeps its connections and answers nothing. */
-  hang(): void;
+  /** Stops the process (SIGSTOP); resolves once the kernel says it is stopped. */
+  hang(): Promise<void>;
   /** SIGCONT. */
   resume(): void;
   /** Kills it and removes its data. */
@@ -33,13 +35,6 @@ export function ferretDbBinary(): string | null {
   }
   if (IN_CI) throw new Error(`CI must provide FerretDB at FERRETDB_BIN (${path})`);
   return null;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function accepts(port: number): Promise<boolean> {
@@ -94,7 +89,18 @@ export async function startFerretDb(binary: string): Promise<FerretDb> {
     uri: `mongodb://127.0.0.1:${port}`,
     kill,
     start,
-    hang: () => child?.kill("SIGSTOP"),
+    async hang() {
+      const running = child;
+      if (!running) return;
+      running.kill("SIGSTOP");
+      // A signal is acted on when the process next runs; on a loaded machine that can be after
+      // the next request reached it. Its state in /proc says when it has stopped.
+      const deadline = Date.now() + 5_000;
+      while (!/\) T /.test(await Deno.readTextFile(`/proc/${running.pid}/stat`))) {
+        if (Date.now() > deadline) throw new Error("FerretDB did not stop");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
     resume: () => child?.kill("SIGCONT"),
     async close() {
       await kill();

@@ -9,6 +9,7 @@ export interface DomElement {
   innerHTML: string;
   outerHTML: string;
   children: ArrayLike<DomElement> & Iterable<DomElement>;
+  lastElementChild: DomElement | null;
   parentElement: DomElement | null;
   getAttribute(name: string): string | null;
   getAttributeNames(): string[];
@@ -55,3 +56,18 @@ export function parseDom(html: string): Dom {
     text: (selectors) => textOf(find(selectors)),
   };
 }
+
+/**
+ * Whether an answer is a whole page. parseDom makes a page of a fragment too, so only the raw
+ * start of the answer tells the two apart.
+ */
+export const isPage = (html: string) => html.startsWith("<!DOCTYPE html>");
+
+/** Every attribute of an element, by name (to pin an element's exact opening tag). */
+export const attributesOf = (element: DomElement | null | undefined) =>
+  Object.fromEntries(
+    (element?.getAttributeNames() ?? []).map((n) => [n, element?.getAttribute(n)]),
+  );
+
+/** The element a fragment starts with. */
+export const firstOf = (dom: Dom) => dom.get("body").children[0];

@@ -4,9 +4,9 @@
  * other store embedded, so that what does not need the missing database can be seen working.
  */
 import type { DatabaseTimeouts } from "../../config.ts";
-import { openAccountsDb } from "../../db/accounts_db.ts";
-import { openMongoPatientStore } from "../../db/patient_mongo.ts";
-import { openSqlitePatientStore } from "../../db/patient_sqlite.ts";
+import { openAccountsDb } from "../../db/accounts/database.ts";
+import { openMongoPatientStore } from "../../db/patients/mongo/store.ts";
+import { openSqlitePatientStore } from "../../db/patients/sqlite/store.ts";
 import type { Stores } from "../../db/stores.ts";
 import { createTestApp, type TestApp, testConfig } from "./app.ts";
 import {
@@ -26,7 +26,7 @@ import { startTcpProxy } from "./tcp_proxy.ts";
  */
 export interface ServerSwitch extends Outage {
   /** Hanging: connections stay open, nothing answers. */
-  hang(): void;
+  hang(): void | Promise<void>;
   resume(): void;
 }
 

@@ -41,3 +41,10 @@ export const htmxHeaders = (browser: TestBrowser, target: string, current = "/pa
   "HX-Current-URL": `http://127.0.0.1:5000${current}`,
   "X-CSRF-Token": browser.csrf,
 });
+
+/** A patient's values as a browser form sends them: text, an unknown one (null) empty. */
+export function formFields(fields: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, v === null ? "" : String(v)]),
+  );
+}

@@ -37,9 +37,7 @@ export class TestBrowser {
     if ((response.headers.get("Content-Type") ?? "").startsWith("text/html")) {
       this.lastHtml = await response.clone().text();
       const dom = parseDom(this.lastHtml);
-      const field = dom.find('input[name="_csrf"]')?.getAttribute("value");
-      const headers = dom.find("body[hx-headers]")?.getAttribute("hx-headers");
-      const token = field ?? (headers ? JSON.parse(headers)["X-CSRF-Token"] : undefined);
+      const token = dom.find('input[name="_csrf"]')?.getAttribute("value");
       if (token) this.csrf = token;
     }
     return response;

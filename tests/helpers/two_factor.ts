@@ -4,6 +4,7 @@ import { totpCode } from "../../lib/totp.ts";
 import type { TestApp } from "./app.ts";
 import { PASSWORD } from "./fixtures.ts";
 import { parseDom, textOf } from "./html.ts";
+import { loggedInBrowser } from "./logged_in.ts";
 import { TestBrowser } from "./test_browser.ts";
 
 const STEP_MS = 30_000;
@@ -39,9 +40,7 @@ export interface Enrolled {
  * code of the previous time step (so that the current and next ones are still unused).
  */
 export async function enrolled(app: TestApp, email: string): Promise<Enrolled> {
-  const browser = new TestBrowser(app);
-  assert.equal((await browser.register("Ann", email, PASSWORD)).status, 303);
-  await browser.get("/profile");
+  const browser = await loggedInBrowser(app, { email, page: "/profile" });
   assert.equal((await browser.postForm("/profile/two-factor/setup", {})).status, 303);
   await browser.get("/profile");
   const secret = parseDom(browser.lastHtml).text("#totp-key").replaceAll(" ", "");
@@ -63,11 +62,4 @@ export async function passwordStep(app: TestApp, email: string, next = ""): Prom
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("Location"), `/login/code${next}`);
   return browser;
-}
-
-/** True when the browser's session is logged in (the profile answers rather than redirecting). */
-export async function loggedIn(browser: TestBrowser): Promise<boolean> {
-  const res = await browser.get("/profile");
-  await res.body?.cancel();
-  return res.status === 200;
 }

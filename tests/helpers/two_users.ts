@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import { PATIENT_FIELDS } from "../../lib/patient_fields.ts";
 import type { PatientStore } from "../../lib/patient_store.ts";
 import { validatePatient } from "../../lib/patient_validation.ts";
-import { type ApiUser, PASSWORD, registerApiUser } from "./api.ts";
+import { type ApiUser, registerApiUser } from "./api.ts";
 import type { TestApp } from "./app.ts";
 import { samplePatient } from "./fixtures.ts";
-import { TestBrowser } from "./test_browser.ts";
+import { loggedInBrowser } from "./logged_in.ts";
+import type { TestBrowser } from "./test_browser.ts";
 
 export interface Party {
   name: string;
@@ -36,9 +37,7 @@ export async function party(
   firstCanary: number,
 ): Promise<Party> {
   const user = await registerApiUser(app, `${name.toLowerCase()}@example.org`);
-  const browser = new TestBrowser(app);
-  assert.equal((await browser.logIn(user.email, PASSWORD)).status, 303);
-  await browser.get("/patients");
+  const browser = await loggedInBrowser(app, { email: user.email, existing: true });
   for (let id = 1; id <= 20; id++) {
     const record = samplePatient({ id, age: 30 + id, avg_glucose_level: 90 + id });
     assert.equal((await user.api("POST", "/api/patient_data", record)).status, 201);
