@@ -109,6 +109,9 @@ export async function apiWriter(
         [200, 201, 204, 404, 409, 503].includes(res.status),
         `${method} ${path} answered ${res.status}: ${res.text}`,
       );
+      // An in-process 503 comes back at once: without a pause the writers would keep the event
+      // loop to themselves, as no client over a network could.
+      if (res.status === 503) await pause(15);
     }
   }
 }
@@ -231,10 +234,18 @@ export function assertOutageBehaviour(samples: readonly Sample[], times: OutageT
     [],
     "all 503 during the outage",
   );
-  const waits = unavailable.filter((s) => s.end > downAt && s.start < upAt)
-    .map((s) => s.end - Math.max(s.start, downAt)).sort((a, b) => a - b);
+  const waitOf = (s: Sample) => s.end - Math.max(s.start, downAt);
+  const slowest = unavailable.filter((s) => s.end > downAt && s.start < upAt)
+    .sort((a, b) => waitOf(a) - waitOf(b));
+  const waits = slowest.map(waitOf);
   const max503Ms = waits.at(-1) ?? 0;
-  assert.ok(max503Ms < ANSWER_503_WITHIN_MS, `a 503 took ${max503Ms.toFixed(0)} ms`);
+  const last = slowest.at(-1);
+  assert.ok(
+    max503Ms < ANSWER_503_WITHIN_MS,
+    `a 503 took ${max503Ms.toFixed(0)} ms: ${last?.client}: ${last?.what}, sent ${
+      ((last?.start ?? 0) - downAt).toFixed(0)
+    } ms after the database went`,
+  );
   const recoverMs = recoveredAt - upAt;
   assert.ok(recoverMs < RECOVER_WITHIN_MS, `recovered ${recoverMs.toFixed(0)} ms after return`);
   return {
