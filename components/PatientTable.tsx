@@ -248,7 +248,11 @@ function EmptyMessage({ query, filtered, invalid }: PatientTableProps) {
         <p>You have no patients yet.</p>
         {(mayDo("write") || mayDo("import")) && (
           <p class="empty-actions">
-            {mayDo("write") && <a class="button" href="#add-id">Add your first patient</a>}
+            {mayDo("write") && (
+              <a class="button" href={here("/patients/new")} data-open={DOM_IDS.addPatient}>
+                Add your first patient
+              </a>
+            )}
             {mayDo("import") && (
               <a class="button button-secondary" href={here("/patients/import")}>
                 Import patients from a CSV file

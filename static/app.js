@@ -209,6 +209,30 @@ document.addEventListener("click", (event) => {
   htmx.ajax("GET", link.getAttribute("href"), { source: link });
 });
 
+// A link to a panel's own page ("Add your first patient", to the add form's page) opens the
+// panel on this page instead, folded or not (a folded one fetches its form as it opens), and
+// puts the cursor in its first field once the field is there.
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a[data-open]");
+  if (!link || event.defaultPrevented || event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  const panel = document.getElementById(link.dataset.open);
+  if (!(panel instanceof HTMLDetailsElement)) return;
+  event.preventDefault();
+  const focusField = () => {
+    const field = panel.querySelector("input:not([type=hidden]), select, textarea");
+    if (field) field.focus();
+    return Boolean(field);
+  };
+  panel.open = true;
+  panel.scrollIntoView({ block: "start" });
+  if (focusField()) return;
+  const onSettle = () => {
+    if (focusField()) document.removeEventListener("htmx:afterSettle", onSettle);
+  };
+  document.addEventListener("htmx:afterSettle", onSettle);
+});
+
 // A filter's message comes out of band (the fields stay as typed, the focus where it is): each
 // field is marked invalid, and described by its message, while it has one.
 function markFieldErrors(form) {

@@ -77,6 +77,8 @@ Deno.test("in Chromium, the patients come first and the small frictions are gone
         assert.equal(await phone.locator("#export").isVisible(), false);
         const empty = await phone.locator("#patient-empty a").allInnerTexts();
         assert.deepEqual(empty, ["Add your first patient", "Import patients from a CSV file"]);
+        await phone.getByRole("link", { name: "Add your first patient", exact: true }).click();
+        await waitForFocus(phone, "add-id");
         await fillAddForm(phone, { id: "500" });
         await phone.getByRole("button", { name: "Add patient", exact: true }).click();
         await phone.locator("#patient-500").waitFor();
@@ -190,6 +192,33 @@ Deno.test("in Chromium, the patients come first and the small frictions are gone
       assert.doesNotMatch(said, /Of 119 patients|errors/, "the old result and jargon are gone");
       await shots.take(page, "bad-k");
     });
+
+    await step(
+      "once the last patient is deleted, Add your first patient opens the folded form",
+      async () => {
+        const bo = await openPage(browser, served, problems, { viewport: LAPTOP });
+        await registerThrough(bo, origin, "Bo Empty", "bo.empty@example.org");
+        const [user] = await stores.accounts.run((db) =>
+          db.selectFrom("login_data").select("id").where("email", "=", "bo.empty@example.org")
+            .execute()
+        );
+        await stores.patients.insertMany(user!.id, samplePatients(1, 700));
+        await bo.goto(`${origin}/patients`);
+        assert.equal(
+          await bo.locator("details#add").evaluate((d) => d.hasAttribute("open")),
+          false,
+        );
+        bo.once("dialog", (dialog) => dialog.accept());
+        await bo.getByRole("button", { name: "Delete patient 700", exact: true }).click();
+        const add = bo.getByRole("link", { name: "Add your first patient", exact: true });
+        await add.click();
+        await waitForFocus(bo, "add-id");
+        assert.ok(await bo.locator("details#add").evaluate((d) => d.hasAttribute("open")));
+        assert.equal(new URL(bo.url()).pathname, "/patients", "no page was left");
+        await shots.take(bo, "add-first-patient-after-delete");
+        await bo.context().close();
+      },
+    );
 
     await step("after a registration mistake the focus is on the first field marked", async () => {
       const visitor = await openPage(browser, served, problems, { viewport: LAPTOP });

@@ -315,8 +315,9 @@ eachBackend("an empty list says what to do, with the add form open and labelled"
   );
   assert.match(dom.text("#patient-empty"), /You have no patients yet\./);
   const offers = dom.all("#patient-empty a").map((a) => [textOf(a), a.getAttribute("href")]);
+  assert.equal(dom.find("#patient-empty a")?.getAttribute("data-open"), "add");
   assert.deepEqual(offers, [
-    ["Add your first patient", "#add-id"],
+    ["Add your first patient", "/patients/new"],
     ["Import patients from a CSV file", "/patients/import"],
   ]);
   for (const tool of ["details#filters-panel", "details#export"]) {

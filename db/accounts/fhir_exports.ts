@@ -6,6 +6,7 @@
  */
 import { readChunks, writeChunk } from "./chunks.ts";
 import type { AccountsDb } from "./database.ts";
+import { jobLeases } from "./leases.ts";
 import type { FhirExportsTable } from "./schema.ts";
 import { ThrottledError } from "../../lib/errors.ts";
 
@@ -166,6 +167,9 @@ export function findExport(accounts: AccountsDb, id: string): Promise<ExportJob 
   });
 }
 
+/** A job in flight is held by a lease (see leases.ts). */
+const leases = jobLeases("fhir_exports", IN_FLIGHT);
+
 /**
  * Renews the lease of the run `owner` (recording `changes` with it): false when the run no longer
  * holds a job in flight (it was cancelled, or another instance took it over).
@@ -177,20 +181,13 @@ export function renewExport(
   leaseMs: number,
   changes: { progress?: string; status?: "running"; transactionTime?: Date; form?: string } = {},
 ): Promise<boolean> {
-  return accounts.run(async (db) => {
-    const now = Date.now();
-    const result = await db.updateTable("fhir_exports").set({
-      lease_until: now + leaseMs,
-      updated_at: now,
-      ...(changes.progress !== undefined ? { progress: changes.progress.slice(0, 255) } : {}),
-      ...(changes.status !== undefined ? { status: changes.status } : {}),
-      ...(changes.form !== undefined ? { form: changes.form } : {}),
-      ...(changes.transactionTime !== undefined
-        ? { transaction_time: changes.transactionTime.getTime() }
-        : {}),
-    }).where("id", "=", id).where("lease_owner", "=", owner)
-      .where("status", "in", [...IN_FLIGHT]).executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  return leases.renew(accounts, id, owner, leaseMs, {
+    ...(changes.progress !== undefined ? { progress: changes.progress.slice(0, 255) } : {}),
+    ...(changes.status !== undefined ? { status: changes.status } : {}),
+    ...(changes.form !== undefined ? { form: changes.form } : {}),
+    ...(changes.transactionTime !== undefined
+      ? { transaction_time: changes.transactionTime.getTime() }
+      : {}),
   });
 }
 
@@ -206,19 +203,14 @@ export function finishExport(
   expiresAt: number,
 ): Promise<boolean> {
   return accounts.run(async (db) => {
-    const result = await db.updateTable("fhir_exports").set({
+    const finished = await leases.end(db, id, owner, {
       status: outcome.status,
-      lease_owner: null,
-      lease_until: null,
-      updated_at: Date.now(),
       expires_at: expiresAt,
       progress: null,
       ...(outcome.status === "done"
         ? { output: JSON.stringify(outcome.files) }
         : { message: outcome.message.slice(0, 2000) }),
-    }).where("id", "=", id).where("lease_owner", "=", owner)
-      .where("status", "in", [...IN_FLIGHT]).executeTakeFirst();
-    const finished = Number(result.numUpdatedRows) === 1;
+    });
     if (finished) {
       // A failed job keeps no file; a done one only those of this run (not an earlier run's).
       await db.deleteFrom("fhir_export_chunks").where("export_id", "=", id)
@@ -232,37 +224,15 @@ export function finishExport(
  * Takes over a job in flight whose lease ran out by `now` (its instance is gone), as `owner`:
  * false when it is not such a job, or another instance took it first.
  */
-export function takeOverExport(
-  accounts: AccountsDb,
-  id: string,
-  owner: string,
-  leaseMs: number,
-  now = Date.now(),
-): Promise<boolean> {
-  return accounts.run(async (db) => {
-    const result = await db.updateTable("fhir_exports").set((eb) => ({
-      lease_owner: owner,
-      lease_until: now + leaseMs,
-      attempts: eb("attempts", "+", 1),
-      updated_at: now,
-    })).where("id", "=", id).where("status", "in", [...IN_FLIGHT]).where("lease_until", "<", now)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  });
-}
+export const takeOverExport = leases.takeOver;
 
 /** Jobs in flight whose lease ran out before `now`, oldest first. */
-export function stalledExports(
+export async function stalledExports(
   accounts: AccountsDb,
   now: number,
   limit: number,
 ): Promise<ExportJob[]> {
-  return accounts.run(async (db) => {
-    const rows = await db.selectFrom("fhir_exports").selectAll()
-      .where("status", "in", [...IN_FLIGHT]).where("lease_until", "<", now)
-      .orderBy("lease_until").limit(limit).execute();
-    return rows.map(toJob);
-  });
+  return (await leases.stalled(accounts, now, limit)).map(toJob);
 }
 
 /** Removes a job and its files (a cancelled job, or one its client is done with). */

@@ -7,6 +7,7 @@
  */
 import { readChunks, writeChunks } from "./chunks.ts";
 import type { AccountsDb } from "./database.ts";
+import { jobLeases } from "./leases.ts";
 import type { ImportsTable } from "./schema.ts";
 import { formatCount } from "../../lib/count_format.ts";
 import { ThrottledError } from "../../lib/errors.ts";
@@ -176,28 +177,14 @@ export function claimImport(
   });
 }
 
+/** A running import is held by a lease (see leases.ts). */
+const leases = jobLeases("imports", ["running"]);
+
 /**
  * Takes over a running import whose lease ran out by `now` (its instance is gone), as `owner`:
  * false when it is not such an import, or another instance took it first.
  */
-export function takeOverImport(
-  accounts: AccountsDb,
-  id: string,
-  owner: string,
-  leaseMs: number,
-  now = Date.now(),
-): Promise<boolean> {
-  return accounts.run(async (db) => {
-    const result = await db.updateTable("imports").set((eb) => ({
-      lease_owner: owner,
-      lease_until: now + leaseMs,
-      attempts: eb("attempts", "+", 1),
-      updated_at: now,
-    })).where("id", "=", id).where("status", "=", "running").where("lease_until", "<", now)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  });
-}
+export const takeOverImport = leases.takeOver;
 
 /**
  * Renews the lease of the run `owner` (and records its progress, when given): false when the
@@ -210,16 +197,13 @@ export function renewLease(
   leaseMs: number,
   progress?: { rowsDone: number; run: unknown },
 ): Promise<boolean> {
-  return accounts.run(async (db) => {
-    const now = Date.now();
-    const result = await db.updateTable("imports").set({
-      lease_until: now + leaseMs,
-      updated_at: now,
-      ...(progress ? { rows_done: progress.rowsDone, run: JSON.stringify(progress.run) } : {}),
-    }).where("id", "=", id).where("lease_owner", "=", owner).where("status", "=", "running")
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  });
+  return leases.renew(
+    accounts,
+    id,
+    owner,
+    leaseMs,
+    progress ? { rows_done: progress.rowsDone, run: JSON.stringify(progress.run) } : {},
+  );
 }
 
 /**
@@ -234,17 +218,12 @@ export function finishImport(
   outcome: { status: "done"; result: unknown; rowsDone: number } | { status: "failed" },
 ): Promise<boolean> {
   return accounts.run(async (db) => {
-    const result = await db.updateTable("imports").set({
+    const finished = await leases.end(db, id, owner, {
       status: outcome.status,
-      lease_owner: null,
-      lease_until: null,
-      updated_at: Date.now(),
       ...(outcome.status === "done"
         ? { result: JSON.stringify(outcome.result), rows_done: outcome.rowsDone }
         : {}),
-    }).where("id", "=", id).where("lease_owner", "=", owner).where("status", "=", "running")
-      .executeTakeFirst();
-    const finished = Number(result.numUpdatedRows) === 1;
+    });
     if (finished && outcome.status === "done") {
       await db.deleteFrom("import_chunks").where("import_id", "=", id).execute();
     }
@@ -253,16 +232,12 @@ export function finishImport(
 }
 
 /** Running imports whose lease ran out before `now`, oldest first. */
-export function stalledImports(
+export async function stalledImports(
   accounts: AccountsDb,
   now: number,
   limit: number,
 ): Promise<ImportJob[]> {
-  return accounts.run(async (db) => {
-    const rows = await db.selectFrom("imports").selectAll().where("status", "=", "running")
-      .where("lease_until", "<", now).orderBy("lease_until").limit(limit).execute();
-    return rows.map(toJob);
-  });
+  return (await leases.stalled(accounts, now, limit)).map(toJob);
 }
 
 /** Removes uploads and their files. */
