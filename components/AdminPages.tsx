@@ -221,7 +221,11 @@ function detailsText(entry: AuditEntry): string {
     const deidentified = d.deidentify
       ? `, de-identified${typeof d.k_min === "number" ? ` (groups of at least ${d.k_min})` : ""}`
       : "";
-    if (d.of === "admissions") return `${format} of admissions${deidentified}`;
+    if (d.of === "admissions") {
+      return `${format} of admissions${deidentified}; ${
+        fields ? `of the patients filtered by ${fields}` : "of all patients"
+      }`;
+    }
     return `${format}${deidentified}; ${fields ? `filtered by ${fields}` : "all records"}`;
   }
   if (entry.action === "view") return VIEWED_VIA[String(d.via)] ?? `via ${d.via}`;

@@ -20,26 +20,41 @@ export function exportQueryString(query: PatientListQuery, extra: Record<string,
   return params.toString();
 }
 
-/** The id of the de-identified export's form, fetched when the panel first opens. */
+/** The query string of the admissions' export of this view: its filters (admissions have no sort). */
+function admissionsQueryString(query: PatientListQuery): string {
+  const params = new URLSearchParams(exportQueryString(query));
+  params.delete("sort");
+  return params.toString();
+}
+
+/** The ids of the de-identified exports' forms, fetched when the panel first opens. */
 const DEIDENTIFY_FORM = "export-deidentify";
+const ADMISSIONS_FORM = "export-admissions-form";
 
 /**
- * The filters and sort as hidden inputs of the de-identified export's form, so that it sends
- * the same view. They stand outside it (`form=`), in the part that follows the list's view.
+ * The filters (and sort) as hidden inputs of the de-identified exports' forms, so that they send
+ * the same view. They stand outside them (`form=`), in the part that follows the list's view.
  */
 function ViewInputs({ query }: { query: PatientListQuery }) {
-  const params = new URLSearchParams(exportQueryString(query));
+  const inputs = (form: string, qs: string) =>
+    [...new URLSearchParams(qs)].map(([name, value]) => (
+      <input type="hidden" form={form} name={name} value={value} />
+    ));
   return (
     <>
-      {[...params].map(([name, value]) => (
-        <input type="hidden" form={DEIDENTIFY_FORM} name={name} value={value} />
-      ))}
+      {inputs(DEIDENTIFY_FORM, exportQueryString(query))}
+      {inputs(ADMISSIONS_FORM, admissionsQueryString(query))}
     </>
   );
 }
 
 /** Default smallest group of a de-identified export (a common threshold for sharing). */
 export const DEFAULT_K_MIN = 5;
+
+function admissionsHref(query: PatientListQuery): string {
+  const qs = admissionsQueryString(query);
+  return here(`/api/admissions/export${qs ? `?${qs}` : ""}`);
+}
 
 function exportHref(query: PatientListQuery, extra: Record<string, string>): string {
   const qs = exportQueryString(query, extra);
@@ -62,7 +77,9 @@ export function ExportView(
             The {formatCount(total)}{" "}
             patients of this view, with its filters and sort, in the dataset's format:{" "}
             <a href={exportHref(query, {})} download>CSV</a> ·{" "}
-            <a href={exportHref(query, { format: "json" })} download>JSON</a>
+            <a href={exportHref(query, { format: "json" })} download>JSON</a>. Their admissions, one
+            row each (the import's columns, times in your time zone):{" "}
+            <a href={admissionsHref(query)} download>admissions CSV</a>
           </p>
         )
         : (
@@ -223,24 +240,23 @@ function DeidentifyFields(
 }
 
 /**
- * Every admission of the registry (not only this view's patients): plain for a role that may, and
- * de-identified — each with its patient de-identified, times moved by the patient's own shift.
+ * The admissions of this view's patients (its filters come from the inputs beside the list, as
+ * the records' form's), de-identified — each with its patient de-identified, times moved by the
+ * patient's own shift. The plain file is a link of the view ({@link ExportView}).
  */
 function AdmissionsExport() {
   return (
-    <form method="get" action={here("/api/admissions/export")} class="deidentify">
+    <form
+      id={ADMISSIONS_FORM}
+      method="get"
+      action={here("/api/admissions/export")}
+      class="deidentify"
+    >
       <RegistryField />
-      <h3 id="export-admissions">Admissions</h3>
+      <h3 id="export-admissions">Admissions, de-identified</h3>
       <p>
-        Every admission of the registry's patients (whatever the filters above), one row each
-        {mayDo("export_plain")
-          ? (
-            <>
-              : <a href={here("/api/admissions/export")} download>CSV</a>{" "}
-              (the import's columns, times in your time zone), or de-identified below.
-            </>
-          )
-          : ", de-identified only."}
+        Every admission of this view's patients (with its filters), one row each
+        {mayDo("export_plain") ? "; plainly, with the link above." : ", de-identified only."}
       </p>
       <p class="hint">
         De-identified, each row carries its patient as the de-identified export above writes it (a

@@ -112,11 +112,16 @@ export interface AdmissionService {
    */
   checks(actor: Actor, filter: PatientFilter, zone: string): Promise<AdmissionQuality>;
   /**
-   * Every live admission as CSV (header first), date-times with their offset in `zone` — or
-   * de-identified (see `admission_export.ts`), which a viewer may ask for too; holds a heavy-work
-   * slot until the body has been read. Audited as an export.
+   * Every live admission of the patients the filter matches as CSV (header first), date-times
+   * with their offset in `zone` — or de-identified (see `admission_export.ts`), which a viewer
+   * may ask for too; holds a heavy-work slot until the body has been read. Audited as an export.
    */
-  exportCsv(actor: Actor, zone: string, options?: DeidentifyOptions): Promise<ExportPlan>;
+  exportCsv(
+    actor: Actor,
+    filter: PatientFilter,
+    zone: string,
+    options?: DeidentifyOptions,
+  ): Promise<ExportPlan>;
   /** Imports CSV admissions (see `admission_import.ts`); throws `ImportFileError`. */
   importCsv(
     actor: Actor,
@@ -507,7 +512,7 @@ export function createAdmissionService(
       });
     },
 
-    async exportCsv(actor, zone, options = { deidentify: false }) {
+    async exportCsv(actor, filter, zone, options = { deidentify: false }) {
       const { deidentify, kMin, coarsen } = options;
       allow(actor, deidentify ? "export_deidentified" : "export_plain");
       const release = await heavy.acquire(actor, "export");
@@ -518,10 +523,10 @@ export function createAdmissionService(
         if (deidentify) {
           const file = new DeidentifiedAdmissions(options);
           await file.count(admissions.exportAll(scope));
-          const lives = await livesOf(scope, {}, (record) => file.add(record));
+          const lives = await livesOf(scope, filter, (record) => file.add(record));
           plan = file.plan(living(admissions.exportAll(scope), lives), zone);
         } else {
-          const lives = await livesOf(scope, {});
+          const lives = await livesOf(scope, filter);
           const body = plainAdmissionChunks(living(admissions.exportAll(scope), lives), zone);
           plan = { k: null, suppressed: 0, body };
         }
@@ -534,6 +539,7 @@ export function createAdmissionService(
               deidentify,
               ...(kMin !== undefined ? { k_min: kMin } : {}),
               ...(coarsen ? { coarsen: true } : {}),
+              filter,
             },
           }),
         ]);

@@ -5,7 +5,8 @@
 import { type FieldError, InvalidQueryError } from "./errors.ts";
 import type { DeidentifyOptions, ExportFormat, ExportOptions } from "./patient_export.ts";
 import type { OnConflict } from "./patient_import.ts";
-import { parseListQuery, type PatientListQuery } from "./patient_query.ts";
+import { insightFilter } from "./insight_query.ts";
+import { parseListQuery, type PatientFilter, type PatientListQuery } from "./patient_query.ts";
 import { onlyKnown } from "./query_params.ts";
 
 const EXPORT_OPTIONS = ["format", "deidentify", "k_min", "coarsen"] as const;
@@ -91,18 +92,27 @@ function deidentifyOptions(
 }
 
 /**
- * The parameters of the admissions' export: `format` (CSV only), `deidentify`, `k_min` and
- * `coarsen` as for the records' export; throws `InvalidQueryError`.
+ * The parameters of the admissions' export: the list's filters (which patients' admissions),
+ * `format` (CSV only), `deidentify`, `k_min` and `coarsen` as for the records' export; throws
+ * `InvalidQueryError`.
  */
 export function admissionExportParameters(
   params: URLSearchParams,
-  options: { emptyMeansAbsent?: boolean } = {},
-): DeidentifyOptions {
+): { filter: PatientFilter; options: DeidentifyOptions } {
   const errors: FieldError[] = [];
-  onlyKnown(params, EXPORT_OPTIONS, errors);
+  let filter: PatientFilter = {};
+  try {
+    filter = insightFilter(params, {
+      options: EXPORT_OPTIONS,
+      covers: "An admissions export holds every admission of the matching patients, by patient",
+    });
+  } catch (error) {
+    if (!(error instanceof InvalidQueryError)) throw error;
+    errors.push(...error.errors);
+  }
   const format = params.get("format") ?? "csv";
   if (format !== "csv") errors.push({ field: "format", message: "format must be csv" });
-  const deidentification = deidentifyOptions(params, errors, options);
+  const options = deidentifyOptions(params, errors, {});
   if (errors.length) throw new InvalidQueryError(errors);
-  return deidentification;
+  return { filter, options };
 }

@@ -12,7 +12,12 @@ const LIST_ONLY = ["page", "per_page", "sort"] as const;
  */
 export function insightFilter(
   params: URLSearchParams,
-  { options = [], browser = false }: { options?: readonly string[]; browser?: boolean } = {},
+  { options = [], browser = false, covers = "Insight covers every matching record, in no order" }: {
+    options?: readonly string[];
+    browser?: boolean;
+    /** Why paging and order do not apply, in words (the start of the refusal's message). */
+    covers?: string;
+  } = {},
 ): PatientFilter {
   const errors: FieldError[] = [];
   const ignore = browser ? [...options, ...LIST_ONLY] : options;
@@ -22,7 +27,7 @@ export function insightFilter(
     if (params.has(name)) {
       errors.push({
         field: name,
-        message: `Insight covers every matching record, in no order; leave ${name} out`,
+        message: `${covers}; leave ${name} out`,
       });
     }
   }

@@ -218,6 +218,8 @@ export function admissionsArea(): OpenApiArea {
           operationId: "restoreAdmission",
           tags,
           summary: "Restore a deleted admission",
+          description:
+            "Brings a deleted admission back to the patient's admissions with its admission number and a new revision; the restore is in the patient's history. One that was purged, or that is not among the patient's deleted admissions, is a 404.",
           parameters: [reasonHeader],
           responses: {
             200: revisionResponse("The restored admission", "Admission"),
@@ -274,12 +276,13 @@ export function admissionsArea(): OpenApiArea {
           operationId: "exportAdmissions",
           tags,
           summary:
-            "Every admission of your live patients as CSV, streamed (plain or de-identified)",
+            "The admissions of your live patients (those the filters match) as CSV, streamed (plain or de-identified)",
           description:
-            `The import's columns, by patient then admission number; an unknown value is an empty cell. ${ZONE_NOTE}\n\nWith \`deidentify=true\` (a viewer's right too) each row is an admission and its patient as the records' de-identified export writes them — the columns ${
+            `Every admission of the live patients the list's filters match (all of them without a filter; with the admission filters, every admission of a patient one of whose admissions matches). The import's columns, by patient then admission number; an unknown value is an empty cell; \`sort\`, \`page\` and \`per_page\` are refused. ${ZONE_NOTE}\n\nWith \`deidentify=true\` (a viewer's right too) each row is an admission and its patient as the records' de-identified export writes them — the columns ${
               DEIDENTIFIED_ADMISSION_COLUMNS.join(", ")
             }: a \`pseudo_id\` drawn for each patient of each export (the same on all of a patient's rows, never a number, no way back), the age in five-year bands, glucose and BMI coarsened with \`coarsen=true\`, the admissions of patients whose group (of gender, age band, marital status, work, residence — and coarsened glucose and BMI) is smaller than \`k_min\` left out, rows shuffled. Every date-time of a patient is moved by the same random whole number of weeks, ${MAX_SHIFT_WEEKS} at most either way and never 0, drawn for each patient of each export and kept nowhere, and written with the offset of the real time: every interval and the time of day and weekday are exact, no date is. \`X-K-Anonymity\` is the smallest group's size in patients, \`X-Suppressed-Rows\` the admissions left out; both come before the first row. With the browser session, only the app's own pages may start it (Fetch Metadata).`,
           parameters: [
+            ...filterParameters().filter((p) => p.name !== "sort"),
             queryParameter("format", { type: "string", enum: ["csv"], default: "csv" }, "CSV"),
             ...deidentifyParameters(
               "Pseudo ids per patient, five-year age bands, every time moved by the patient's own random shift, shuffled rows; reports k-anonymity",

@@ -112,6 +112,8 @@ export function registriesArea(): OpenApiArea {
           operationId: "getRegistry",
           tags,
           summary: "One of your registries, with your role there",
+          description:
+            "The registry's id and name, whether it is your personal registry, your role in it and how many members and invitations it has. A registry you are not a member of is a 404, as one that does not exist.",
           responses: {
             200: { description: "The registry", ...json(ref("Registry")) },
             ...pick(401),
@@ -123,6 +125,8 @@ export function registriesArea(): OpenApiArea {
           operationId: "renameRegistry",
           tags,
           summary: "Rename a team registry (owners)",
+          description:
+            "The new name is trimmed, 1 to 100 characters. Every member sees it at once; the records, members and tokens are unchanged. Editors and viewers get 403, non-members 404.",
           requestBody: { required: true, ...json(ref("RegistryName")) },
           responses: {
             200: { description: "The renamed registry", ...json(ref("Registry")) },
@@ -155,6 +159,8 @@ export function registriesArea(): OpenApiArea {
           operationId: "listRegistryMembers",
           tags,
           summary: "The registry's members and invitations, by email (any member)",
+          description:
+            "Each member and each invitation not yet taken up, by email, with its role and status. Every member may read it; a non-member gets 404.",
           responses: {
             200: { description: "Members and invitations", ...json(ref("MemberList")) },
             ...pick(401),

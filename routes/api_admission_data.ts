@@ -1,7 +1,8 @@
 /**
  * `/api/admissions`: admissions in and out as CSV — the import (`patient_id` and the fields,
  * `dry_run`, `on_conflict`, every bad row by line, bounded by `IMPORT_MAX_BYTES` as the records'
- * import), its template, and the streamed export (date-times with their offset in the user's
+ * import), its template, and the streamed export of the admissions of the patients the list's
+ * filters match (all of them without a filter; date-times with their offset in the user's
  * time zone, an unknown value an empty cell, formulas neutralised), plain or de-identified
  * (`deidentify`, `k_min`, `coarsen`, as the records' export). A Hono sub-app, mounted at that
  * prefix.
@@ -36,8 +37,8 @@ export function admissionDataApi(service: AdmissionService): Hono<AppEnv> {
   api.use("/export", ownSiteDownloads());
 
   api.get("/export", async (c) => {
-    const options = admissionExportParameters(new URL(c.req.url).searchParams);
-    const plan = await service.exportCsv(actorOf(c), userTimeZone(c), options);
+    const { filter, options } = admissionExportParameters(new URL(c.req.url).searchParams);
+    const plan = await service.exportCsv(actorOf(c), filter, userTimeZone(c), options);
     const name = `admissions${options.deidentify ? "-deidentified" : ""}`;
     return sendExportPlan(c, plan, { name, extension: "csv" });
   });

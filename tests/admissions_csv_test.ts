@@ -9,7 +9,13 @@ import { openAccountsDb } from "../db/accounts/database.ts";
 import { openSqlitePatientStore } from "../db/patients/sqlite/store.ts";
 import { csvLine } from "../lib/csv_writer.ts";
 import { ADMISSION_CSV_COLUMNS } from "../lib/stroke/admission_json.ts";
-import { apiTest, type ApiUser, loadDocument, registerApiUser } from "./helpers/api.ts";
+import {
+  apiTest,
+  type ApiUser,
+  errorFields,
+  loadDocument,
+  registerApiUser,
+} from "./helpers/api.ts";
 import { admissionBody } from "./helpers/admissions.ts";
 import { createTestApp, testConfig } from "./helpers/app.ts";
 import { samplePatient } from "./helpers/fixtures.ts";
@@ -52,6 +58,54 @@ async function admissionsOf(user: ApiUser) {
   }
   assert.equal((await user.api("DELETE", "/api/patient_data/3/admissions/3")).status, 204);
 }
+
+apiTest(
+  "the export takes the list's filters: every admission of the patients they match",
+  async ({ user }) => {
+    await admissionsOf(user);
+    const woman = await user.api(
+      "POST",
+      "/api/patient_data",
+      samplePatient({ id: 20, gender: "Female" }),
+    );
+    assert.equal(woman.status, 201, woman.text);
+    const admitted = await user.api(
+      "POST",
+      "/api/patient_data/20/admissions",
+      admissionBody({ stroke_type: "TIA", thrombolysis_at: null }),
+    );
+    assert.equal(admitted.status, 201, admitted.text);
+    /** The patient and admission numbers of the export's rows. */
+    const rowsOf = async (query: string) => {
+      const res = await user.api("GET", `/api/admissions/export${query}`);
+      assert.equal(res.status, 200, res.text);
+      return res.text.split("\r\n").slice(1, -1).map((line) => line.split(",", 2).join("/"));
+    };
+    assert.deepEqual(await rowsOf(""), ["3/1", "3/2", "12/1", "20/1"]);
+    assert.deepEqual(await rowsOf("?gender=Female"), ["20/1"]);
+    assert.deepEqual(await rowsOf("?gender=Male&age_min=0"), ["3/1", "3/2", "12/1"]);
+    assert.deepEqual(await rowsOf("?q=12"), ["12/1"]);
+    // The admission filters choose patients: all of a patient's admissions come with the one
+    // that matched.
+    assert.deepEqual(await rowsOf("?treatment=thrombectomy"), ["3/1", "3/2"]);
+    assert.deepEqual(await rowsOf("?treatment=thrombolysis&gender=Female"), []);
+    const deidentified = await user.api(
+      "GET",
+      "/api/admissions/export?gender=Female&deidentify=true&k_min=1",
+    );
+    assert.equal(deidentified.status, 200, deidentified.text);
+    assert.equal(deidentified.text.split("\r\n").length, 3, "a header and one admission");
+    // Paging and an order belong to the list, not to this file.
+    for (const name of ["sort=age", "page=2", "per_page=10"]) {
+      const refused = await user.api("GET", `/api/admissions/export?${name}`);
+      assert.equal(refused.status, 400);
+      assert.match(refused.text, /every admission of the matching patients, by patient; leave/);
+    }
+    const bad = await user.api("GET", "/api/admissions/export?gender=Unknown&age_min=x");
+    assert.equal(bad.status, 400);
+    assert.deepEqual(errorFields(bad), ["age_min", "gender"]);
+  },
+);
 
 apiTest(
   "the export streams every live admission, unknown values as empty cells",

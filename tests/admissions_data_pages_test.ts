@@ -121,9 +121,10 @@ apiTest(
     });
     const editorsPage = await panel(editor);
     const plain = `/api/admissions/export${query}`;
-    assert.ok(editorsPage.exports.find(`a[href="${plain}"]`), "an editor gets the plain export");
+    assert.ok(editorsPage.list.find(`a[href="${plain}"]`), "an editor gets the plain export");
     assert.ok(editorsPage.list.find(`a[href="${PAGE}${query}"]`), "and the import");
     const viewersPage = await panel(viewer);
+    assert.equal(viewersPage.list.find(`a[href="${plain}"]`), null);
     assert.equal(viewersPage.exports.find(`a[href="${plain}"]`), null);
     assert.equal(viewersPage.list.find(`a[href="${PAGE}${query}"]`), null);
     const form = viewersPage.exports.get("form[action^='/api/admissions/export']");
@@ -150,6 +151,33 @@ apiTest(
     assert.equal(done.status, 200);
     const team = await user.api("GET", `/api/patient_data/1/admissions${query}`);
     assert.equal(team.body.length, 2);
+  },
+);
+
+apiTest(
+  "the list's export offers the admissions of its view: the link and the de-identified form carry its filters",
+  async ({ user, browser: logIn }) => {
+    await patients(user);
+    const browser = await logIn();
+    const list = parseDom(await (await browser.get("/patients?gender=Male&sort=-age")).text());
+    // Admissions have no order of the list's: the filters go, the sort does not.
+    const plain = list.get("a[href^='/api/admissions/export']");
+    assert.equal(plain.getAttribute("href"), "/api/admissions/export?gender=Male");
+    assert.equal(plain.textContent, "admissions CSV");
+    const sent = list.all("input[form='export-admissions-form']").map((input) => [
+      input.getAttribute("name"),
+      input.getAttribute("value"),
+    ]);
+    assert.deepEqual(sent, [["gender", "Male"]]);
+    const panel = parseDom(
+      await (await browser.get("/patients/export?gender=Male", { "HX-Request": "true" })).text(),
+    );
+    assert.ok(panel.find("form#export-admissions-form[action='/api/admissions/export']"));
+    assert.match(panel.text("form#export-admissions-form"), /this view's patients/);
+    // What the link and the form send is what the export takes.
+    const file = await browser.get("/api/admissions/export?gender=Male&deidentify=true");
+    assert.equal(file.status, 200);
+    await file.body?.cancel();
   },
 );
 
