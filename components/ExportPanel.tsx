@@ -48,6 +48,9 @@ function ViewInputs({ query }: { query: PatientListQuery }) {
   );
 }
 
+/** "1 patient", "5,110 patients". */
+const patientsOf = (total: number) => `${formatCount(total)} patient${total === 1 ? "" : "s"}`;
+
 /** Default smallest group of a de-identified export (a common threshold for sharing). */
 export const DEFAULT_K_MIN = 5;
 
@@ -74,8 +77,8 @@ export function ExportView(
       {mayDo("export_plain")
         ? (
           <p>
-            The {formatCount(total)}{" "}
-            patients of this view, with its filters and sort, in the dataset's format:{" "}
+            The {patientsOf(total)}{" "}
+            of this view, with its filters and sort, in the dataset's format:{" "}
             <a href={exportHref(query, {})} download>CSV</a> ·{" "}
             <a href={exportHref(query, { format: "json" })} download>JSON</a>. Their admissions, one
             row each (the import's columns, times in your time zone):{" "}
@@ -85,8 +88,7 @@ export function ExportView(
         : (
           <p>
             {team ? `As a ${team.role} of “${team.name}”, you` : "You"} may export the{" "}
-            {formatCount(total)}{" "}
-            patients of this view (with its filters and sort) de-identified only, below.
+            {patientsOf(total)} of this view (with its filters and sort) de-identified only, below.
           </p>
         )}
       <ViewInputs query={query} />

@@ -3,6 +3,7 @@ import type { Child } from "hono/jsx";
 import type { PatientRecord } from "../lib/patient_fields.ts";
 import type { PatientListQuery } from "../lib/patient_query.ts";
 import { UndoNotice } from "./DeletedPage.tsx";
+import { ExportView } from "./ExportPanel.tsx";
 import { DOM_IDS, selector } from "./htmx.ts";
 import { AddPatientForm, StatusRegion } from "./PatientsPage.tsx";
 import { PatientRow } from "./PatientRows.ts";
@@ -27,9 +28,17 @@ export function PageNotice(
   );
 }
 
-/** The count of the page's rows on screen (`shown`), out of `total` that match now. */
+/**
+ * The count of the page's rows on screen (`shown`), out of `total` that match now — beside the
+ * table, and in the export panel's words.
+ */
 function Count(props: { query: PatientListQuery; total: number; shown: number }) {
-  return <CountSummary {...props} oob />;
+  return (
+    <>
+      <CountSummary {...props} oob />
+      <ExportView query={props.query} total={props.total} oob />
+    </>
+  );
 }
 
 /**

@@ -363,6 +363,14 @@ eachBackend("a delete answers no row, the count and a message; again says so", a
   const dom = parseDom(await res.text());
   assert.equal(rowsOf(dom).length, 0, "no row, not even out of band");
   assertOobCount(dom, "1–1 of 1 patient");
+  // The export panel counts the view's patients as the table does.
+  assert.equal(dom.find("#export-view")?.getAttribute("hx-swap-oob"), "true");
+  assert.equal(
+    dom.text("#export-view"),
+    "The 1 patient of this view, with its filters and sort, in the dataset's format: CSV · JSON. " +
+      "Their admissions, one row each (the import's columns, times in your time zone): " +
+      "admissions CSV",
+  );
   assertOobAlert(dom, "Patient 9046 deleted. Undo Recently deleted"); // Undo: deleted_pages_test
   assert.equal(await app.stores.patients.get(1, 9046), null);
   const again = await del();

@@ -577,7 +577,7 @@ for (const backend of accountBackends()) {
     assert.equal(page.dom.all('a[href^="/api/patient_data/export"]').length, 0, "no plain export");
     assert.match(
       page.dom.text("#export-view"),
-      /As a viewer of “Stroke unit”, you may export the 1 patients of this view .* de-identified only/,
+      /As a viewer of “Stroke unit”, you may export the 1 patient of this view .* de-identified only/,
     );
     const deidentified = await vic.get((await deidentifyForm(vic, rid, page.dom)).url);
     assert.equal(deidentified.status, 200, "the de-identified export is the viewer's");
