@@ -245,7 +245,7 @@ function EmptyMessage({ query, filtered, invalid }: PatientTableProps) {
   if (query.page === 1) {
     return (
       <>
-        <p>You have no patients yet.</p>
+        <p data-no-records>You have no patients yet.</p>
         {(mayDo("write") || mayDo("import")) && (
           <p class="empty-actions">
             {mayDo("write") && (

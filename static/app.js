@@ -162,10 +162,13 @@ if (filtersPanel) {
   document.addEventListener("htmx:pushedIntoHistory", keepFiltersInAddress);
 }
 
-// Filters and export wait for the first record: they show once a row is in the table.
+// Filters and export wait for the first record: they show once a row is in the table, and go
+// again when the last record has been deleted (the list says there are none, unfiltered).
 function showRecordTools() {
-  if (!document.querySelector("#patient-rows > tr, #just-added > tr:not(.group-label)")) return;
-  for (const tool of document.querySelectorAll("[data-needs-records][hidden]")) tool.hidden = false;
+  const some = document.querySelector("#patient-rows > tr, #just-added > tr:not(.group-label)");
+  const none = !some && document.querySelector("[data-no-records]");
+  if (!some && !none) return;
+  for (const tool of document.querySelectorAll("[data-needs-records]")) tool.hidden = !some;
 }
 
 // Escape in an inline edit row cancels the edit, as the Cancel button does.
