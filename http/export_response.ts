@@ -22,5 +22,16 @@ export function sendExportPlan(
     c.header("X-K-Anonymity", String(plan.k));
     c.header("X-Suppressed-Rows", String(plan.suppressed));
   }
-  return c.body(ReadableStream.from(plan.body).pipeThrough(new TextEncoderStream()), 200);
+  return c.body(ReadableStream.from(plan.body).pipeThrough(utf8()), 200);
+}
+
+/** Chunks of whole lines as UTF-8: text encoded, bytes passed on as they are, empty ones left out. */
+function utf8(): TransformStream<string | Uint8Array, Uint8Array> {
+  const encoder = new TextEncoder();
+  return new TransformStream({
+    transform(chunk, controller) {
+      const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+      if (bytes.byteLength > 0) controller.enqueue(bytes);
+    },
+  });
 }

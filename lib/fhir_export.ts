@@ -478,7 +478,7 @@ export class FhirExports {
         await writeExportChunk(accounts, { id, run, file, seq: seq++, data });
       },
     });
-    return new NdjsonWriter(sink, { chunkChars: PIECE_CHARS });
+    return new NdjsonWriter(sink, { chunkChars: PIECE_CHARS, reuse: true });
   }
 }
 

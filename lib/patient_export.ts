@@ -14,6 +14,7 @@ import { groupValue, shownValue } from "./stored_patient.ts";
 import type { PatientFilter, PatientSort } from "./patient_query.ts";
 import type { PatientStore } from "./patient_store.ts";
 import { BANDS } from "./patient_stats.ts";
+import { Utf8Buffer } from "./utf8_buffer.ts";
 import { Pace } from "./work_pace.ts";
 
 export type ExportFormat = "csv" | "json";
@@ -40,7 +41,8 @@ export interface ExportPlan {
   k: number | null;
   /** De-identified only: rows left out because their group is smaller than `kMin`. */
   suppressed: number;
-  body: AsyncIterable<string>;
+  /** Text, or the same as UTF-8 bytes. */
+  body: AsyncIterable<string | Uint8Array>;
 }
 
 /** The fields that, together, could single a person out: the groups of k-anonymity. */
@@ -319,7 +321,8 @@ async function* deidentifiedLines(
 
 /**
  * The plain export's chunks, straight from the store's stream: one generator step per record
- * rather than one per line and one per chunk, as every step's promises are garbage.
+ * rather than one per line and one per chunk, as every step's promises are garbage. Each line is
+ * encoded as it is made (see `Utf8Buffer`), each chunk's bytes handed on as a copy of their own.
  */
 async function* plainChunks(
   store: PatientStore,
@@ -327,20 +330,19 @@ async function* plainChunks(
   filter: PatientFilter,
   sort: PatientSort,
   format: ExportFormat,
-): AsyncIterable<string> {
-  let chunk = format === "csv" ? CSV_HEADER : "[";
+): AsyncIterable<Uint8Array> {
+  const chunk = new Utf8Buffer();
+  chunk.append(format === "csv" ? CSV_HEADER : "[");
   let rows = 0;
   const pace = new Pace();
   for await (const record of store.stream(userId, filter, sort)) {
-    if (format === "csv") chunk += patientCsvLine(record);
-    else chunk += `${rows > 0 ? ",\n" : ""}${JSON.stringify(patientJson(record))}`;
-    if (++rows % CHUNK_ROWS === 0) {
-      yield chunk;
-      chunk = "";
-    }
+    if (format === "csv") chunk.append(patientCsvLine(record));
+    else chunk.append(`${rows > 0 ? ",\n" : ""}${JSON.stringify(patientJson(record))}`);
+    if (++rows % CHUNK_ROWS === 0) yield chunk.take();
     if (rows % SLICE_ROWS === 0) await pace.breathe();
   }
-  yield format === "json" ? `${chunk}]\n` : chunk;
+  if (format === "json") chunk.append("]\n");
+  yield chunk.take();
 }
 
 /** Plans an export of the user's records matching `filter`, in `sort` order (plain only). */

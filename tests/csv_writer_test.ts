@@ -36,3 +36,10 @@ Deno.test("plain numbers, even negative ones, stay numbers; other text is left a
   );
   assert.equal(csvLine(["id", 1, null, "=1"]), "id,1,,'=1\r\n");
 });
+
+Deno.test("a number is written as JavaScript writes it, whatever its size or precision", () => {
+  const written = "0 1 -1 67 0.08 1.32 228.69 36.6 2147483648 9007199254740994 1e-7 1.5e-10 " +
+    "123456789.125 1e+21 -1e+21 5e-324 NaN Infinity -Infinity";
+  const numbers = [...written.split(" ").map(Number), -0, 0.1 + 0.2, 1 / 3, Number.MAX_VALUE];
+  assert.deepEqual(numbers.map(csvCell), numbers.map(String));
+});

@@ -190,6 +190,41 @@ Deno.test("a line break or quote inside a value stays inside its line", async ()
   assert.equal((JSON.parse(lines[2000]!) as Observation).valueInteger, 2000);
 });
 
+Deno.test("a file written piece by piece into one reused buffer holds every character as written, long lines too", async () => {
+  // The export's sink copies each piece (a database insert) before its write resolves.
+  const pieces: Uint8Array[] = [];
+  const sink = new WritableStream<Uint8Array>({
+    write: (piece) => void pieces.push(piece.slice()),
+  });
+  const writer = new NdjsonWriter(sink, { chunkChars: 1000, reuse: true });
+  const texts = [
+    "Zürich — café ✓ 😀 ".repeat(3),
+    "x".repeat(30_000),
+    "é".repeat(3000),
+    "plain",
+    "😀".repeat(12_000),
+  ];
+  const resources: Observation[] = [];
+  for (let i = 0; i < 300; i++) {
+    resources.push({
+      resourceType: "Observation",
+      id: `o${i}`,
+      status: "final",
+      code: { text: texts[i % texts.length]! },
+    });
+  }
+  for (const resource of resources) await writer.write(resource);
+  const written = await writer.close();
+  const decoder = new TextDecoder();
+  const text = pieces.map((piece) => decoder.decode(piece, { stream: true })).join("") +
+    decoder.decode();
+  assert.equal(written.count, 300);
+  assert.equal(written.bytes, new TextEncoder().encode(text).byteLength);
+  assert.deepEqual(text.trimEnd().split("\n").map((line) => JSON.parse(line)), resources);
+  assert.ok(pieces.length > 100, `${pieces.length} pieces`);
+  for (const piece of pieces) assert.equal(piece.at(-1), 10, "every piece ends with a whole line");
+});
+
 Deno.test("a cancelled export stops reading records and aborts its file", async () => {
   const made = { count: 0 };
   let finished = false;

@@ -5,6 +5,7 @@
  * status answers with (Bulk Data Access 2.0).
  */
 import type { Resource } from "@medplum/fhirtypes";
+import { Utf8Buffer } from "../utf8_buffer.ts";
 
 /** The media type of an output file. */
 export const NDJSON_TYPE = "application/fhir+ndjson";
@@ -20,6 +21,7 @@ export interface NdjsonOptions {
 }
 
 const encoder = new TextEncoder();
+const NEWLINE = 10;
 
 /**
  * The resources as NDJSON chunks: whole lines, each chunk about `chunkChars` characters (one
@@ -92,18 +94,28 @@ export async function writeNdjson(
 /**
  * Resources written one at a time (one pass feeding several files): whole lines gathered into
  * chunks of about `chunkChars` characters, each written once the sink has taken the last, so a
- * file holds one chunk in memory whatever its size.
+ * file holds one chunk in memory whatever its size. Each line is encoded as it comes into one
+ * buffer of the writer's (see `Utf8Buffer`). With `reuse` the sink is handed a view of that
+ * buffer, valid until its write resolves (a sink that copies the bytes, as a database insert
+ * does); otherwise each chunk is a copy of its own.
  */
 export class NdjsonWriter {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #limit: number;
-  #parts: string[] = [];
+  readonly #reuse: boolean;
+  readonly #buffer: Utf8Buffer;
   #chars = 0;
   readonly #written: NdjsonWritten = { count: 0, bytes: 0 };
 
-  constructor(sink: WritableStream<Uint8Array>, options: { chunkChars?: number } = {}) {
+  constructor(
+    sink: WritableStream<Uint8Array>,
+    options: { chunkChars?: number; reuse?: boolean } = {},
+  ) {
     this.#writer = sink.getWriter();
     this.#limit = options.chunkChars ?? CHUNK_CHARS;
+    this.#reuse = options.reuse ?? false;
+    // Room for a chunk of ASCII and a line beyond it; grown when the text needs more.
+    this.#buffer = new Utf8Buffer(this.#limit + 16 * 1024);
   }
 
   /** What has been written so far (lines, and bytes the sink has taken). */
@@ -113,9 +125,9 @@ export class NdjsonWriter {
 
   /** Adds one resource as a line; writes a chunk to the sink when one is full. */
   async write(resource: Resource): Promise<void> {
-    const line = `${JSON.stringify(resource)}\n`;
-    this.#parts.push(line);
-    this.#chars += line.length;
+    const json = JSON.stringify(resource);
+    this.#buffer.append(json, NEWLINE);
+    this.#chars += json.length + 1;
     this.#written.count++;
     if (this.#chars >= this.#limit) await this.#flush();
   }
@@ -130,17 +142,18 @@ export class NdjsonWriter {
 
   /** Drops what is left and aborts the sink (a failed or cancelled export). */
   async abort(reason?: unknown): Promise<void> {
-    this.#parts = [];
+    this.#buffer.clear();
+    this.#chars = 0;
     await this.#writer.abort(reason).catch(() => {});
   }
 
   async #flush(): Promise<void> {
-    if (this.#parts.length === 0) return;
-    const chunk = encoder.encode(this.#parts.join(""));
-    this.#parts = [];
+    if (this.#buffer.byteLength === 0) return;
+    const chunk = this.#reuse ? this.#buffer.view() : this.#buffer.take();
     this.#chars = 0;
     await this.#writer.ready;
     await this.#writer.write(chunk);
+    this.#buffer.clear();
     this.#written.bytes += chunk.byteLength;
   }
 }
