@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { Encounter, Observation, Patient, Resource } from "@medplum/fhirtypes";
 import { createExport, deleteExpiredExports, findExport } from "../db/accounts/fhir_exports.ts";
+import { ThrottledError } from "../lib/errors.ts";
 import type { AccountsDb } from "../db/accounts/database.ts";
 import { EXPORT_KEPT_MS, exportRunsSettled, FhirExports } from "../lib/fhir_export.ts";
 import { fhirKeySource } from "../lib/fhir_service.ts";
@@ -272,12 +273,21 @@ bulkTest(
       requestId: null,
     };
     const quota = { inFlight: 2, kept: 10 };
+    // Both in the same millisecond, as on a fast machine.
+    const at = Date.now();
     const held = [
-      await createExport(accounts, job, "elsewhere-1", 600_000, quota),
-      await createExport(accounts, job, "elsewhere-2", 600_000, quota),
+      await createExport(accounts, job, "elsewhere-1", 600_000, quota, at),
+      await createExport(accounts, job, "elsewhere-2", 600_000, quota, at),
     ];
     const third = await call("/fhir/$export", { headers: { Prefer: "respond-async" } });
     assert.equal(third.status, 429, third.text);
+    // A third made in that millisecond too is refused, whichever way its random id sorts.
+    for (let i = 0; i < 20; i++) {
+      await assert.rejects(
+        createExport(accounts, job, "elsewhere-3", 600_000, quota, at),
+        ThrottledError,
+      );
+    }
     assert.equal(third.body.issue[0].code, "throttled");
     assert.ok(Number(third.headers.get("Retry-After")) >= 1);
     const queued = await call(`/fhir/bulk-status/${held[0]!.id}`);

@@ -103,8 +103,9 @@ function toJob(row: FhirExportsTable): ExportJob {
 /**
  * Stores a new job (`queued`, held by `owner` for `leaseMs`). Refused with `ThrottledError` when
  * the user has `quota.inFlight` jobs in flight or `quota.kept` jobs kept already: the job is
- * written first and counted after, so that of requests racing on several instances exactly the
- * first ones (by time, then id) are kept.
+ * written first and counted after with those made before it, so that of requests racing on
+ * several instances the first ones are kept (two made in the same millisecond are each counted
+ * with the other: at most both are refused, never both kept over the quota).
  */
 export function createExport(
   accounts: AccountsDb,
@@ -139,11 +140,13 @@ export function createExport(
   };
   return accounts.run(async (db) => {
     await db.insertInto("fhir_exports").values(row).execute();
-    const mine = await db.selectFrom("fhir_exports").select(["id", "status", "created_at"])
+    const mine = await db.selectFrom("fhir_exports").select(["status", "created_at"])
       .where("user_id", "=", job.userId)
       .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
-      .orderBy("created_at").orderBy("id").execute();
-    const before = mine.slice(0, mine.findIndex((r) => r.id === row.id) + 1);
+      .execute();
+    // Those made before this one, and in the same millisecond: a tie counts against both, as an
+    // earlier job in that millisecond that sorts after this one by id was counted without it.
+    const before = mine.filter((r) => r.created_at <= row.created_at);
     const flying = before.filter((r) => IN_FLIGHT.includes(r.status as ExportStatus)).length;
     if (flying > quota.inFlight || before.length > quota.kept) {
       await db.deleteFrom("fhir_exports").where("id", "=", row.id).execute();
