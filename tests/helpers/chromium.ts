@@ -198,6 +198,7 @@ export async function openFilters(page: Page): Promise<void> {
   if (await panel.getAttribute("open") === null) {
     await panel.locator("summary").click();
     await page.locator("#filter-q").waitFor({ state: "visible" });
+    await waitForHtmx(page);
   }
 }
 
