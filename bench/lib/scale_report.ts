@@ -202,6 +202,9 @@ function table(results: RunResult[]): string {
   return markdownTable(head, rows);
 }
 
+/** How much more a FHIR export of twice the patients may add to the app's RSS and count as flat. */
+const FLAT_SLACK_MB = 32;
+
 /** The goals at 1M records on the embedded store, met or not. */
 function goals(results: RunResult[]): string[] {
   const lines: string[] = [];
@@ -223,10 +226,23 @@ function goals(results: RunResult[]): string[] {
       }`,
     );
     if (r.fhir_export) {
+      // Flat memory: what the export adds does not grow with its size. The half-size run's rise
+      // holds the bounded parts (page caches filled, V8's young generation); doubling the
+      // patients may add a little to it, not another export's worth.
+      const rise = r.fhir_export.peak_rss_mb - r.fhir_export.rss_before_mb;
+      const half = results.find((h) =>
+        h.backend === r.backend && h.size === r.size / 2 && h.fhir_export
+      )?.fhir_export;
+      const halfRise = half ? half.peak_rss_mb - half.rss_before_mb : null;
       lines.push(
-        `- FHIR Bulk Data export of 1M patients with RSS under 200 MB: ` +
-          `${r.fhir_export.rss_before_mb} → ${r.fhir_export.peak_rss_mb} MB → ${
-            met(r.fhir_export.peak_rss_mb < 200 && r.fhir_export.exact)
+        `- FHIR Bulk Data export of 1M patients with flat memory (its rise at most ` +
+          `${FLAT_SLACK_MB} MB above the rise at 500k): ${r.fhir_export.rss_before_mb} → ` +
+          `${r.fhir_export.peak_rss_mb} MB (+${fmt(rise, 1)}), at 500k ${
+            halfRise === null ? "not measured" : `+${fmt(halfRise, 1)}`
+          } → ${
+            halfRise === null
+              ? "not judged"
+              : met(rise <= halfRise + FLAT_SLACK_MB && r.fhir_export.exact)
           }`,
       );
     }
