@@ -3,6 +3,8 @@
  * so it is a 404 like an id nobody has: `/patients/abc` is as absent as `/patients/99999`.
  */
 import type { Context } from "hono";
+import { AdmissionNotFoundError } from "../lib/admission_errors.ts";
+import { MAX_ADMISSION_ID } from "../lib/admission_store.ts";
 import { NotFoundError, PatientNotFoundError } from "../lib/errors.ts";
 import { parsePatientId } from "../lib/patient_fields.ts";
 
@@ -38,5 +40,15 @@ export function pathId(c: Context, kind: IdKind = PATIENT_ID): number {
   const text = c.req.param("id") ?? "";
   const id = kind.parse(text);
   if (id === null) throw kind.missing(text);
+  return id;
+}
+
+/** The path's `{aid}`, an admission of patient `patientId`; one that cannot be one names none (404). */
+export function pathAdmissionId(c: Context, patientId: number): number {
+  const text = c.req.param("aid") ?? "";
+  const id = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!(id >= 1 && id <= MAX_ADMISSION_ID)) {
+    throw new AdmissionNotFoundError(patientId, text.slice(0, 20));
+  }
   return id;
 }

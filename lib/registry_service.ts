@@ -187,7 +187,8 @@ function personalAccess(userId: number): RegistryAccess {
   };
 }
 
-function summaryOf(access: RegistryAccess, members: number): RegistrySummary {
+/** A registry as its lists and pages show it: the caller's access, and how many members it has. */
+export function summaryOf(access: RegistryAccess, members: number): RegistrySummary {
   return {
     id: access.registryId,
     name: access.name,

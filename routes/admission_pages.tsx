@@ -29,7 +29,6 @@ import {
   AdmissionStaleError,
   DeletedAdmissionNotFoundError,
 } from "../lib/admission_errors.ts";
-import { MAX_ADMISSION_ID } from "../lib/admission_store.ts";
 import { type FieldError, NotFoundError } from "../lib/errors.ts";
 import { type RegistryRight, requireRight } from "../lib/registry_rights.ts";
 import {
@@ -45,7 +44,7 @@ import { actorOf } from "../http/actor.ts";
 import { admissionsBody } from "../http/admissions_panel.tsx";
 import type { AppEnv } from "../http/env.ts";
 import { formText, readForm } from "../http/form_body.ts";
-import { pathId } from "../http/path_id.ts";
+import { pathAdmissionId, pathId } from "../http/path_id.ts";
 import { userTimeZone } from "../http/time_zone.ts";
 
 export const admissionPageRoutes = new Hono<AppEnv>();
@@ -53,16 +52,6 @@ admissionPageRoutes.use("*", requireUser(), async (c, next) => {
   c.header("Vary", "HX-Request"); // htmx gets fragments, browsers full pages, from the same URLs
   await next();
 });
-
-/** The `{aid}` of the path; one that cannot be an admission number names none (404). */
-function pathAdmissionId(c: Context<AppEnv>, patientId: number): number {
-  const text = c.req.param("aid") ?? "";
-  const id = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
-  if (!(id >= 1 && id <= MAX_ADMISSION_ID)) {
-    throw new AdmissionNotFoundError(patientId, text.slice(0, 20));
-  }
-  return id;
-}
 
 /** Refuses (403, naming the role needed) a role without `right`, before anything is read. */
 function need(c: Context<AppEnv>, right: RegistryRight): void {

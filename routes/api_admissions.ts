@@ -5,13 +5,12 @@
  * time zone with their offset. A Hono sub-app, mounted at that prefix.
  */
 import { type Context, Hono } from "hono";
-import { AdmissionNotFoundError } from "../lib/admission_errors.ts";
 import type { AdmissionService } from "../lib/admission_service.ts";
-import { MAX_ADMISSION_ID, type StoredAdmission } from "../lib/admission_store.ts";
+import type { StoredAdmission } from "../lib/admission_store.ts";
 import { ifMatchValues, noneMatchHits } from "../lib/entity_tags.ts";
 import { admissionToJson } from "../lib/stroke/admission_json.ts";
 import { actorOf } from "../http/actor.ts";
-import { pathId } from "../http/path_id.ts";
+import { pathAdmissionId, pathId } from "../http/path_id.ts";
 import type { AppEnv } from "../http/env.ts";
 import { jsonBody } from "../http/json_body.ts";
 import { userTimeZone } from "../http/time_zone.ts";
@@ -19,16 +18,6 @@ import { userTimeZone } from "../http/time_zone.ts";
 /** An admission's ETag: its revision, quoted. */
 export function admissionEtag(admission: StoredAdmission): string {
   return `"${admission.revision}"`;
-}
-
-/** The `{aid}` of the path; one that cannot be an admission number names none (404). */
-function pathAdmissionId(c: Context<AppEnv>, patientId: number): number {
-  const text = c.req.param("aid") ?? "";
-  const id = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
-  if (!(id >= 1 && id <= MAX_ADMISSION_ID)) {
-    throw new AdmissionNotFoundError(patientId, text.slice(0, 20));
-  }
-  return id;
 }
 
 /** The admissions API over `service`, to mount at `/api/patient_data/:id/admissions`. */

@@ -29,8 +29,8 @@ import {
 import {
   type MemberView,
   type RegistryAccess,
-  type RegistrySummary,
   requireRight,
+  summaryOf,
 } from "../lib/registry_service.ts";
 import { csrfToken } from "../middleware/csrf.ts";
 import { requireUser } from "../middleware/require_user.ts";
@@ -60,16 +60,6 @@ const NO_EMAIL = "No email is sent by this installation: let them know yourself.
 
 /** The `{rid}` of the path, with the user's access to it (404 for a non-member). */
 const pathAccess = (c: Context<AppEnv>) => registryAccess(c, c.req.param("rid") ?? "");
-
-function summaryOf(access: RegistryAccess, members: number): RegistrySummary {
-  return {
-    id: access.registryId,
-    name: access.name,
-    role: access.role,
-    personal: access.personal,
-    members,
-  };
-}
 
 /** Everything a registry's page shows, read now (the members, the changes and their names). */
 async function pageProps(

@@ -4,7 +4,7 @@
  * each and the one before, the door-to-treatment intervals the quality indicators count, and
  * times written on the user's wall clock.
  */
-import type { AdmissionFields, TimeField } from "./admission_fields.ts";
+import { type AdmissionFields, TIME_FIELDS, type TimeField } from "./admission_fields.ts";
 import { DOOR_TO_NEEDLE_TARGET } from "./quality_indicators.ts";
 import { offsetAt, readLocalTime, toLocalInput } from "./time_zone.ts";
 
@@ -28,15 +28,6 @@ const AFTER_WORDS: Readonly<Record<TimeField, string>> = {
   discharge_at: "discharge",
 };
 
-const ORDER: readonly TimeField[] = [
-  "last_known_well_at",
-  "arrival_at",
-  "imaging_at",
-  "thrombolysis_at",
-  "thrombectomy_at",
-  "discharge_at",
-];
-
 /** One step of the timeline. */
 export interface TimelineStep {
   field: TimeField;
@@ -48,7 +39,7 @@ export interface TimelineStep {
 
 /** The admission's known times, earliest first (the usual order where two are equal). */
 export function timelineOf(admission: AdmissionFields): TimelineStep[] {
-  const known = ORDER.flatMap((field) => {
+  const known = TIME_FIELDS.flatMap((field) => {
     const at = admission[field];
     return at ? [{ field, at }] : [];
   }).sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -79,7 +70,7 @@ export function missingSteps(admission: AdmissionFields): { field: TimeField; te
     thrombectomy_at: "Thrombectomy: not done",
     discharge_at: "Discharge: not yet recorded",
   };
-  return ORDER.flatMap((field) =>
+  return TIME_FIELDS.flatMap((field) =>
     admission[field] === null && words[field] ? [{ field, text: words[field]! }] : []
   );
 }
