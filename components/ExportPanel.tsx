@@ -5,7 +5,12 @@
  */
 import { formatCount } from "../lib/count_format.ts";
 import { FIELD_LABELS } from "../lib/patient_fields.ts";
-import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
+import {
+  DEFAULT_LIST_QUERY,
+  DEFAULT_PER_PAGE,
+  listQueryString,
+  type PatientListQuery,
+} from "../lib/patient_query.ts";
 import { QUASI_IDENTIFIERS } from "../lib/patient_export.ts";
 import { RegistryField } from "./Form.tsx";
 import { DOM_IDS, listUrl } from "./htmx.ts";
@@ -15,16 +20,17 @@ import { RegistryTag } from "./RegistryTag.tsx";
 
 /** The query string of an export of this view: its filters and sort, without paging. */
 export function exportQueryString(query: PatientListQuery, extra: Record<string, string> = {}) {
-  const params = new URLSearchParams(listQueryString({ ...query, page: 1, perPage: 50 }));
-  for (const [name, value] of Object.entries(extra)) params.set(name, value);
+  const qs = listQueryString({ ...query, page: 1, perPage: DEFAULT_PER_PAGE });
+  const names = Object.keys(extra);
+  if (names.length === 0) return qs;
+  const params = new URLSearchParams(qs);
+  for (const name of names) params.set(name, extra[name]!);
   return params.toString();
 }
 
 /** The query string of the admissions' export of this view: its filters (admissions have no sort). */
 function admissionsQueryString(query: PatientListQuery): string {
-  const params = new URLSearchParams(exportQueryString(query));
-  params.delete("sort");
-  return params.toString();
+  return exportQueryString({ ...query, sort: DEFAULT_LIST_QUERY.sort });
 }
 
 /** The ids of the de-identified exports' forms, fetched when the panel first opens. */

@@ -229,23 +229,36 @@ export function parseListQuery(params: URLSearchParams, options: ParseOptions = 
 
 /** The query string of a list view, leaving out defaults, so that URLs stay short and stable. */
 export function listQueryString(query: PatientListQuery): string {
-  const params = new URLSearchParams();
+  // Written as URLSearchParams would (a page draws some thirty of these, and URLSearchParams
+  // costs more than the rest of a link).
+  let out = "";
+  const set = (name: string, value: string) => {
+    out += `${out ? "&" : ""}${name}=${formEncoded(value)}`;
+  };
   const { filter, sort } = query;
-  if (filter.q !== undefined) params.set("q", String(filter.q));
+  if (filter.q !== undefined) set("q", String(filter.q));
   for (const field of CATEGORICAL_FIELDS) {
     const value = filter[field];
-    if (value !== undefined) params.set(field, String(value));
+    if (value !== undefined) set(field, String(value));
   }
-  if (filter.age_min !== undefined) params.set("age_min", String(filter.age_min));
-  if (filter.age_max !== undefined) params.set("age_max", String(filter.age_max));
+  if (filter.age_min !== undefined) set("age_min", String(filter.age_min));
+  if (filter.age_max !== undefined) set("age_max", String(filter.age_max));
   for (const name of ADMISSION_PARAMETERS) {
     const value = filter.admission?.[CRITERION[name]];
-    if (value !== undefined) params.set(name, value);
+    if (value !== undefined) set(name, value);
   }
   if (sort.field !== "id" || sort.direction !== "asc") {
-    params.set("sort", `${sort.direction === "desc" ? "-" : ""}${sort.field}`);
+    set("sort", `${sort.direction === "desc" ? "-" : ""}${sort.field}`);
   }
-  if (query.perPage !== DEFAULT_PER_PAGE) params.set("per_page", String(query.perPage));
-  if (query.page !== 1) params.set("page", String(query.page));
-  return params.toString();
+  if (query.perPage !== DEFAULT_PER_PAGE) set("per_page", String(query.perPage));
+  if (query.page !== 1) set("page", String(query.page));
+  return out;
+}
+
+/** What URLSearchParams leaves as it is in a value. */
+const FORM_SAFE = /^[\w.*-]*$/;
+
+/** `value` as URLSearchParams writes it (`formerly smoked` → `formerly+smoked`). */
+function formEncoded(value: string): string {
+  return FORM_SAFE.test(value) ? value : new URLSearchParams({ v: value }).toString().slice(2);
 }

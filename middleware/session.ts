@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { SecurityConfig } from "../config.ts";
 import type { AccountsDb } from "../db/accounts/database.ts";
 import { DatabaseSessionStore, type SessionTimes } from "../db/accounts/sessions.ts";
-import { findUserById } from "../db/accounts/users.ts";
+import { findUserById, type User } from "../db/accounts/users.ts";
 import { StoreUnavailableError } from "../lib/errors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { endDraftScope } from "./draft_scope.ts";
@@ -27,6 +27,8 @@ interface LoadScope {
   error?: unknown;
   peek?: boolean;
   times?: SessionTimes;
+  /** The account of the session's row, read with it (`undefined`: not read). */
+  user?: User | null;
 }
 const loading = new AsyncLocalStorage<LoadScope>();
 
@@ -37,6 +39,7 @@ class OutageAwareStore extends DatabaseSessionStore {
       const stored = await super.readSession(id, !scope?.peek);
       if (stored && scope) {
         scope.times = { createdAt: stored.createdAt, lastSeenAt: stored.lastSeenAt };
+        scope.user = stored.user;
       }
       return stored?.data ?? null;
     } catch (error) {
@@ -98,7 +101,7 @@ export function sessions(options: SessionOptions): MiddlewareHandler<AppEnv> {
             ? scope.error
             : new StoreUnavailableError("users", { cause: scope.error });
         }
-        await loadUser(c, accounts);
+        await loadUser(c, accounts, scope.user);
         if (scope.times) c.set("sessionTimes", scope.times);
         const left = sessionTimeLeft(c, security);
         if (left) c.header(SESSION_LEFT_HEADER, String(left.endsInMs));
@@ -122,11 +125,19 @@ function dropUnusedCookie(c: Context<AppEnv>): void {
   }
 }
 
-async function loadUser(c: Context<AppEnv>, accounts: AccountsDb): Promise<void> {
+/**
+ * The session's user: the account read with the session's row when it is the one the session
+ * names (always, but for a row written before the row kept its user), else read now.
+ */
+async function loadUser(
+  c: Context<AppEnv>,
+  accounts: AccountsDb,
+  withRow: User | null | undefined,
+): Promise<void> {
   const session = c.get("session");
   const userId = session.get("user_id");
   if (typeof userId !== "number") return;
-  const user = await findUserById(accounts, userId);
+  const user = withRow?.id === userId ? withRow : await findUserById(accounts, userId);
   if (user && !user.locked) c.set("user", user);
   else session.forget("user_id"); // the account was deleted or locked meanwhile
 }

@@ -1,9 +1,8 @@
 /** API tokens for JSON callers: stored only as SHA-256 hashes, shown to their owner once. */
 import { createHash, randomBytes } from "node:crypto";
-import type { CompiledQuery, Kysely } from "kysely";
+import { compiledOnce } from "./compiled.ts";
 import type { AccountsDb } from "./database.ts";
-import type { AccountsSchema } from "./schema.ts";
-import { toUser, type User } from "./users.ts";
+import { toUser, type User, USER_COLUMNS } from "./users.ts";
 
 export interface ApiToken {
   id: number;
@@ -107,8 +106,7 @@ export function revokeAllApiTokens(accounts: AccountsDb, userId: number): Promis
   });
 }
 
-/** The token lookup, compiled once per database (it runs on every API call). */
-const lookups = new WeakMap<Kysely<AccountsSchema>, CompiledQuery<LookupRow>>();
+/** The token lookup with its user, compiled once per database (it runs on every API call). */
 type LookupRow = {
   token_id: number;
   last_used_at: number | null;
@@ -122,29 +120,13 @@ type LookupRow = {
   time_zone: string | null;
 };
 
-function lookupQuery(db: Kysely<AccountsSchema>): CompiledQuery<LookupRow> {
-  let compiled = lookups.get(db);
-  if (!compiled) {
-    compiled = db.selectFrom("api_tokens")
-      .innerJoin("login_data", "login_data.id", "api_tokens.user_id")
-      .select([
-        "api_tokens.id as token_id",
-        "api_tokens.last_used_at",
-        "api_tokens.registry_id",
-        "login_data.id",
-        "login_data.name",
-        "login_data.email",
-        "login_data.password",
-        "login_data.is_admin",
-        "login_data.locked_at",
-        "login_data.time_zone",
-      ])
-      .where("api_tokens.token_hash", "=", "")
-      .compile();
-    lookups.set(db, compiled);
-  }
-  return compiled;
-}
+const lookupQuery = compiledOnce<LookupRow>((db, tokenHash) =>
+  db.selectFrom("api_tokens")
+    .innerJoin("login_data", "login_data.id", "api_tokens.user_id")
+    .select(["api_tokens.id as token_id", "api_tokens.last_used_at", "api_tokens.registry_id"])
+    .select(USER_COLUMNS)
+    .where("api_tokens.token_hash", "=", tokenHash)
+);
 
 /** Who a token stands for: its user, and the registry it is bound to (its number), if any. */
 export interface TokenHolder {
@@ -165,8 +147,7 @@ export function tokenHolder(accounts: AccountsDb, token: string): Promise<TokenH
   if (!token.startsWith(PREFIX) || token.length > 100) return Promise.resolve(null);
   const tokenHash = sha256Hex(token);
   return accounts.run(async (db) => {
-    const query: CompiledQuery<LookupRow> = { ...lookupQuery(db), parameters: [tokenHash] };
-    const { rows } = await db.executeQuery(query);
+    const { rows } = await db.executeQuery(lookupQuery(db, tokenHash));
     const row = rows[0];
     if (!row || row.locked_at !== null) return null;
     const now = Date.now();

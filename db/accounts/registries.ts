@@ -8,6 +8,7 @@
  * the database, so every app instance sees a change at once.
  */
 import { type Kysely, sql } from "kysely";
+import { compiledOnce } from "./compiled.ts";
 import type { AccountsDb } from "./database.ts";
 import type { AccountsSchema } from "./schema.ts";
 import {
@@ -298,11 +299,15 @@ export function membershipById(
   });
 }
 
+/** The user's memberships by name, compiled once (every page's header lists them). */
+const membershipsQuery = compiledOnce((db, userId) =>
+  membershipQuery(db, userId).orderBy("registries.name").orderBy("registries.id")
+);
+
 /** The team registries the user is an active member of, by name. */
 export function membershipsOf(accounts: AccountsDb, userId: number): Promise<Membership[]> {
   return accounts.run(async (db) => {
-    const rows = await membershipQuery(db, userId).orderBy("registries.name")
-      .orderBy("registries.id").execute();
+    const { rows } = await db.executeQuery(membershipsQuery(db, userId));
     return rows.map(toMembership);
   });
 }

@@ -5,7 +5,9 @@
  */
 import { createHmac } from "node:crypto";
 import type { SessionData, Store } from "hono-sessions";
+import { compiledOnce } from "./compiled.ts";
 import type { AccountsDb } from "./database.ts";
+import { toUser, type User, USER_COLUMNS } from "./users.ts";
 
 export interface SessionPolicy {
   /** A session unused for this long ends (ms). */
@@ -23,7 +25,25 @@ export interface SessionTimes {
 /** A stored session with its times. */
 export interface StoredSession extends SessionTimes {
   data: SessionData;
+  /**
+   * The account of the row's `user_id`, read in the same statement (null when the session has
+   * no user, or the account is gone): a page needs both, and one query costs half of two.
+   */
+  user: User | null;
 }
+
+/** The session's row and its user's account, compiled once (every page reads it). */
+const sessionQuery = compiledOnce((db, id) =>
+  db.selectFrom("sessions")
+    .leftJoin("login_data", "login_data.id", "sessions.user_id")
+    .select(["sessions.data", "sessions.created_at", "sessions.last_seen_at"])
+    .select(USER_COLUMNS)
+    .where("sessions.id", "=", id)
+);
+
+/** How many sessions' keys are kept, and the longest id kept (ours are UUIDs, 36 characters). */
+const KEPT_KEYS = 4096;
+const KEPT_ID_LENGTH = 64;
 
 /** How often `last_seen_at` is written while a session is in use (ms): not on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -51,8 +71,20 @@ export class DatabaseSessionStore implements Store {
     private readonly secret = "",
   ) {}
 
+  /** Recent ids' keys: an HMAC costs more than the session's query (most requests are repeats). */
+  readonly #keys = new Map<string, string>();
+
   #keyOf(sid: string): string {
-    return createHmac("sha256", this.secret).update(sid).digest("hex");
+    let key = this.#keys.get(sid);
+    if (key === undefined) {
+      key = createHmac("sha256", this.secret).update(sid).digest("hex");
+      // Only ids of our own length are kept (a cookie sent by anyone can be of any size).
+      if (sid.length <= KEPT_ID_LENGTH) {
+        if (this.#keys.size >= KEPT_KEYS) this.#keys.delete(this.#keys.keys().next().value!);
+        this.#keys.set(sid, key);
+      }
+    }
+    return key;
   }
 
   async getSessionById(id?: string): Promise<SessionData | null> {
@@ -68,8 +100,7 @@ export class DatabaseSessionStore implements Store {
     if (!sid) return Promise.resolve(null);
     const id = this.#keyOf(sid);
     return this.accounts.run(async (db) => {
-      const row = await db.selectFrom("sessions").selectAll().where("id", "=", id)
-        .executeTakeFirst();
+      const row = (await db.executeQuery(sessionQuery(db, id))).rows[0];
       if (!row) return null;
       const now = Date.now();
       let lastSeenAt = Number(row.last_seen_at);
@@ -83,7 +114,12 @@ export class DatabaseSessionStore implements Store {
         await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", id).execute();
         lastSeenAt = now;
       }
-      return { data: JSON.parse(row.data) as SessionData, createdAt, lastSeenAt };
+      return {
+        data: JSON.parse(row.data) as SessionData,
+        createdAt,
+        lastSeenAt,
+        user: row.id === null ? null : toUser({ ...row, id: row.id }),
+      };
     });
   }
 

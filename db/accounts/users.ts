@@ -39,6 +39,17 @@ type Row = {
   time_zone?: string | null;
 };
 
+/** The columns of `login_data` that `toUser` reads, for a query that joins them to its own. */
+export const USER_COLUMNS = [
+  "login_data.id",
+  "login_data.name",
+  "login_data.email",
+  "login_data.password",
+  "login_data.is_admin",
+  "login_data.locked_at",
+  "login_data.time_zone",
+] as const;
+
 /** A `login_data` row as a user. */
 export function toUser(row: Row): User {
   return {
