@@ -1,4 +1,6 @@
 /** The patient table: sortable headers, display rows, inline edit rows and pagination. */
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
 import { formatCount } from "../lib/count_format.ts";
 import { listQueryString, type PatientListQuery } from "../lib/patient_query.ts";
 import {
@@ -22,6 +24,14 @@ import { here, mayDo } from "./registry_url.ts";
 
 const COLUMNS = PATIENT_FIELDS.length + 1;
 
+/*
+ * The table writes the characters beyond Latin-1 it shows (‹ › – → …) as character references:
+ * one such character makes V8 hold the whole page as a two-byte string, which Deno's server
+ * sends on a slower path (docs/performance.md, "Pages as light as the data").
+ */
+const PREVIOUS = raw("&#8249; Previous");
+const NEXT = raw("Next &#8250;");
+
 function SortHeader({ field, query }: { field: PatientField; query: PatientListQuery }) {
   const active = query.sort.field === field;
   const direction = active && query.sort.direction === "asc" ? "desc" : "asc";
@@ -34,25 +44,14 @@ function SortHeader({ field, query }: { field: PatientField; query: PatientListQ
   // The last word (or syllable) and the indicator stay on one line; the heading may wrap before.
   const cut = Math.max(heading.lastIndexOf(" "), heading.lastIndexOf("\u00AD")) + 1;
   const unit = rule.kind === "measure" ? rule.unit : undefined;
+  // A column heading without `scope` (a row of headings only: HTML makes each a column's); the
+  // sort indicator is drawn by static/app.css after the heading's last word, by its aria-sort.
   return (
-    <th scope="col" aria-sort={sortState}>
-      {
-        /* A stable id: htmx puts the focus back on it after the table is redrawn. static/app.js
-        follows the link through htmx (data-get). */
-      }
-      <a
-        id={`sort-${field}`}
-        href={href}
-        data-get
-        title={`Sort by ${FIELD_LABELS[field].toLowerCase()}`}
-      >
+    <th aria-sort={sortState}>
+      {/* A stable id: htmx puts the focus back on it after the table is redrawn. */}
+      <a id={`sort-${field}`} href={href} title={`Sort by ${FIELD_LABELS[field].toLowerCase()}`}>
         {heading.slice(0, cut)}
-        <span class="nowrap">
-          {heading.slice(cut)}
-          <span class="sort-indicator" aria-hidden="true">
-            {active ? (query.sort.direction === "asc" ? " ▲" : " ▼") : " ↕"}
-          </span>
-        </span>
+        <span class="nowrap">{heading.slice(cut)}</span>
         {unit && <span class="unit">{` ${unit}`}</span>}
       </a>
     </th>
@@ -144,30 +143,29 @@ function Pagination({ query, total }: { query: PatientListQuery; total: number }
   const pages = pageCount(query, total);
   if (pages === 1) return null;
   // Stable ids: the answer puts the focus on the new page's first row (see `focusFirstRow`).
-  const link = (page: number, label: string, id: string, rel?: string) => {
+  const link = (page: number, label: Child, id: string, rel?: string) => {
     const href = listUrl({ ...query, page });
     return (
-      <a
-        id={id}
-        href={href}
-        data-get
-        hx-swap={`outerHTML show:${selector(DOM_IDS.patientTable)}:top`}
-        rel={rel}
-        class="button button-small button-secondary"
-      >
+      <a id={id} href={href} rel={rel}>
         {label}
       </a>
     );
   };
-  const off = (label: string) => <span class="button button-small disabled">{label}</span>;
+  const off = (label: Child) => <span class="disabled">{label}</span>;
   return (
-    <nav class="pagination" aria-label="Pages">
+    // static/app.js follows the links through htmx (data-get), which shows the new page's top.
+    <nav
+      class="pagination"
+      aria-label="Pages"
+      data-get
+      hx-swap={`outerHTML show:${selector(DOM_IDS.patientTable)}:top`}
+    >
       {query.page > 1 ? link(1, "« First", "page-first") : off("« First")}
-      {query.page > 1 ? link(query.page - 1, "‹ Previous", "page-prev", "prev") : off("‹ Previous")}
+      {query.page > 1 ? link(query.page - 1, PREVIOUS, "page-prev", "prev") : off(PREVIOUS)}
       <span class="page-of" aria-current="page">
         Page {formatCount(query.page)} of {formatCount(pages)}
       </span>
-      {query.page < pages ? link(query.page + 1, "Next ›", "page-next", "next") : off("Next ›")}
+      {query.page < pages ? link(query.page + 1, NEXT, "page-next", "next") : off(NEXT)}
       {query.page < pages ? link(pages, "Last »", "page-last") : off("Last »")}
     </nav>
   );
@@ -181,14 +179,19 @@ export const PAGING_LINK_IDS: readonly string[] = [
   "page-last",
 ];
 
-/** "1–50 of 5,110 patients" */
-export function countText(query: PatientListQuery, total: number, shown: number): string {
+/** "1–50 of 5,110 patients" (`dash` between the first and the last: "&#8211;" in HTML). */
+export function countText(
+  query: PatientListQuery,
+  total: number,
+  shown: number,
+  dash = "–",
+): string {
   const first = (query.page - 1) * query.perPage + 1;
   const n = formatCount;
   const patients = `patient${total === 1 ? "" : "s"}`;
   return shown === 0
     ? `0 of ${n(total)} ${patients}`
-    : `${n(first)}–${n(first + shown - 1)} of ${n(total)} ${patients}`;
+    : `${n(first)}${dash}${n(first + shown - 1)} of ${n(total)} ${patients}`;
 }
 
 export function CountSummary(
@@ -205,7 +208,7 @@ export function CountSummary(
     <p id={DOM_IDS.patientCount} class="count" hx-swap-oob={oob ? "true" : undefined}>
       {invalid
         ? "No patients shown: a filter above needs correcting"
-        : countText(query, total, shown)}
+        : raw(countText(query, total, shown, "&#8211;"))}
     </p>
   );
 }
@@ -293,9 +296,9 @@ export function PatientTable(props: PatientTableProps) {
         />
       )}
       <div class="table-top">
-        <p class="scroll-hint">Scroll the table sideways for more columns →</p>
+        <p class="scroll-hint">{raw("Scroll the table sideways for more columns &#8594;")}</p>
         {/* Shown by the stylesheet while an htmx request is on its way. */}
-        <p class="loading" aria-hidden="true">Loading…</p>
+        <p class="loading" aria-hidden="true">{raw("Loading&#8230;")}</p>
       </div>
       {props.note && <p class="table-note">{props.note}</p>}
       <div class="table-wrap">
@@ -304,10 +307,11 @@ export function PatientTable(props: PatientTableProps) {
             Your patients, sorted by {FIELD_LABELS[query.sort.field]}
             {query.sort.direction === "desc" ? ", descending" : ""}
           </caption>
-          <thead>
+          {/* static/app.js follows the sort links through htmx (data-get). */}
+          <thead data-get>
             <tr>
               {COLUMN_ORDER.map((field) => <SortHeader field={field} query={query} />)}
-              <th scope="col">
+              <th>
                 <span class="visually-hidden">Actions</span>
               </th>
             </tr>

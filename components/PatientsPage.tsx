@@ -349,15 +349,15 @@ export function PatientsPage(props: PatientsPageProps) {
         <p class="actions">
           {mayDo("import") && (
             <>
-              <a class="button button-small button-secondary" href={here("/patients/import")}>
+              <a href={here("/patients/import")}>
                 Import a CSV file
               </a>
-              <a class="button button-small button-secondary" href={here(ADMISSIONS_IMPORT_PAGE)}>
+              <a href={here(ADMISSIONS_IMPORT_PAGE)}>
                 Import admissions
               </a>
             </>
           )}
-          <a class="button button-small button-secondary" href={here("/patients/deleted")}>
+          <a href={here("/patients/deleted")}>
             Recently deleted
           </a>
         </p>

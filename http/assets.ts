@@ -61,6 +61,8 @@ export async function loadAssets(
     "vendor/htmx.min.js",
     new URL("htmx.min.js", import.meta.resolve("htmx.org")),
   );
+  await addBundle(manifest, BUNDLES.stylesheet, "app.css");
+  await addBundle(manifest, BUNDLES.script, "app.js");
   return manifest;
 }
 
@@ -77,14 +79,36 @@ export function assetUrl(manifest: AssetManifest, name: string): string {
   return `/static/${fingerprinted(name, asset.hash)}`;
 }
 
+/** The names of the asset bundles every page links (see {@link addBundle}). */
+export const BUNDLES = { stylesheet: "bundle.css", script: "bundle.js" } as const;
+
 /**
- * The URLs of every top-level asset with this extension, `first` before the rest (by name):
- * each area's stylesheet or script in `static/` is on every page without further wiring.
+ * Every top-level file of `static/` with this extension, `first` before the rest (by name),
+ * joined into one asset `name`: each area's stylesheet or script is on every page without
+ * further wiring, and a page names one URL for them (a first visit makes one request). Scripts
+ * are joined by a line with a semicolon, so no file's last statement runs into the next's.
  */
-export function assetUrls(manifest: AssetManifest, extension: string, first: string): string[] {
+async function addBundle(
+  manifest: AssetManifest,
+  name: string,
+  first: string,
+): Promise<void> {
+  const extension = extname(name);
   const names = [...manifest.keys()].filter((n) => !n.includes("/") && n.endsWith(extension));
   names.sort((a, b) => Number(b === first) - Number(a === first) || a.localeCompare(b));
-  return names.map((name) => assetUrl(manifest, name));
+  const joint = new TextEncoder().encode(extension === ".js" ? "\n;\n" : "\n");
+  const parts = names.flatMap((n, i) =>
+    i === 0 ? [manifest.get(n)!.body] : [joint, manifest.get(n)!.body]
+  );
+  const body = new Uint8Array(parts.reduce((size, part) => size + part.byteLength, 0));
+  parts.reduce((at, part) => (body.set(part, at), at + part.byteLength), 0);
+  manifest.set(name, {
+    body,
+    type: TYPES[extension]!,
+    hash: await hashOf(body),
+    compressible: true,
+    coded: {},
+  });
 }
 
 /**

@@ -32,7 +32,7 @@ import { requestIds } from "../middleware/request_id.ts";
 import { requestLog, safeLog } from "../middleware/request_log.ts";
 import { securityHeaders } from "../middleware/security_headers.ts";
 import { sessions, takeUndo } from "../middleware/session.ts";
-import { assetUrl, assetUrls } from "../http/assets.ts";
+import { assetUrl, BUNDLES } from "../http/assets.ts";
 import type { AppDeps, AppEnv } from "../http/env.ts";
 import { errorHandler, notFound } from "../http/errors.tsx";
 import { sessionClock } from "../http/session_clock.ts";
@@ -169,11 +169,11 @@ export function createApp(
     leaseMs: config.fhirExportLeaseMs,
   });
   const app = new Hono<AppEnv>();
-  const stylesheets = assetUrls(deps.assets, ".css", "app.css");
+  const stylesheets = [assetUrl(deps.assets, BUNDLES.stylesheet)];
   const icon = assetUrl(deps.assets, "favicon.svg");
   const scripts = [
     assetUrl(deps.assets, "vendor/htmx.min.js"),
-    ...assetUrls(deps.assets, ".js", "app.js"),
+    assetUrl(deps.assets, BUNDLES.script),
   ];
 
   // Every request: ids and the log line, headers, the Host check, what handlers share.

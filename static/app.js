@@ -195,19 +195,23 @@ document.addEventListener("htmx:beforeSend", syncBusy);
 document.addEventListener("htmx:afterRequest", syncBusy);
 document.addEventListener("htmx:afterSettle", syncBusy);
 
-// The patient table's links that change it in place — a row's Edit, the sort headings, the
-// pages — carry only their address (href), not htmx's hx-get repeating it (fifty rows a page):
-// here a click fetches the same address through htmx, into the target, swap and history their
-// ancestors name (hx-target, hx-swap, hx-push-url). A click that asks for a new tab or window
-// stays a plain link, as does everything without the script. On a phone an edit row would not
-// fit beside the others: Edit opens the edit page instead.
+// The patient table's links that change it in place — a row's Edit (known by its address), the
+// sort headings and the pages (inside an element marked data-get) — carry only their address
+// (href), not htmx's hx-get repeating it (fifty rows a page): here a click fetches the same
+// address through htmx, into the target, swap and history their ancestors name (hx-target,
+// hx-swap, hx-push-url). A click that asks for a new tab or window stays a plain link, as does
+// everything without the script. On a phone an edit row would not fit beside the others: Edit
+// opens the edit page instead.
+const EDIT_LINK = "#patient-table td:last-child > a[href*='/edit']";
 const narrow = globalThis.matchMedia("(max-width: 40rem)");
 document.addEventListener("click", (event) => {
-  const link = event.target instanceof Element && event.target.closest("a[data-edit], a[data-get]");
+  const link = event.target instanceof Element && event.target.closest("a[href]");
   const htmx = globalThis.htmx;
   if (!link || !htmx || event.defaultPrevented || event.button !== 0) return;
   if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
-  if (narrow.matches && link.hasAttribute("data-edit")) return;
+  const edit = link.matches(EDIT_LINK);
+  if (!edit && !link.closest("[data-get]")) return;
+  if (narrow.matches && edit) return;
   event.preventDefault();
   htmx.ajax("GET", link.getAttribute("href"), { source: link });
 });
@@ -307,7 +311,7 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const config = event.detail.requestConfig;
   if (config && config.elt === deleting && focusAfterDelete !== null) {
     const row = focusAfterDelete && document.getElementById(focusAfterDelete);
-    const edit = row && row.querySelector("[data-edit]");
+    const edit = row && row.querySelector(EDIT_LINK);
     const region = messageRegion();
     if (edit) edit.focus();
     else if (region) region.focus({ preventScroll: true });
@@ -316,7 +320,7 @@ document.addEventListener("htmx:afterSettle", (event) => {
   }
   if (focusAfterRestore !== null) {
     const row = document.getElementById(focusAfterRestore);
-    const edit = row && row.querySelector("[data-edit]");
+    const edit = row && row.querySelector(EDIT_LINK);
     if (edit) {
       edit.focus({ preventScroll: true });
       row.scrollIntoView({ block: "nearest" });

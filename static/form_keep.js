@@ -240,7 +240,9 @@
       return;
     }
     if (user === null || (from !== "/login" && from !== "/login/code")) return;
-    const edits = Array.from(document.querySelectorAll("a[data-edit]"));
+    const edits = Array.from(
+      document.querySelectorAll("#patient-table td:last-child > a[href*='/edit']"),
+    );
     for (const key of draftKeys()) {
       const match = new RegExp(
         "^" + PREFIX + user + ":" + scope + ":(?:([a-z0-9]+)/)?patient-(\\d+)$",

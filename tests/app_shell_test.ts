@@ -43,7 +43,7 @@ Deno.test("GET / answers 200 with the full page layout", () =>
     assert.match(html, /<a class="skip-link" href="#main">Skip to content<\/a>/);
     assert.match(html, /<nav [^>]*aria-label="Main"/);
     assert.match(html, /<main id="main"/);
-    assert.match(html, /<link rel="stylesheet" href="\/static\/app\.[0-9a-f]{12}\.css"/);
+    assert.match(html, /<link rel="stylesheet" href="\/static\/bundle\.[0-9a-f]{12}\.css"/);
     assert.match(html, /<script [^>]*src="\/static\/vendor\/htmx\.min\.[0-9a-f]{12}\.js"/);
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)[^"]*\.(js|css)"/, "no CDN");
     assert.doesNotMatch(html, /<script>|<script[^>]*>[^<]+<\/script>|<style>/, "nothing inline");
@@ -64,7 +64,7 @@ Deno.test("a fingerprinted asset URL from the page is cached for good, a bare on
     const html = await (await app.request("/")).text();
     const assets: [fingerprinted: string, bare: string][] = [
       ["/static/vendor/htmx.min.", "/static/vendor/htmx.min.js"],
-      ["/static/app.", "/static/app.css"],
+      ["/static/bundle.", "/static/bundle.css"],
     ];
     for (const [prefix, path] of assets) {
       const versioned = await app.request(linkTo(html, prefix));

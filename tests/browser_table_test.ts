@@ -85,18 +85,28 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
         );
         assert.equal(quiet[3], quiet[4], "hypertension and heart disease in the same colour");
         assert.notEqual(quiet[3], quiet[1], "a quiet No beside the gender's ink");
-        // Each sort mark sits on the line of its heading's last word.
-        const drift = await page.locator("thead th a").evaluateAll((links) =>
-          links.map((a) => {
-            const mark = a.querySelector(".sort-indicator")!;
-            const range = a.ownerDocument.createRange();
-            range.selectNodeContents(mark.parentElement!.firstChild!);
-            const words = [...range.getClientRects()].at(-1)!;
-            const m = mark.getBoundingClientRect();
-            return Math.abs(words.top + words.bottom - m.top - m.bottom) / 2;
+        // Each sort mark (the stylesheet's, after the heading's last word) sits on that word's
+        // line: ↕ on every heading, ▲ on the sorted one (by id, ascending).
+        const marks = await page.locator("thead th a .nowrap").evaluateAll((spans) =>
+          spans.map((span) => {
+            const mark = span.ownerDocument.defaultView!.getComputedStyle(span, "::after");
+            return `${mark.content} ${span.getClientRects().length}`;
           })
         );
-        assert.ok(drift.every((d) => d < 4), `marks off their line by ${drift}`);
+        assert.deepEqual(marks, [
+          '" ▲" / "" 1',
+          ...Array(11).fill('" ↕" / "" 1'),
+        ], "one mark each, on the line of its word, silent for screen readers");
+        // Without scope attributes, the headings are still each column's, and each row's id
+        // its row's header (the first column holds no data cells).
+        const rows = await page.locator("#patient-rows > tr").count();
+        assert.equal(await page.locator("thead").getByRole("columnheader").count(), 13);
+        assert.equal(await page.locator("#patient-rows").getByRole("rowheader").count(), rows);
+        const first = page.locator("#patient-rows > tr").first();
+        assert.equal(
+          await first.getByRole("rowheader").innerText(),
+          (await first.getAttribute("id"))!.slice("patient-".length),
+        );
         await page.mouse.wheel(0, 1500);
         await page.waitForFunction(() =>
           (globalThis as unknown as { scrollY: number }).scrollY > 1000
@@ -186,7 +196,8 @@ Deno.test("in Chromium, the patient table fits, shows what it does and keeps the
       await page.locator("#patient-table:not([aria-busy])").waitFor();
       assert.match(await text(page, "#patient-count"), /^1–50 of \d+ patients$/);
       await page.route(/\/edit$/, slow);
-      await page.locator("#patient-rows [data-edit]").first().click();
+      await page.locator("#patient-rows").getByRole("link", { name: /^Edit patient/ }).first()
+        .click();
       await page.locator("#patient-table[aria-busy=true]").waitFor();
       await page.locator("tr.editing").waitFor();
       await page.locator("#patient-table:not([aria-busy])").waitFor();

@@ -137,7 +137,7 @@ eachBackend(
       reason: "Age from the ID card",
     });
     const list = parseDom(await (await browser.get("/patients")).text());
-    const link = list.all("#patient-9046 a").find((a) => textOf(a) === "History");
+    const link = list.named("History of patient 9046");
     assert.equal(link?.getAttribute("href"), "/patients/9046/history");
     const detail = parseDom(await (await browser.get("/patients/9046")).text());
     const items = detail.all("#history li").map(textOf);

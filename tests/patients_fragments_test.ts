@@ -239,7 +239,7 @@ eachBackend(
     const row = parseDom(await (await b.get("/patients/9046/row", hx(b, "patient-9046"))).text());
     const shown = firstOf(row);
     assert.deepEqual([shown?.localName, attributesOf(shown)], ["tr", { id: "patient-9046" }]);
-    assert.equal(textOf(shown?.querySelector("a[autofocus]")), "Edit");
+    assert.equal(textOf(shown?.querySelector("a[autofocus]")), "Edit patient 9046");
     const plainRow = await b.get("/patients/9046/row");
     assert.equal(plainRow.headers.get("Location"), "/patients/9046");
     const html = await (await b.get("/patients/9046/edit")).text();
@@ -270,7 +270,7 @@ eachBackend("a save answers the row or a redirect; bad input answers 422", async
   );
   const cells = cellsOf(row);
   assert.deepEqual([cells.age, cells.bmi, cells.smoking_status], ["68", "N/A", "Smokes"]);
-  assert.equal(textOf(row?.querySelector("a[autofocus]")), "Edit");
+  assert.equal(textOf(row?.querySelector("a[autofocus]")), "Edit patient 9046");
   assertOobAlert(dom, "Patient 9046 saved.");
   const saved = await app.stores.patients.get(1, 9046);
   assert.deepEqual([saved?.age, saved?.smoking_status, saved?.bmi], [68, "smokes", null]);

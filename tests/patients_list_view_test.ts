@@ -115,7 +115,7 @@ test(
     // A row's links name the record only; the browser says which list they were followed from.
     const from = { Referer: `http://127.0.0.1:5000/patients?${view}` };
     assert.equal(
-      list.find(`#patient-${id} a[data-edit]`)?.getAttribute("href"),
+      list.findNamed(`Edit patient ${id}`)?.getAttribute("href"),
       `/patients/${id}/edit`,
     );
     const detail = (await page(ann, `/patients/${id}`, from)).dom;
@@ -143,7 +143,7 @@ test(
     const after = (await page(ann, `/patients?${view}`)).dom;
     assert.match(after.text("#patient-status"), /no longer matches the filters/);
     // A row's Delete submits the page's one delete form: the view once, the row's id its value.
-    const form = list.get("form#row-delete");
+    const form = list.get("form#del");
     assert.deepEqual(
       [form.getAttribute("method"), form.getAttribute("action")],
       ["get", "/patients/delete"],
@@ -153,8 +153,11 @@ test(
       ["gender", "Female"],
       ["sort", "-age"],
     ]);
-    const button = list.get(`#patient-${id} button[form="row-delete"]`);
-    assert.deepEqual([button.getAttribute("name"), button.getAttribute("value")], ["id", id]);
+    const button = list.named(`Delete patient ${id}`);
+    assert.deepEqual(
+      ["form", "name", "value"].map((name) => button.getAttribute(name)),
+      ["del", "id", id],
+    );
     const sent = await ann.get(`/patients/delete?${view}&page=2&id=1002`);
     assert.equal(sent.status, 303);
     assert.equal(sent.headers.get("Location"), `/patients/1002/delete?${view}&page=2`);

@@ -264,7 +264,7 @@ for (const backend of accountBackends()) {
     assert.equal(await t.app.stores.patients.count(editor.user.id), 0, "none is personal");
 
     // Edit: the row's Edit link, the edit page's form, and back to the list in the registry.
-    const editLink = shown.dom.get("#patient-501 a[data-edit]").getAttribute("href")!;
+    const editLink = shown.dom.named("Edit patient 501").getAttribute("href")!;
     const editPage = await open(bob, editLink, rid);
     assert.equal(editPage.dom.text("h1"), "Edit patient 501 · Stroke unit (editor)");
     const editForm = editPage.dom.get('main form[method="post"]');
@@ -283,14 +283,15 @@ for (const backend of accountBackends()) {
     assert.equal(detail.dom.text("h1"), "Patient 501 · Stroke unit (editor)");
     const history = await open(
       bob,
-      listed.dom.get('#patient-501 a[aria-label="History of patient 501"]').getAttribute("href")!,
+      listed.dom.named("History of patient 501").getAttribute("href")!,
       rid,
     );
     assert.match(history.dom.text("main"), /Changed by you/);
 
     // Delete: the row's button submits the page's delete form (a GET), on to the confirmation.
-    const deleteForm = listed.dom.get('form#row-delete[method="get"]');
-    const deleteButton = listed.dom.get('#patient-501 button[form="row-delete"]');
+    const deleteForm = listed.dom.get('form#del[method="get"]');
+    const deleteButton = listed.dom.named("Delete patient 501");
+    assert.equal(deleteButton.getAttribute("form"), "del");
     assert.equal(deleteButton.getAttribute("value"), "501");
     const sent = await bob.get(withFields(getFormUrl(deleteForm), { id: "501" }));
     const confirm = await open(bob, redirectIn(sent, rid, "a row's Delete"), rid);
@@ -314,7 +315,7 @@ for (const backend of accountBackends()) {
     // Delete again; restore from "Recently deleted".
     const again = await open(bob, list, rid);
     const second = await bob.get(
-      withFields(getFormUrl(again.dom.get("form#row-delete")), { id: "501" }),
+      withFields(getFormUrl(again.dom.get("form#del")), { id: "501" }),
     );
     const secondPage = await bob.get(redirectIn(second, rid, "a row's Delete"));
     const secondForm = parseDom(await secondPage.text()).get('main form[method="post"]');
@@ -349,7 +350,7 @@ for (const backend of accountBackends()) {
     const page = await open(bob, list, rid);
 
     // The table (sorting, filtering): a fragment whose links and pushed address stay.
-    const sortHref = page.dom.get("#sort-age[data-get]").getAttribute("href")!;
+    const sortHref = page.dom.get("thead[data-get] #sort-age").getAttribute("href")!;
     const sorted = await bob.get(sortHref, htmx(bob, list, "patient-table"));
     assert.equal(sorted.status, 200);
     assert.equal(
@@ -380,7 +381,7 @@ for (const backend of accountBackends()) {
     assert.deepEqual(await teamIds(t), [7, 8]);
 
     // Edit inline: the row's Edit, then Save; Cancel's address too.
-    const editHref = page.dom.get("#patient-7 a[data-edit]").getAttribute("href")!;
+    const editHref = page.dom.named("Edit patient 7").getAttribute("href")!;
     const row = await bob.get(editHref, htmx(bob, list, "patient-7"));
     const rowHtml = await row.text();
     assert.equal(row.status, 200);
@@ -401,7 +402,7 @@ for (const backend of accountBackends()) {
     assertStaysIn(await back.text(), rid, "the row after Cancel");
 
     // Delete: as static/app.js posts a row's Delete (the form's data-post, its fields), then Undo.
-    const deleteForm = page.dom.get("form#row-delete");
+    const deleteForm = page.dom.get("form#del");
     const deleted = await htmxSend(
       bob,
       "POST",
@@ -569,11 +570,12 @@ for (const backend of accountBackends()) {
     assert.equal(page.dom.text("h1"), "Patients · Stroke unit (viewer)");
     assert.ok(page.dom.find("#patient-3"), "the viewer reads the records");
     assert.equal(page.dom.find("#add"), null, "no add form");
-    assert.equal(page.dom.all("a[data-edit]").length, 0, "no Edit");
+    assert.equal(page.dom.findNamed("Edit patient 3"), null, "no Edit");
+    assert.equal(page.dom.all('a[href*="/edit"]').length, 0, "no edit link");
     assert.equal(page.dom.all('form[action*="/delete"]').length, 0, "no Delete");
-    assert.equal(page.dom.all('button[form="row-delete"]').length, 0, "no Delete button");
+    assert.equal(page.dom.all('button[form="del"]').length, 0, "no Delete button");
     assert.equal(page.dom.find('a[href^="/patients/import"]'), null, "no import");
-    assert.ok(page.dom.find('a[aria-label="History of patient 3"]'), "but History");
+    assert.ok(page.dom.findNamed("History of patient 3"), "but History");
     assert.equal(page.dom.all('a[href^="/api/patient_data/export"]').length, 0, "no plain export");
     assert.match(
       page.dom.text("#export-view"),

@@ -140,3 +140,35 @@ Deno.test("text assets come compressed as asked, each coding with its own ETag",
     assert.ok((await icon.arrayBuffer()).byteLength < 1024, "the icon is a small file");
     assert.equal(icon.headers.get("Content-Encoding"), null, "a small file goes as it is");
   }));
+
+Deno.test("a page links one stylesheet and one script of its own, which hold every file of static/", () =>
+  withApp(async (app) => {
+    const html = await (await app.request("/login")).text();
+    const dom = parseDom(html);
+    const sheets = dom.all('link[rel="stylesheet"]').map((l) => l.getAttribute("href")!);
+    const scripts = dom.all("script[src]").map((s) => s.getAttribute("src")!);
+    assert.equal(sheets.length, 1, `one stylesheet: ${sheets}`);
+    assert.equal(scripts.length, 2, `htmx and one script: ${scripts}`);
+    assert.match(scripts[0]!, /\/vendor\/htmx\.min\./, "htmx first");
+    const staticDir = new URL("../static/", import.meta.url);
+    const bundles: [url: string, extension: string, first: string][] = [
+      [sheets[0]!, ".css", "app.css"],
+      [scripts[1]!, ".js", "app.js"],
+    ];
+    for (const [url, extension, first] of bundles) {
+      const bundle = await (await app.request(url)).text();
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(staticDir)) {
+        if (entry.isFile && entry.name.endsWith(extension)) names.push(entry.name);
+      }
+      assert.ok(names.length >= 2, `${extension}: more than one file`);
+      const at = new Map<string, number>();
+      for (const name of names) {
+        const text = await Deno.readTextFile(new URL(name, staticDir));
+        const index = bundle.indexOf(text);
+        assert.ok(index >= 0, `${url} holds ${name}`);
+        at.set(name, index);
+      }
+      assert.equal(at.get(first), 0, `${first} comes first in ${url}`);
+    }
+  }));

@@ -129,10 +129,14 @@ export function samplePatients(count: number, firstId: number): PatientFields[] 
   }));
 }
 
-/** The label of the focused element (its aria-label, else its id). */
+/**
+ * The label of the focused element: its aria-label, else its id, else its text (a row's
+ * "Edit patient 67", words only screen readers read included).
+ */
 export function focused(page: Page): Promise<string> {
   return page.evaluate<string>(
-    "(el => el?.getAttribute('aria-label') ?? el?.id ?? '')(document.activeElement)",
+    "(el => el?.getAttribute('aria-label') ?? (el?.id || " +
+      "(el?.textContent ?? '').replace(/\\s+/g, ' ').trim()))(document.activeElement)",
   );
 }
 
@@ -148,7 +152,9 @@ export async function waitForFocus(page: Page, label: string): Promise<void> {
     const { document } = globalThis as unknown as PageGlobals;
     const el = document.activeElement;
     const busy = document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling");
-    return (el?.getAttribute("aria-label") ?? el?.id) === want && !busy;
+    const label = el?.getAttribute("aria-label") ??
+      (el?.id || (el?.textContent ?? "").replace(/\s+/g, " ").trim());
+    return label === want && !busy;
   };
   await page.waitForFunction(settledOn, label, { timeout: 3000 }).catch(async (error) => {
     throw new Error(`Focus is on "${await focused(page)}", not on "${label}"`, { cause: error });
@@ -167,7 +173,9 @@ export async function waitForHtmx(page: Page): Promise<void> {
 /** The little of the page's globals the tests read (the test runner has no DOM types). */
 interface PageGlobals {
   document: {
-    activeElement: { id: string; getAttribute(name: string): string | null } | null;
+    activeElement:
+      | { id: string; textContent: string | null; getAttribute(name: string): string | null }
+      | null;
     querySelector(selector: string): unknown;
   };
 }

@@ -30,6 +30,13 @@ export interface Dom {
   all(selectors: string): DomElement[];
   /** The whitespace-folded text of the first match ("" when there is none). */
   text(selectors: string): string;
+  /**
+   * The first link or button that a screen reader names `name` (its text, words only screen
+   * readers read included, or its `aria-label`); null when there is none.
+   */
+  findNamed(name: string): DomElement | null;
+  /** The same; fails the test when there is none. */
+  named(name: string): DomElement;
 }
 
 /** The whitespace-folded text of an element. */
@@ -44,6 +51,10 @@ export function parseDom(html: string): Dom {
     : `<!doctype html><html><body>${html}</body></html>`;
   const { document } = parseHTML(page) as unknown as { document: DomElement };
   const find = (selectors: string) => document.querySelector(selectors);
+  const findNamed = (name: string) =>
+    [...document.querySelectorAll("a, button")].find((control) =>
+      (control.getAttribute("aria-label") ?? textOf(control)) === name
+    ) ?? null;
   return {
     document,
     find,
@@ -54,6 +65,12 @@ export function parseDom(html: string): Dom {
     },
     all: (selectors) => [...document.querySelectorAll(selectors)],
     text: (selectors) => textOf(find(selectors)),
+    findNamed,
+    named(name) {
+      const element = findNamed(name);
+      if (!element) throw new Error(`No link or button is named ${name}`);
+      return element;
+    },
   };
 }
 
