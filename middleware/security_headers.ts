@@ -3,7 +3,7 @@
  * HTTPS, and `Cache-Control: no-store` unless the route chose its own caching (pages carry
  * patient data and form tokens; static files and the OpenAPI document set theirs).
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 
 const headers = secureHeaders({
@@ -33,8 +33,21 @@ export function securityHeaders(): MiddlewareHandler {
   return async function securityHeaders(c, next) {
     await headers(c, next);
     if (isHttps(c.req.url, c.req.header("X-Forwarded-Proto"))) {
-      c.header("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+      setAnswerHeader(c, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
     }
-    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+    if (!c.res.headers.has("Cache-Control")) setAnswerHeader(c, "Cache-Control", "no-store");
   };
+}
+
+/**
+ * Sets a header of the answer already made. On the answer's own headers: `c.header` would copy
+ * the whole answer first (Hono makes a new Response for each header set after the handler),
+ * which costs more than the header; only an answer whose headers cannot change is copied.
+ */
+function setAnswerHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
 }
