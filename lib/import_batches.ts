@@ -15,7 +15,7 @@ import {
   type PatientFields,
   type PatientRecord,
 } from "./patient_fields.ts";
-import type { InsertManyResult, PatientStore } from "./patient_store.ts";
+import type { PatientStore } from "./patient_store.ts";
 
 /** A valid row waiting to be stored. */
 export interface PendingRow {
@@ -96,28 +96,11 @@ export class BatchWriter {
 
   /** Stores rows that have ids (all different). */
   async write(rows: PendingRow[]): Promise<void> {
-    await this.finish(rows, await this.insert(rows));
-  }
-
-  /**
-   * The first part of `write`: the rows' new ids inserted (nothing in a dry run). Another
-   * batch's `insert` may run while this one's `finish` does.
-   */
-  async insert(rows: PendingRow[]): Promise<InsertManyResult | null> {
-    if (rows.length === 0 || this.options.dryRun) return null;
-    return await this.store.insertMany(this.userId, rows.map((r) => r.patient as PatientFields));
-  }
-
-  /**
-   * The rest of `write`, once `insert` has answered: the ids the user had compared (and
-   * updated), the counts, and the records stored told. Batches are finished in their order.
-   */
-  async finish(rows: PendingRow[], insertedMany: InsertManyResult | null): Promise<void> {
     if (rows.length === 0) return;
     const { store, userId, report } = this;
     const result = report.result;
     const patients = rows.map((r) => r.patient as PatientFields);
-    if (!insertedMany) {
+    if (this.options.dryRun) {
       const current = byId(await store.getMany(userId, patients.map((p) => p.id)));
       for (const [i, patient] of patients.entries()) {
         const stored = current.get(patient.id);
@@ -135,8 +118,8 @@ export class BatchWriter {
       }
       return;
     }
-    // New ids were inserted; the database's duplicate-key answers say which ids the user had.
-    const { inserted, duplicateIds } = insertedMany;
+    // New ids are inserted; the database's duplicate-key answers say which ids the user had.
+    const { inserted, duplicateIds } = await store.insertMany(userId, patients);
     result.inserted += inserted;
     const taken = new Set(duplicateIds);
     const stored = rows.filter((r) => !taken.has(r.patient.id!))

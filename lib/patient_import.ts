@@ -263,22 +263,14 @@ export async function importPatients(
     await options.onCheckpoint?.({ rowsDone, result: counts, newIds });
   };
   // One batch is stored while the next is read: a store that writes elsewhere (the embedded
-  // store's worker, a database server) leaves this thread free to parse meanwhile. And a batch's
-  // rows are inserted while the batch before has its stored rows told (their audit entries) and
-  // its checkpoint written: the store is not left waiting for this thread between batches. At
-  // most two batches are in flight; each is finished, and its checkpoint written, in order.
-  let inserting: Promise<unknown> = Promise.resolve();
-  /** The last batch's storing, and the one before it (each ends with its checkpoint). */
+  // store's worker, a database server) leaves this thread free to parse meanwhile.
   let storing: Promise<void> | null = null;
-  let storingBefore: Promise<void> | null = null;
   /** The line a stop was called at (its message is written once the stored batch is done). */
   let stoppedAt: number | null = null;
   const settled = async () => {
-    const pending = [storingBefore, storing];
-    storing = storingBefore = null;
-    for (const outcome of await Promise.allSettled(pending)) {
-      if (outcome.status === "rejected") throw outcome.reason;
-    }
+    const pending = storing;
+    storing = null;
+    await pending;
   };
   const flush = async () => {
     if (batch.length === 0) return;
@@ -287,19 +279,12 @@ export async function importPatients(
     batch = [];
     // What a later run goes on from: the rows read up to the end of this batch.
     const rowsRead = result.rows;
-    await storingBefore;
-    const previous = storing;
-    const inserted = inserting.then(() => writer.insert(rows));
-    inserting = inserted;
-    storingBefore = previous;
+    await settled();
     storing = (async () => {
-      const insertedMany = await inserted;
-      await previous;
-      await writer.finish(rows, insertedMany);
+      await writer.write(rows);
       await checkpoint(null, rowsRead);
     })();
     // Handled when awaited (the next batch, or the end): not an unhandled rejection meanwhile.
-    inserted.catch(() => {});
     storing.catch(() => {});
     await otherRequests();
   };
