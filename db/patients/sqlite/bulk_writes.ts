@@ -129,9 +129,15 @@ export function appendAuditRows(
   }
 }
 
+/** Copies what the WAL holds into the file, as far as readers let it (`wal_checkpoints.ts`). */
+export function checkpoint(database: DatabaseSync): void {
+  database.exec("PRAGMA wal_checkpoint(PASSIVE)");
+}
+
 /** The writes a worker opened for writing makes (each given its connection first). */
 export const BULK_WRITES = {
   insertPatients,
   appendAuditRows,
+  checkpoint,
 };
 export type BulkWrite = keyof typeof BULK_WRITES;

@@ -25,6 +25,8 @@ export interface ReaderOptions {
   cacheKib?: number;
   /** Opened for the bulk writes (`bulk_writes.ts`); else read-only. */
   writes?: boolean;
+  /** The connection checkpoints once the WAL holds this many pages (SQLite's default: 1,000). */
+  walAutocheckpoint?: number;
 }
 
 /** A query to the worker, or its answer. */

@@ -45,6 +45,9 @@ scope.onmessage = async ({ data }) => {
     connection = openSqliteDatabase(data.path);
     if (!data.writes) connection.exec("PRAGMA query_only = 1");
     if (data.cacheKib) connection.exec(`PRAGMA cache_size = -${data.cacheKib}`);
+    if (data.walAutocheckpoint !== undefined) {
+      connection.exec(`PRAGMA wal_autocheckpoint = ${data.walAutocheckpoint}`);
+    }
     handle = kyselyOver(connection);
     return;
   }

@@ -54,6 +54,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { sqliteAuditLog } from "./audit.ts";
 import { insertPatients, sqlValue } from "./bulk_writes.ts";
 import { sqliteDeletedRecords } from "./deleted.ts";
+import { BULK_WAL_PAGES, BulkCheckpoints } from "./wal_checkpoints.ts";
 import { sqliteAdmissionStore } from "./admissions.ts";
 import { type PatientsTable, ROW_COLUMNS, type Schema, toRecord } from "./schema.ts";
 import {
@@ -300,9 +301,12 @@ export function openSqlitePatientStore(
   // Big batches (an import's) are written by a worker of their own: the app's thread answers
   // other requests meanwhile, and wins a busy core from it (nice 5: a quarter of the share of a
   // thread at the usual priority; at 19 an import would stall on a busy machine).
-  const writer = path === ":memory:"
-    ? null
-    : new SqliteReader(path, { writes: true, nice: WRITER_NICE });
+  const writer = path === ":memory:" ? null : new SqliteReader(path, {
+    writes: true,
+    nice: WRITER_NICE,
+    walAutocheckpoint: BULK_WAL_PAGES,
+  });
+  const checkpoints = writer && new BulkCheckpoints(database, writer);
   let selectStatement: StatementSync | null = null;
   /** The row of (user id, id), as stored (after the migrations). */
   const selectRow = {
@@ -489,8 +493,8 @@ export function openSqlitePatientStore(
       database,
       kysely,
       db,
-      writer && (async (columns, rows) => {
-        await writer.call("appendAuditRows", [columns, rows]);
+      checkpoints && (async (columns, rows) => {
+        await checkpoints.around(() => checkpoints.writer.call("appendAuditRows", [columns, rows]));
       }),
     ),
     admissions: sqliteAdmissionStore(database, db),
@@ -507,8 +511,10 @@ export function openSqlitePatientStore(
     insertMany: clearingCaches(async (userId, patients) => {
       await db();
       const now = new Date().toISOString();
-      if (writer && patients.length >= WORKER_WRITE_ROWS) {
-        return await writer.call("insertPatients", [userId, patients, now]) as InsertManyResult;
+      if (checkpoints && patients.length >= WORKER_WRITE_ROWS) {
+        return await checkpoints.around(() =>
+          checkpoints.writer.call("insertPatients", [userId, patients, now])
+        ) as InsertManyResult;
       }
       return insertPatients(database, userId, patients, now);
     }),
@@ -655,6 +661,7 @@ export function openSqlitePatientStore(
 
     async close() {
       listIndexes.clear();
+      checkpoints?.close();
       await Promise.all([writer?.close(), indexReader?.close(), reader?.close()]);
       await kysely.destroy();
     },
