@@ -6,10 +6,11 @@
  * knows it by that address and follows it through htmx); the id cell is a row header without
  * `scope` (the first column holds no data cells, so HTML makes it one); every Delete button
  * submits the page's one delete form (`ROW_DELETE_FORM`, components/PatientTable.tsx) with the
- * row's id as its value; cells carry no classes (static/app.css styles them by column: `COLUMN_ORDER` there), and leave out the end
- * tags HTML makes optional (`</td>`, `</th>`; a row's `</tr>` stays, as an htmx answer may put
- * more after it) and the quotes around values of letters, digits and hyphens (ids, the delete
- * button's form, name and value), which HTML lets go; addresses stay quoted.
+ * row's id as its value; cells carry no classes (static/app.css styles them by column:
+ * `COLUMN_ORDER` there), and leave out the end tags HTML makes optional (`</td>`, `</th>`; a
+ * row's `</tr>` stays, as an htmx answer may put more after it) and the quotes around values of
+ * letters, digits and hyphens (ids, the delete button's form, name and value), which HTML lets
+ * go; addresses stay quoted.
  */
 import { raw } from "hono/html";
 import { escapeHtml } from "../lib/html_escape.ts";

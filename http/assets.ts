@@ -96,12 +96,11 @@ async function addBundle(
   const extension = extname(name);
   const names = [...manifest.keys()].filter((n) => !n.includes("/") && n.endsWith(extension));
   names.sort((a, b) => Number(b === first) - Number(a === first) || a.localeCompare(b));
-  const joint = new TextEncoder().encode(extension === ".js" ? "\n;\n" : "\n");
-  const parts = names.flatMap((n, i) =>
-    i === 0 ? [manifest.get(n)!.body] : [joint, manifest.get(n)!.body]
+  const joint = extension === ".js" ? "\n;\n" : "\n";
+  const text = new TextDecoder();
+  const body = new TextEncoder().encode(
+    names.map((n) => text.decode(manifest.get(n)!.body)).join(joint),
   );
-  const body = new Uint8Array(parts.reduce((size, part) => size + part.byteLength, 0));
-  parts.reduce((at, part) => (body.set(part, at), at + part.byteLength), 0);
   manifest.set(name, {
     body,
     type: TYPES[extension]!,

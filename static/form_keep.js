@@ -240,6 +240,7 @@
       return;
     }
     if (user === null || (from !== "/login" && from !== "/login/code")) return;
+    // A row's Edit, known by its address (as app.js's EDIT_LINK).
     const edits = Array.from(
       document.querySelectorAll("#patient-table td:last-child > a[href*='/edit']"),
     );

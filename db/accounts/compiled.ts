@@ -13,9 +13,9 @@ const SLOT = "\u0000compiled-slot\u0000";
 
 /**
  * `build(db, slot)`'s query, compiled once per handle, with `slot` replaced by the value given:
- * `query(db, value)` (`slot` is typed `never` so that it stands for a value of any column). The other values `build` uses (constants such as `"active"`) stay as
- * compiled. `build` must use `slot` exactly where the value goes, as a value (never spliced into
- * the SQL).
+ * `query(db, value)` (`slot` is typed `never` so that it stands for a value of any column). The
+ * other values `build` uses (constants such as `"active"`) stay as compiled. `build` must use
+ * `slot` exactly where the value goes, as a value (never spliced into the SQL).
  */
 export function compiledOnce<Row>(
   build: (db: Db, slot: never) => Compilable<Row>,
